@@ -1,0 +1,2 @@
+export * from './modes.js';
+export * from './stats.js';

@@ -1,2 +1,3 @@
 export * from './modes.js';
 export * from './stats.js';
+export * from './wire.js';

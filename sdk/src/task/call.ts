@@ -57,7 +57,10 @@ export class Call implements CallContext {
     this.controller = new AbortController();
     if (caller) {
       if (caller.aborted) this.controller.abort(caller.reason);
-      else caller.addEventListener('abort', () => this.controller!.abort(caller.reason), { once: true });
+      else
+        caller.addEventListener('abort', () => this.controller!.abort(caller.reason), {
+          once: true,
+        });
     }
     return this.controller.signal;
   }

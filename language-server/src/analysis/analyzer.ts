@@ -1,0 +1,100 @@
+import { ts } from 'ts-morph';
+import { classify } from './classify.js';
+import type { AnalysisConfig } from './config.js';
+import { FileContext } from './file-context.js';
+import { RULES, type AnalyzedUnit, type Rule } from './rules/index.js';
+import type { FileAnalysis, Finding, FunctionReport, Severity } from './types.js';
+import { collectUnits } from './units.js';
+
+/**
+ * Which rules to run: `syntax` needs only a parsed file (the editor runs it on every change),
+ * `types` needs the checker (debounced), `all` both.
+ */
+export type AnalysisPhase = 'syntax' | 'types' | 'all';
+
+export interface AnalyzeFileOptions {
+  /** Absolute path of the file. */
+  path: string;
+  /** Path relative to the project root, `/` separators (the task-id prefix). */
+  file: string;
+  config: AnalysisConfig;
+  phase: AnalysisPhase;
+  /** Required for type-aware rules; they are skipped without it. */
+  checker?: ts.TypeChecker;
+  /** Polled between rules so a superseded analysis stops early. */
+  isCancelled?: () => boolean;
+}
+
+/** Severity of `rule` under `config`, or undefined when it is off. */
+export function severityOf(rule: Rule, config: AnalysisConfig): Severity | undefined {
+  const setting = config.rules[rule.id];
+  if (setting === 'off') return undefined;
+  if (setting === 'warn') return 'warning';
+  if (setting === 'error') return 'error';
+  return rule.defaultSeverity;
+}
+
+/** Parses `text` without a program: enough for classification and the syntax rules. */
+export function parseSource(path: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true);
+}
+
+/** Thrown when `isCancelled` reports true. */
+export class AnalysisCancelledError extends Error {
+  readonly code = 'FOX_ANALYSIS_CANCELLED';
+  constructor() {
+    super('analysis cancelled');
+    this.name = 'AnalysisCancelledError';
+  }
+}
+
+/** Classifies every function of one file and runs the rules of `phase` on it. */
+export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions): FileAnalysis {
+  const ctx = new FileContext(sf, options.path, options.file);
+  const units = collectUnits(ctx);
+  const unitNodes = new Set<ts.Node>(units.map((u) => u.node));
+  const analyzed: AnalyzedUnit[] = units.map((u) => ({ ...u, classification: classify(ctx, u, unitNodes) }));
+  const functions: FunctionReport[] = analyzed.map((u) => ({
+    id: u.id,
+    name: u.name,
+    file: ctx.file,
+    ...ctx.lineColumn(u.anchor),
+    kind: u.classification.kind,
+    recommendedMode: u.classification.recommendedMode,
+    evidence: u.classification.evidence,
+    exported: u.exported,
+    ...(u.task ? { task: { ...(u.task.mode ? { mode: u.task.mode } : {}), options: u.task.options, via: u.task.via } } : {}),
+  }));
+  const findings: Finding[] = [];
+  const settings = { timeoutMs: options.config.timeoutMs, laneLimit: options.config.laneLimit };
+  for (const rule of RULES) {
+    if (options.isCancelled?.()) throw new AnalysisCancelledError();
+    const severity = severityOf(rule, options.config);
+    if (!severity) continue;
+    if (rule.needsTypes ? options.phase === 'syntax' || !options.checker : options.phase === 'types') continue;
+    rule.check({
+      file: ctx,
+      units: analyzed,
+      unitNodes,
+      ...(rule.needsTypes && options.checker ? { checker: options.checker } : {}),
+      settings,
+      report(r) {
+        findings.push({
+          rule: rule.id,
+          severity,
+          file: ctx.file,
+          path: ctx.path,
+          ...ctx.lineColumn(r.node),
+          range: ctx.range(r.node),
+          message: r.message,
+          pattern: rule.pattern,
+          ...(r.unit ? { functionId: r.unit.id } : {}),
+          evidence: r.evidence ?? [],
+          fixes: (r.fixes ?? []).filter((f) => f !== undefined),
+        });
+      },
+    });
+  }
+  findings.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return { path: ctx.path, file: ctx.file, functions, findings };
+}

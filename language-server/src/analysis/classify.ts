@@ -1,0 +1,339 @@
+import { ts } from 'ts-morph';
+import type { FileContext } from './file-context.js';
+import type { Evidence, FoxMode, WorkKind } from './types.js';
+import type { FunctionUnit } from './units.js';
+import { calleeName, calleePath, calleeRoot, isIterationCall, isLoop, walkFunction } from './walk.js';
+
+/** Classification of one function. */
+export interface Classification {
+  kind: WorkKind;
+  recommendedMode: FoxMode;
+  evidence: Evidence[];
+  cpuScore: number;
+  ioScore: number;
+}
+
+const SYNC_CPU: Record<string, [number, string]> = {
+  pbkdf2Sync: [4, 'synchronous key derivation (pbkdf2Sync)'],
+  scryptSync: [4, 'synchronous key derivation (scryptSync)'],
+  generateKeyPairSync: [4, 'synchronous key generation'],
+  hashSync: [4, 'synchronous password hashing'],
+  compareSync: [3, 'synchronous password check'],
+  gzipSync: [3, 'synchronous compression'],
+  gunzipSync: [3, 'synchronous decompression'],
+  deflateSync: [3, 'synchronous compression'],
+  deflateRawSync: [3, 'synchronous compression'],
+  inflateSync: [3, 'synchronous decompression'],
+  inflateRawSync: [3, 'synchronous decompression'],
+  unzipSync: [3, 'synchronous decompression'],
+  brotliCompressSync: [3, 'synchronous compression'],
+  brotliDecompressSync: [3, 'synchronous decompression'],
+};
+
+const HASHING = new Set(['createHash', 'createHmac', 'createCipheriv', 'createDecipheriv', 'createSign']);
+
+/** Blocking I/O: fine in a CLI, a stall for everyone else on a server's event loop. */
+export const BLOCKING_IO = new Set([
+  'readFileSync',
+  'writeFileSync',
+  'appendFileSync',
+  'readdirSync',
+  'statSync',
+  'lstatSync',
+  'mkdirSync',
+  'copyFileSync',
+  'rmSync',
+  'unlinkSync',
+  'renameSync',
+  'openSync',
+  'readSync',
+  'writeSync',
+  'execSync',
+  'execFileSync',
+  'spawnSync',
+]);
+
+const FS_ASYNC = new Set([
+  'readFile',
+  'writeFile',
+  'appendFile',
+  'readdir',
+  'stat',
+  'lstat',
+  'mkdir',
+  'rm',
+  'unlink',
+  'rename',
+  'copyFile',
+  'open',
+  'access',
+  'opendir',
+]);
+const STREAMS = new Set(['createReadStream', 'createWriteStream', 'pipeline']);
+const DB_CALLS = new Set([
+  'query',
+  'execute',
+  'findOne',
+  'findMany',
+  'findUnique',
+  'findFirst',
+  'insertOne',
+  'insertMany',
+  'updateOne',
+  'updateMany',
+  'deleteOne',
+  'deleteMany',
+  'aggregate',
+  'transaction',
+  '$transaction',
+  '$queryRaw',
+  'upsert',
+  'bulkWrite',
+  'hgetall',
+  'mget',
+  'xadd',
+  'publish',
+  'sendMessage',
+  'send',
+]);
+/** HTTP client method names on a client object (`axios.get`, `got.post`, `this.http.get`). */
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request']);
+const HTTP_CLIENTS = new Set(['axios', 'got', 'ky', 'superagent', 'undici', 'http', 'https']);
+
+/** Kinds of network call, shared with the rules that look for timeouts and retries. */
+export type NetworkCall = 'fetch' | 'axios' | 'got' | 'undici' | 'http';
+
+/** Which HTTP client a call uses, when it is a network call. */
+export function networkCallKind(ctx: FileContext, call: ts.CallExpression): NetworkCall | undefined {
+  const name = calleeName(call);
+  const root = calleeRoot(call);
+  const path = calleePath(call);
+  if (name === undefined) return undefined;
+  const fromModule = root !== undefined ? ctx.packageImports.get(root) : undefined;
+  if (ts.isIdentifier(call.expression)) {
+    if (name === 'fetch') return 'fetch';
+    if (fromModule === 'axios') return 'axios';
+    if (fromModule === 'got') return 'got';
+    if (fromModule === 'undici' && (name === 'request' || name === 'fetch')) return 'undici';
+    if (
+      (fromModule === 'node:http' || fromModule === 'node:https' || fromModule === 'http' || fromModule === 'https') &&
+      (name === 'request' || name === 'get')
+    ) {
+      return 'http';
+    }
+    return undefined;
+  }
+  if (root === undefined || !HTTP_METHODS.has(name) || path === undefined) return undefined;
+  const module = fromModule ?? '';
+  if (root === 'axios' || module === 'axios') return 'axios';
+  if (root === 'got' || module === 'got') return 'got';
+  if (root === 'undici' || module === 'undici') return 'undici';
+  if (/^(node:)?https?$/.test(module) || root === 'http' || root === 'https') {
+    return name === 'request' || name === 'get' ? 'http' : undefined;
+  }
+  return undefined;
+}
+
+const SUPER_LINEAR = /\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]/;
+
+/** Operators that make a loop body arithmetic work rather than plumbing. */
+const ARITH = new Set([
+  ts.SyntaxKind.AsteriskToken,
+  ts.SyntaxKind.SlashToken,
+  ts.SyntaxKind.PercentToken,
+  ts.SyntaxKind.AsteriskAsteriskToken,
+  ts.SyntaxKind.LessThanLessThanToken,
+  ts.SyntaxKind.GreaterThanGreaterThanToken,
+  ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+  ts.SyntaxKind.CaretToken,
+  ts.SyntaxKind.AmpersandToken,
+  ts.SyntaxKind.BarToken,
+  ts.SyntaxKind.PlusToken,
+  ts.SyntaxKind.MinusToken,
+  ts.SyntaxKind.PlusEqualsToken,
+  ts.SyntaxKind.MinusEqualsToken,
+  ts.SyntaxKind.AsteriskEqualsToken,
+  ts.SyntaxKind.SlashEqualsToken,
+  ts.SyntaxKind.CaretEqualsToken,
+  ts.SyntaxKind.BarEqualsToken,
+  ts.SyntaxKind.AmpersandEqualsToken,
+  ts.SyntaxKind.LessThanLessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanGreaterThanEqualsToken,
+  ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken,
+]);
+
+/** Does the subtree contain an `await` (outside nested functions)? */
+function containsAwait(node: ts.Node): boolean {
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) return;
+    ts.forEachChild(n, go);
+  };
+  go(node);
+  return found;
+}
+
+/** Arithmetic work and inner loops in a loop (or iteration callback) body. */
+function loopWork(node: ts.Node): { ops: number; inner: boolean } {
+  let ops = 0;
+  let inner = false;
+  const go = (n: ts.Node): void => {
+    if (isLoop(n) || isIterationCall(n)) inner = true;
+    if (ts.isBinaryExpression(n) && ARITH.has(n.operatorToken.kind)) ops++;
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      n.operator !== ts.SyntaxKind.ExclamationToken
+    ) {
+      ops += 0.5;
+    }
+    if (ts.isCallExpression(n)) {
+      const path = calleePath(n) ?? '';
+      if (path.startsWith('Math.') || /\b(charCodeAt|codePointAt)$/.test(path)) ops++;
+    }
+    ts.forEachChild(n, go);
+  };
+  ts.forEachChild(node, go);
+  return { ops, inner };
+}
+
+/**
+ * Classifies a function from its syntax: evidence for CPU work (hot or nested loops, sync
+ * crypto/zlib, JSON in loops, super-linear regex, recursion) and for I/O (awaits, network, files,
+ * streams, database calls, blocking `*Sync` I/O), then a kind and the mode that suits it.
+ */
+export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet<ts.Node>): Classification {
+  const evidence: Evidence[] = [];
+  const add = (kind: Evidence['kind'], node: ts.Node, reason: string, weight: number): void => {
+    evidence.push({ kind, reason, text: ctx.text(node), ...ctx.lineColumn(node), weight });
+  };
+  const ownName = unit.name.includes('.') ? unit.name.slice(unit.name.lastIndexOf('.') + 1) : unit.name;
+  let genericAwaits = 0;
+  const countedLoops = new Set<ts.Node>();
+
+  walkFunction(unit.node, skip, (node, state) => {
+    const inLoop = state.loopDepth > 0;
+    if ((isLoop(node) || isIterationCall(node)) && !countedLoops.has(node)) {
+      const body = isLoop(node) ? node.statement : node;
+      if (ts.isForOfStatement(node) && node.awaitModifier) {
+        add('io', node, 'for await over an async source', 2);
+      } else if (!containsAwait(body) && state.loopDepth === 0) {
+        const work = loopWork(node);
+        // Mark inner loops so nested work counts once, on the outermost loop.
+        ts.forEachChild(node, function mark(n) {
+          if (isLoop(n) || isIterationCall(n)) countedLoops.add(n);
+          ts.forEachChild(n, mark);
+        });
+        if (work.inner && work.ops >= 1) add('cpu', node, 'nested loops over input', 3);
+        else if (work.ops >= 3) add('cpu', node, 'arithmetic-heavy loop', 3);
+        else if (work.inner || work.ops >= 1.5) add('cpu', node, 'loop over input', 1);
+      }
+    }
+    if (ts.isAwaitExpression(node)) {
+      if (genericAwaits < 3) add('io', node, 'awaits asynchronous work', 1);
+      genericAwaits++;
+    }
+    if (ts.isRegularExpressionLiteral(node) && SUPER_LINEAR.test(node.text)) {
+      add('cpu', node, 'super-linear (backtracking) regular expression', 3);
+    }
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+      if (/^(Float(32|64)|U?Int(8|16|32)|Uint8Clamped|Big(U)?Int64)Array$/.test(node.expression.text)) {
+        add('cpu', node, 'typed-array numeric work', 1);
+      }
+      if (node.expression.text === 'Promise' && containsTimer(node)) add('io', node, 'timer', 1);
+    }
+    if (!ts.isCallExpression(node)) return;
+    const name = calleeName(node);
+    const path = calleePath(node) ?? '';
+    if (name === undefined) return;
+    const sync = SYNC_CPU[name];
+    if (sync) add('cpu', node, sync[1], sync[0]);
+    else if (HASHING.has(name)) add('cpu', node, inLoop ? 'hashing in a loop' : 'hashing', inLoop ? 3 : 2);
+    else if (path === 'JSON.parse' || path === 'JSON.stringify') {
+      add('cpu', node, inLoop ? `${path} in a loop` : `${path} of input`, inLoop ? 2 : 1);
+    } else if (name === 'sort' && ts.isPropertyAccessExpression(node.expression)) {
+      add('cpu', node, 'sorting', 1);
+    } else if (name === ownName && ts.isIdentifier(node.expression) && !unit.name.includes('.')) {
+      add('cpu', node, 'recursion', 2);
+    } else if (name === ownName && path === `this.${ownName}`) {
+      add('cpu', node, 'recursion', 2);
+    } else if (BLOCKING_IO.has(name)) {
+      add('blocking', node, `blocking I/O (${name})`, 2);
+    } else if (networkCallKind(ctx, node)) {
+      add('io', node, `network call (${path})`, 2);
+    } else if (STREAMS.has(name)) {
+      add('io', node, `stream (${name})`, 2);
+    } else if (FS_ASYNC.has(name) && (state.awaited || /\b(fs|fsp|promises)\b/.test(path))) {
+      add('io', node, `file I/O (${path})`, 2);
+    } else if (DB_CALLS.has(name) && ts.isPropertyAccessExpression(node.expression) && (state.awaited || isReturned(node))) {
+      add('io', node, `database or broker call (${path})`, 2);
+    } else if (
+      HTTP_METHODS.has(name) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      state.awaited &&
+      /(client|http|api)\b/i.test(path.slice(0, path.lastIndexOf('.')))
+    ) {
+      add('io', node, `HTTP client call (${path})`, 2);
+    } else if (name === 'setTimeout' && !inLoop && isInsidePromise(node)) {
+      // counted on the `new Promise` around it
+    } else if (HTTP_CLIENTS.has(name) && ts.isIdentifier(node.expression) && ctx.packageImports.has(name)) {
+      add('io', node, `network call (${name})`, 2);
+    }
+  });
+
+  let cpuScore = 0;
+  let ioScore = 0;
+  for (const e of evidence) {
+    if (e.kind === 'cpu') cpuScore += e.weight;
+    else ioScore += e.weight;
+  }
+  const cpuHeavy = cpuScore >= 3;
+  const ioBound = ioScore >= 1;
+  const kind: WorkKind = cpuHeavy ? (ioBound ? 'mixed' : 'cpu') : ioBound ? 'io' : 'light';
+  return { kind, recommendedMode: modeFor(kind, evidence), evidence, cpuScore, ioScore };
+}
+
+function modeFor(kind: WorkKind, evidence: Evidence[]): FoxMode {
+  switch (kind) {
+    case 'cpu':
+      return 'tfox';
+    case 'mixed':
+      return 'wfox';
+    case 'light':
+      return 'sfox';
+    case 'io':
+      // Files, streams and fan-out go to an I/O lane; request/DB-style calls to the limiter.
+      return evidence.some((e) => e.kind === 'blocking' || /^(file I\/O|stream|for await)/.test(e.reason))
+        ? 'mfox'
+        : 'wfox';
+  }
+}
+
+function isReturned(node: ts.Node): boolean {
+  const p = node.parent;
+  return ts.isReturnStatement(p) || ts.isArrowFunction(p);
+}
+
+function containsTimer(node: ts.Node): boolean {
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && /^set(Timeout|Immediate)$/.test(n.expression.text)) {
+      found = true;
+    }
+    if (!found) ts.forEachChild(n, go);
+  };
+  go(node);
+  return found;
+}
+
+function isInsidePromise(node: ts.Node): boolean {
+  for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
+    if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === 'Promise') return true;
+    if (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p)) return false;
+  }
+  return false;
+}

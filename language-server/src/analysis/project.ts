@@ -1,0 +1,178 @@
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Project, ts, type SourceFile } from 'ts-morph';
+import { analyzeSourceFile, type AnalysisPhase } from './analyzer.js';
+import { loadAnalysisConfig, type AnalysisConfig } from './config.js';
+import type { FileAnalysis, Finding, FunctionReport } from './types.js';
+
+/** Everything one run found. */
+export interface AnalysisResult {
+  files: FileAnalysis[];
+  functions: FunctionReport[];
+  findings: Finding[];
+}
+
+export interface AnalyzeOptions {
+  phase?: AnalysisPhase;
+  onProgress?: (done: number, total: number, file: string) => void;
+  isCancelled?: () => boolean;
+}
+
+const SOURCE_EXT = /\.(ts|tsx|mts|cts)$/;
+const SKIPPED = /[\\/](node_modules|dist|\.fox)[\\/]|\.d\.[mc]?ts$/;
+
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  experimentalDecorators: false,
+};
+
+/**
+ * The analyser over one ts-morph project: the user's tsconfig when the folder has one, else every
+ * TypeScript file under the folder. Files can be replaced in memory (the editor's unsaved text).
+ * The type checker is only built for type-aware rules, and only when asked.
+ */
+export class FoxAnalyzer {
+  private readonly configs = new Map<string, AnalysisConfig>();
+  private readonly roots = new Map<string, string>();
+
+  constructor(readonly project: Project) {}
+
+  /** A project over `dir` (uses `dir/tsconfig.json`, or `tsconfig` when given, when it exists). */
+  static fromDirectory(dir: string, options: { tsconfig?: string } = {}): FoxAnalyzer {
+    const absDir = resolve(dir);
+    const tsconfig = options.tsconfig ? resolve(options.tsconfig) : join(absDir, 'tsconfig.json');
+    const probe = new Project({ skipAddingFilesFromTsConfig: true, compilerOptions: COMPILER_OPTIONS });
+    if (probe.getFileSystem().fileExistsSync(tsconfig)) {
+      const project = new Project({ tsConfigFilePath: tsconfig, skipFileDependencyResolution: true });
+      return new FoxAnalyzer(project);
+    }
+    const project = new Project({ compilerOptions: COMPILER_OPTIONS, skipFileDependencyResolution: true });
+    project.addSourceFilesAtPaths([
+      `${absDir.split(sep).join('/')}/**/*.{ts,tsx,mts,cts}`,
+      '!**/node_modules/**',
+      '!**/dist/**',
+      '!**/*.d.ts',
+    ]);
+    return new FoxAnalyzer(project);
+  }
+
+  /** A project over an in-memory file system (tests): `files` maps absolute paths to text. */
+  static inMemory(files: Record<string, string>): FoxAnalyzer {
+    const project = new Project({ useInMemoryFileSystem: true, compilerOptions: COMPILER_OPTIONS });
+    for (const [path, text] of Object.entries(files)) {
+      if (SOURCE_EXT.test(path) && !SKIPPED.test(path)) project.createSourceFile(path, text, { overwrite: true });
+      else project.getFileSystem().writeFileSync(path, text);
+    }
+    return new FoxAnalyzer(project);
+  }
+
+  /** The files the analyser reports on (no declarations, nothing under node_modules or dist). */
+  sourceFiles(): SourceFile[] {
+    return this.project.getSourceFiles().filter((f) => {
+      const path = f.getFilePath();
+      if (!SOURCE_EXT.test(path) || SKIPPED.test(path)) return false;
+      const root = this.rootOf(path);
+      const rel = toRelative(path, root);
+      return !this.configFor(root).exclude.some((prefix) => rel.startsWith(prefix));
+    });
+  }
+
+  /**
+   * Project root of a file, as the sdk computes it: the nearest ancestor folder with a
+   * package.json, else the file's own folder.
+   */
+  rootOf(path: string): string {
+    const start = dirname(path);
+    const fs = this.project.getFileSystem();
+    const visited: string[] = [];
+    let dir = start;
+    let found = start;
+    while (true) {
+      const cached = this.roots.get(dir);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      visited.push(dir);
+      if (fs.fileExistsSync(join(dir, 'package.json'))) {
+        found = dir;
+        break;
+      }
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    for (const d of visited) this.roots.set(d, found);
+    return found;
+  }
+
+  /** Config of a project root (cached). Throws AnalysisConfigError for a bad file. */
+  configFor(root: string): AnalysisConfig {
+    let config = this.configs.get(root);
+    if (!config) {
+      const fs = this.project.getFileSystem();
+      config = loadAnalysisConfig(root, (p) => (fs.fileExistsSync(p) ? fs.readFileSync(p) : undefined));
+      this.configs.set(root, config);
+    }
+    return config;
+  }
+
+  /** Forgets cached configs (after fox.config.json or package.json changed). */
+  reloadConfig(): void {
+    this.configs.clear();
+    this.roots.clear();
+  }
+
+  /** Replaces (or adds) a file's text, as the editor's unsaved buffer. */
+  setFileText(path: string, text: string): SourceFile {
+    const existing = this.project.getSourceFile(path);
+    if (existing && existing.getFullText() === text) return existing;
+    return this.project.createSourceFile(path, text, { overwrite: true });
+  }
+
+  /** The checker (builds the program on first use after a change). */
+  checker(): ts.TypeChecker {
+    return this.project.getProgram().compilerObject.getTypeChecker();
+  }
+
+  /** Analyses one file of the project. */
+  analyzeFile(path: string, options: AnalyzeOptions = {}): FileAnalysis {
+    const phase = options.phase ?? 'all';
+    const sf = this.project.getSourceFileOrThrow(path);
+    const root = this.rootOf(sf.getFilePath());
+    const checker = phase === 'syntax' ? undefined : this.checker();
+    // With a program, the checker's source file object is the one whose nodes it knows.
+    const compiler = checker ? (this.project.getProgram().compilerObject.getSourceFile(sf.getFilePath()) ?? sf.compilerNode) : sf.compilerNode;
+    return analyzeSourceFile(compiler, {
+      path: sf.getFilePath(),
+      file: toRelative(sf.getFilePath(), root),
+      config: this.configFor(root),
+      phase,
+      ...(checker ? { checker } : {}),
+      ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
+    });
+  }
+
+  /** Analyses every source file. */
+  analyzeAll(options: AnalyzeOptions = {}): AnalysisResult {
+    const files = this.sourceFiles();
+    const result: AnalysisResult = { files: [], functions: [], findings: [] };
+    files.forEach((f, i) => {
+      const analysis = this.analyzeFile(f.getFilePath(), options);
+      result.files.push(analysis);
+      result.functions.push(...analysis.functions);
+      result.findings.push(...analysis.findings);
+      options.onProgress?.(i + 1, files.length, analysis.file);
+    });
+    return result;
+  }
+}
+
+/** `path` relative to `root` with `/` separators (the task-id prefix). */
+export function toRelative(path: string, root: string): string {
+  const rel = isAbsolute(path) ? relative(root, path) : path;
+  return (rel === '' ? path : rel).split(sep).join('/');
+}

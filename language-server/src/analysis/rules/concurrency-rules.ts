@@ -1,0 +1,170 @@
+import { ts } from 'ts-morph';
+import { networkCallKind } from '../classify.js';
+import { boundFanOut } from '../fixes.js';
+import { unwrapExpression } from '../units.js';
+import { calleeName, calleePath, isLoop } from '../walk.js';
+import { unitOf, type Rule } from './rule.js';
+
+const LIMITED = /^(limit|limiter|pLimit|foxLane|semaphore|acquire|schedule|throttle|queue|enqueue|run)$/i;
+
+function callsLimiter(node: ts.Node): boolean {
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n)) {
+      const name = calleeName(n) ?? '';
+      const path = calleePath(n) ?? '';
+      if (LIMITED.test(name) || /(limit|queue|semaphore|bulkhead|pool)/i.test(path.split('.').slice(0, -1).join('.'))) {
+        found = true;
+      }
+    }
+    ts.forEachChild(n, go);
+  };
+  go(node);
+  return found;
+}
+
+function isInsideLoop(node: ts.Node): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (isLoop(p)) return true;
+    if (ts.isFunctionLike(p)) return false;
+  }
+  return false;
+}
+
+/** Does the array being mapped have a size bounded in the source (literal, `.slice(0, n)`)? */
+function boundedSource(expr: ts.Expression): boolean {
+  const e = unwrapExpression(expr);
+  if (ts.isArrayLiteralExpression(e)) return true;
+  if (ts.isCallExpression(e) && calleeName(e) === 'slice' && e.arguments.length === 2) return true;
+  if (ts.isCallExpression(e) && calleePath(e) === 'Array.from') {
+    const a = e.arguments[0];
+    return a !== undefined && ts.isObjectLiteralExpression(a);
+  }
+  return false;
+}
+
+/** FOX003: unbounded `Promise.all(items.map(async …))` → bulkhead or an mfox lane. */
+export const unboundedFanOut: Rule = {
+  id: 'FOX003',
+  name: 'unbounded-fan-out',
+  description: 'Promise.all over items.map(async …) starts every call at once; bound it with a bulkhead or an mfox lane.',
+  defaultSeverity: 'warning',
+  pattern: 'bulkhead',
+  needsTypes: false,
+  check(rc) {
+    const visit = (node: ts.Node): void => {
+      ts.forEachChild(node, visit);
+      if (!ts.isCallExpression(node)) return;
+      const path = calleePath(node);
+      if (path !== 'Promise.all' && path !== 'Promise.allSettled') return;
+      const arg = node.arguments[0] ? unwrapExpression(node.arguments[0]) : undefined;
+      if (!arg || !ts.isCallExpression(arg) || calleeName(arg) !== 'map') return;
+      if (!ts.isPropertyAccessExpression(arg.expression)) return;
+      const cb = arg.arguments[0] ? unwrapExpression(arg.arguments[0]) : undefined;
+      if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return;
+      const isAsync = (ts.getModifiers(cb) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+      let doesIo = isAsync;
+      if (!doesIo) {
+        ts.forEachChild(cb, function go(n) {
+          if (ts.isCallExpression(n) && networkCallKind(rc.file, n)) doesIo = true;
+          if (!doesIo) ts.forEachChild(n, go);
+        });
+      }
+      if (!doesIo || boundedSource(arg.expression.expression) || isInsideLoop(node) || callsLimiter(cb)) return;
+      const unit = unitOf(rc, node);
+      rc.report({
+        node,
+        ...(unit ? { unit } : {}),
+        message: `${path}(${arg.expression.expression.getText(rc.file.sf).slice(0, 40)}.map(async …)) starts one call per element at once; bound the concurrency with a bulkhead or an mfox lane.`,
+        fixes: [boundFanOut(rc.file, cb, rc.settings.laneLimit)],
+      });
+    };
+    visit(rc.file.sf);
+  },
+};
+
+const PACING = /(sleep|delay|wait|pause|throttle|setTimeout|backoff|lock|acquire)/i;
+
+/** Outer variables assigned inside `body`: state carried from one iteration to the next. */
+function carriedState(loop: ts.IterationStatement, sf: ts.SourceFile): Set<string> {
+  const declaredInside = new Set<string>();
+  const assigned = new Set<string>();
+  const go = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) declaredInside.add(n.name.text);
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(n.left)
+    ) {
+      assigned.add(n.left.text);
+    }
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand)) {
+      assigned.add(n.operand.text);
+    }
+    ts.forEachChild(n, go);
+  };
+  go(loop.statement);
+  void sf;
+  for (const d of declaredInside) assigned.delete(d);
+  return assigned;
+}
+
+function hasEarlyExit(body: ts.Node): boolean {
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isBreakStatement(n) || ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isContinueStatement(n)) {
+      found = true;
+    }
+    if (!found) ts.forEachChild(n, go);
+  };
+  go(body);
+  return found;
+}
+
+/** FOX004: independent awaits in sequence inside a loop → bounded concurrency. */
+export const sequentialAwaits: Rule = {
+  id: 'FOX004',
+  name: 'sequential-awaits-in-loop',
+  description: 'Independent awaits run one after another inside a loop; run them with bounded concurrency.',
+  defaultSeverity: 'warning',
+  pattern: 'bulkhead',
+  needsTypes: false,
+  check(rc) {
+    const sf = rc.file.sf;
+    const visit = (node: ts.Node): void => {
+      ts.forEachChild(node, visit);
+      if (!(ts.isForOfStatement(node) || ts.isForStatement(node) || ts.isForInStatement(node))) return;
+      if (ts.isForOfStatement(node) && node.awaitModifier) return;
+      if (hasEarlyExit(node.statement)) return;
+      const awaits: ts.AwaitExpression[] = [];
+      ts.forEachChild(node.statement, function go(n) {
+        if (ts.isFunctionLike(n)) return;
+        if (ts.isAwaitExpression(n)) awaits.push(n);
+        ts.forEachChild(n, go);
+      });
+      const first = awaits[0];
+      if (!first || awaits.length > 2) return; // several dependent steps per element: leave it
+      const carried = carriedState(node, sf);
+      for (const a of awaits) {
+        const text = a.expression.getText(sf);
+        if (PACING.test(text)) return;
+        const ids = new Set<string>();
+        ts.forEachChild(a, function go(n) {
+          if (ts.isIdentifier(n)) ids.add(n.text);
+          ts.forEachChild(n, go);
+        });
+        for (const c of carried) if (ids.has(c)) return; // each step needs the previous one
+      }
+      const unit = unitOf(rc, node);
+      rc.report({
+        node: first,
+        ...(unit ? { unit } : {}),
+        message: `'${first.getText(sf).slice(0, 50)}' runs once per iteration, one after another, though the iterations do not depend on each other; run them with bounded concurrency (an mfox lane or a bulkhead).`,
+      });
+    };
+    visit(sf);
+  },
+};

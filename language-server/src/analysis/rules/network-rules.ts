@@ -1,0 +1,185 @@
+import { ts } from 'ts-morph';
+import { networkCallKind, type NetworkCall } from '../classify.js';
+import { addOptionProperty } from '../fixes.js';
+import type { Evidence } from '../types.js';
+import { unwrapExpression } from '../units.js';
+import { calleeName, calleePath, walkFunction } from '../walk.js';
+import { unitOf, type Rule, type RuleContext } from './rule.js';
+
+/** Index of the options/config argument of a network call, by client and method. */
+function optionsIndex(kind: NetworkCall, call: ts.CallExpression): number {
+  const name = calleeName(call) ?? '';
+  if (kind === 'axios') {
+    if (ts.isIdentifier(call.expression) || name === 'request') return ts.isIdentifier(call.expression) && call.arguments.length > 0 && !ts.isObjectLiteralExpression(call.arguments[0]!) ? 1 : 0;
+    return /^(post|put|patch)$/.test(name) ? 2 : 1;
+  }
+  if (kind === 'http') {
+    const first = call.arguments[0];
+    return first && ts.isObjectLiteralExpression(unwrapExpression(first)) ? 0 : 1;
+  }
+  return 1;
+}
+
+const TIMEOUT_KEYS: Record<NetworkCall, RegExp> = {
+  fetch: /^signal$/,
+  undici: /^(signal|headersTimeout|bodyTimeout)$/,
+  axios: /^(timeout|signal)$/,
+  got: /^(timeout|signal)$/,
+  http: /^(timeout|signal)$/,
+};
+
+/**
+ * Does the call bound its time? True when its options carry a timeout/signal key, spread other
+ * options, or are not a literal (we cannot see inside, and guessing would cost false positives).
+ */
+function hasTimeout(kind: NetworkCall, call: ts.CallExpression): boolean {
+  const arg = call.arguments[optionsIndex(kind, call)];
+  if (!arg) return false;
+  const opts = unwrapExpression(arg);
+  if (!ts.isObjectLiteralExpression(opts)) return !ts.isFunctionLike(opts);
+  return opts.properties.some((p) => {
+    if (ts.isSpreadAssignment(p)) return true;
+    const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '';
+    return TIMEOUT_KEYS[kind].test(key);
+  });
+}
+
+/** `req.setTimeout(…)` / `.on('timeout', …)` / `AbortSignal` used in the same function. */
+function timeoutElsewhere(fn: ts.Node | undefined, sf: ts.SourceFile): boolean {
+  if (!fn) return false;
+  return /\.setTimeout\(|['"]timeout['"]|AbortSignal\.timeout|AbortController/.test(fn.getText(sf));
+}
+
+/** FOX002: network call with no timeout or AbortSignal → timeout policy. */
+export const networkWithoutTimeout: Rule = {
+  id: 'FOX002',
+  name: 'network-without-timeout',
+  description: 'A network call has no timeout or AbortSignal; a stuck peer holds the caller forever.',
+  defaultSeverity: 'warning',
+  pattern: 'timeout',
+  needsTypes: false,
+  check(rc) {
+    const ms = rc.settings.timeoutMs;
+    const visit = (node: ts.Node): void => {
+      ts.forEachChild(node, visit);
+      if (!ts.isCallExpression(node)) return;
+      const kind = networkCallKind(rc.file, node);
+      if (!kind || hasTimeout(kind, node)) return;
+      const unit = unitOf(rc, node);
+      if (unit?.task?.options.includes('timeout')) return;
+      if (kind === 'http' && timeoutElsewhere(unit?.node, rc.file.sf)) return;
+      const index = optionsIndex(kind, node);
+      const property =
+        kind === 'fetch' || kind === 'undici'
+          ? `signal: AbortSignal.timeout(${ms})`
+          : kind === 'got'
+            ? `timeout: { request: ${ms} }`
+            : `timeout: ${ms}`;
+      rc.report({
+        node,
+        ...(unit ? { unit } : {}),
+        message: `${calleePath(node) ?? kind}(…) has no timeout or AbortSignal; add one (or a fox timeout policy) so a stuck peer cannot hold this call forever.`,
+        fixes: kind === 'http' ? [] : [addOptionProperty(rc.file, node, index, property, `Add ${property}`)],
+      });
+    };
+    visit(rc.file.sf);
+  },
+};
+
+const UNSAFE_METHODS = /^(post|put|patch)$/i;
+
+/** The HTTP method a call uses when it is a non-idempotent one. */
+function unsafeMethod(rc: RuleContext, call: ts.CallExpression): string | undefined {
+  const name = calleeName(call) ?? '';
+  const kind = networkCallKind(rc.file, call);
+  const path = calleePath(call) ?? '';
+  const isClient = kind !== undefined || /(client|http|api)\b/i.test(path.slice(0, path.lastIndexOf('.')));
+  if (!isClient) return undefined;
+  if (UNSAFE_METHODS.test(name) && ts.isPropertyAccessExpression(call.expression)) return name.toUpperCase();
+  for (const arg of call.arguments) {
+    const o = unwrapExpression(arg);
+    if (!ts.isObjectLiteralExpression(o)) continue;
+    for (const p of o.properties) {
+      if (
+        ts.isPropertyAssignment(p) &&
+        ts.isIdentifier(p.name) &&
+        p.name.text === 'method' &&
+        ts.isStringLiteralLike(p.initializer) &&
+        UNSAFE_METHODS.test(p.initializer.text)
+      ) {
+        return p.initializer.text.toUpperCase();
+      }
+    }
+  }
+  return undefined;
+}
+
+/** FOX005: retry on a non-idempotent call (POST/PUT/PATCH without an idempotency key). */
+export const nonIdempotentRetry: Rule = {
+  id: 'FOX005',
+  name: 'retry-non-idempotent',
+  description: 'A retried task makes a non-idempotent call without an idempotency key; a retry can apply it twice.',
+  defaultSeverity: 'warning',
+  pattern: 'retry',
+  needsTypes: false,
+  check(rc) {
+    for (const u of rc.units) {
+      if (!u.task?.options.includes('retry')) continue;
+      walkFunction(u.node, rc.unitNodes, (node) => {
+        if (!ts.isCallExpression(node)) return;
+        const method = unsafeMethod(rc, node);
+        if (!method || /idempotency[-_]?key/i.test(node.getText(rc.file.sf))) return;
+        rc.report({
+          node,
+          unit: u,
+          message: `'${u.name}' retries, but this ${method} has no idempotency key; a retry after a lost response can apply it twice. Send an Idempotency-Key header or drop the retry.`,
+        });
+      });
+    }
+  },
+};
+
+const EXCLUDED_PACKAGES = /[\\/]node_modules[\\/](typescript|@types[\\/]node|@fox[\\/])/;
+
+/** FOX008: a fox task calls an external dependency with neither breaker nor fallback. */
+export const unguardedDependency: Rule = {
+  id: 'FOX008',
+  name: 'dependency-without-breaker',
+  description: 'A fox task calls an external dependency with neither a circuit breaker nor a fallback.',
+  defaultSeverity: 'warning',
+  pattern: 'breaker',
+  needsTypes: true,
+  check(rc) {
+    const checker = rc.checker;
+    for (const u of rc.units) {
+      const t = u.task;
+      if (!t || t.options.includes('breaker') || t.options.includes('fallback')) continue;
+      const calls: Evidence[] = [];
+      walkFunction(u.node, rc.unitNodes, (node) => {
+        if (!ts.isCallExpression(node)) return;
+        let external = networkCallKind(rc.file, node) !== undefined;
+        if (!external && checker) {
+          const sig = checker.getResolvedSignature(node);
+          const file = sig?.declaration?.getSourceFile().fileName ?? '';
+          if (/[\\/]node_modules[\\/]/.test(file) && !EXCLUDED_PACKAGES.test(file)) {
+            external = checker.getPropertyOfType(checker.getTypeAtLocation(node), 'then') !== undefined;
+          }
+        }
+        if (external) {
+          calls.push({ kind: 'io', reason: 'external dependency call', text: rc.file.text(node), ...rc.file.lineColumn(node), weight: 1 });
+        }
+      });
+      if (calls.length === 0) continue;
+      rc.report({
+        node: u.anchor,
+        unit: u,
+        message: `fox task '${u.name}' calls an external dependency (${calls[0]?.text}) with neither a breaker nor a fallback; a failing dependency will take every caller down with it.`,
+        evidence: calls,
+        fixes:
+          u.taskCall && t.optionsNode
+            ? [addOptionProperty(rc.file, u.taskCall, 0, 'breaker: { consecutive: 5 }', 'Add breaker: { consecutive: 5 }')]
+            : [],
+      });
+    }
+  },
+};

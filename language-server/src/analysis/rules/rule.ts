@@ -1,0 +1,61 @@
+import type { ts } from 'ts-morph';
+import type { Classification } from '../classify.js';
+import type { FileContext } from '../file-context.js';
+import type { Evidence, QuickFix, RuleId, Severity } from '../types.js';
+import type { FunctionUnit } from '../units.js';
+
+/** A unit with its classification. */
+export interface AnalyzedUnit extends FunctionUnit {
+  classification: Classification;
+}
+
+/** Tunables the rules and their fixes use (from the config file). */
+export interface RuleSettings {
+  /** Timeout the "add a timeout" fixes insert, in ms. */
+  timeoutMs: number;
+  /** Concurrency of the bounded lane the fan-out fix declares. */
+  laneLimit: number;
+}
+
+/** What a rule reports; the analyser adds the rule id, severity and positions. */
+export interface RuleReport {
+  node: ts.Node;
+  message: string;
+  unit?: FunctionUnit;
+  evidence?: Evidence[];
+  fixes?: (QuickFix | undefined)[];
+}
+
+export interface RuleContext {
+  file: FileContext;
+  units: readonly AnalyzedUnit[];
+  /** Unit nodes, which a walk over one function skips (they are analysed on their own). */
+  unitNodes: ReadonlySet<ts.Node>;
+  /** Present only for type-aware rules. */
+  checker?: ts.TypeChecker;
+  settings: RuleSettings;
+  report(r: RuleReport): void;
+}
+
+/**
+ * A rule: stable id, default severity, the vault pattern it recommends, and whether it needs
+ * the type checker (type-aware rules run debounced in the editor; syntax rules on every change).
+ */
+export interface Rule {
+  id: RuleId;
+  name: string;
+  description: string;
+  defaultSeverity: Severity;
+  /** Vault pattern or mode id ('timeout', 'bulkhead', 'tfox', …). */
+  pattern: string;
+  needsTypes: boolean;
+  check(rc: RuleContext): void;
+}
+
+/** The unit whose body contains `node` (innermost), if any. */
+export function unitOf(rc: RuleContext, node: ts.Node): AnalyzedUnit | undefined {
+  for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
+    if (rc.unitNodes.has(p)) return rc.units.find((u) => u.node === p);
+  }
+  return undefined;
+}

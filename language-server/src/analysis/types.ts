@@ -1,0 +1,123 @@
+import type { ts } from 'ts-morph';
+
+/** What dominates a function's time: CPU work, waiting on I/O, both, or neither. */
+export type WorkKind = 'cpu' | 'io' | 'light' | 'mixed';
+
+/** The execution strategies a recommendation can name (`auto` is never recommended). */
+export type FoxMode = 'sfox' | 'wfox' | 'tfox' | 'mfox';
+
+/** Stable rule ids. */
+export type RuleId =
+  | 'FOX001'
+  | 'FOX002'
+  | 'FOX003'
+  | 'FOX004'
+  | 'FOX005'
+  | 'FOX006'
+  | 'FOX007'
+  | 'FOX008';
+
+/** Severity of a reported finding (`off` rules report nothing). */
+export type Severity = 'error' | 'warning';
+
+/** Per-rule setting in `fox.config.json` / `package.json#fox`. */
+export type RuleSetting = 'off' | 'warn' | 'error';
+
+/** LSP-compatible position: 0-based line and UTF-16 character. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+/** LSP-compatible range. */
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** LSP-compatible text edit. */
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** A quick fix: minimal edits to one file. */
+export interface QuickFix {
+  title: string;
+  /** Absolute path of the file the edits apply to. */
+  path: string;
+  edits: TextEdit[];
+}
+
+/** One node that made a classification or a finding what it is. */
+export interface Evidence {
+  /** Which side of the classification the node counts for. */
+  kind: 'cpu' | 'io' | 'blocking';
+  reason: string;
+  /** Source text of the node, shortened. */
+  text: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+  weight: number;
+}
+
+/** How a function is declared as a fox task, when it is one. */
+export interface TaskDeclaration {
+  via: 'decorator' | 'wrap';
+  /** The declared mode, when it is a string literal. */
+  mode?: string;
+  /** Names of the option keys given in the options literal. */
+  options: string[];
+  /** The options literal, when the options are one. */
+  optionsNode?: ts.ObjectLiteralExpression;
+  modeNode?: ts.StringLiteralLike;
+}
+
+/** A function or method the analyser classifies and reports on. */
+export interface FunctionReport {
+  /** Task id, or the id it will have once it becomes a task (the "id-to-be"). */
+  id: string;
+  name: string;
+  /** Path relative to the project root, `/` separators. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  kind: WorkKind;
+  recommendedMode: FoxMode;
+  evidence: Evidence[];
+  /** Present when the function already is a fox task. */
+  task?: { mode?: string; options: string[]; via: 'decorator' | 'wrap' };
+  exported: boolean;
+}
+
+/** One rule violation. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  /** Path relative to the project root. */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** 1-based line and column of the start of the reported node. */
+  line: number;
+  column: number;
+  /** 0-based LSP range of the reported node. */
+  range: Range;
+  message: string;
+  /** Resilience pattern or mode id the finding recommends (vault ids, linked later). */
+  pattern: string;
+  /** Task id (or id-to-be) of the function the finding is in, when any. */
+  functionId?: string;
+  evidence: Evidence[];
+  fixes: QuickFix[];
+}
+
+/** Result of analysing one file. */
+export interface FileAnalysis {
+  path: string;
+  file: string;
+  functions: FunctionReport[];
+  findings: Finding[];
+}

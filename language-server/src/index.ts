@@ -1,0 +1,33 @@
+/**
+ * @fox/language-server — the Fox analyser (classification, rules FOX001–FOX008, quick fixes),
+ * the `fox analyze` command and the LSP server.
+ *
+ * ```ts
+ * import { FoxAnalyzer } from '@fox/language-server';
+ * const result = FoxAnalyzer.fromDirectory('.').analyzeAll();
+ * for (const f of result.findings) console.log(f.rule, f.file, f.line, f.message);
+ * ```
+ */
+export { FoxAnalyzer, toRelative } from './analysis/project.js';
+export type { AnalysisResult, AnalyzeOptions } from './analysis/project.js';
+export {
+  analyzeSourceFile,
+  parseSource,
+  severityOf,
+  AnalysisCancelledError,
+} from './analysis/analyzer.js';
+export type { AnalysisPhase, AnalyzeFileOptions } from './analysis/analyzer.js';
+export {
+  AnalysisConfigError,
+  AnalysisConfigSchema,
+  DEFAULT_CONFIG,
+  RULE_IDS,
+  isAnalysisConfigError,
+  loadAnalysisConfig,
+  parseAnalysisConfig,
+} from './analysis/config.js';
+export type { AnalysisConfig } from './analysis/config.js';
+export { RULES } from './analysis/rules/index.js';
+export type { Rule } from './analysis/rules/index.js';
+export { applyEdits } from './analysis/fixes.js';
+export type * from './analysis/types.js';

@@ -1,0 +1,9 @@
+export { startCollector } from './collector/collector.js';
+export type { Collector, CollectorCounters, CollectorOptions } from './collector/collector.js';
+export { generateToken, tokenMatches } from './collector/token.js';
+export { startProfiler } from './server/profiler-server.js';
+export type { Profiler, ProfilerCounters, ProfilerOptions } from './server/profiler-server.js';
+export type { IngestCounters } from './ingest/ingest.js';
+export type * from './live/view.js';
+export { writeReport, renderReport } from './report/report.js';
+export { main as profileMain } from './cli/profile.js';

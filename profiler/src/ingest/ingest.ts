@@ -1,0 +1,221 @@
+import { LatencyHistogram, MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk';
+import type { AggregatesFrame, HelloFrame, SpanRecord } from '@fox/sdk';
+import type { WebSocket } from 'ws';
+import type { LiveState } from '../live/live-state.js';
+import type { BatchWriter } from '../storage/batch-writer.js';
+import type { TaskRow } from '../storage/store-adapter.js';
+
+/** Why frames were refused, cumulative over all connections. */
+export interface IngestCounters {
+  framesReceived: number;
+  framesAccepted: number;
+  rejected: { tooLarge: number; notJson: number; invalid: number; noHello: number; binary: number };
+  /** Times a connection was paused for sending faster than its budget. */
+  throttled: number;
+}
+
+export function emptyIngestCounters(): IngestCounters {
+  return {
+    framesReceived: 0,
+    framesAccepted: 0,
+    rejected: { tooLarge: 0, notJson: 0, invalid: 0, noHello: 0, binary: 0 },
+    throttled: 0,
+  };
+}
+
+export function rejectedTotal(c: IngestCounters): number {
+  const r = c.rejected;
+  return r.tooLarge + r.notJson + r.invalid + r.noHello + r.binary;
+}
+
+export interface IngestOptions {
+  live: LiveState;
+  writer: BatchWriter | undefined;
+  counters: IngestCounters;
+  /** Largest accepted frame, bytes. Default {@link MAX_FRAME_BYTES}. */
+  maxFrameBytes?: number;
+  /** Per connection: bytes per second before it is paused. Default 16 MiB. */
+  bytesPerSecond?: number;
+}
+
+/**
+ * Serves one exporter connection: validates every frame with the wire schemas, keeps the live
+ * state, queues rows for the store. A connection that sends faster than its byte budget is
+ * paused (TCP backpressure does the rest), so one client cannot monopolise the event loop.
+ */
+export function serveExporter(ws: WebSocket, options: IngestOptions): void {
+  const { live, writer, counters } = options;
+  const maxBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const budget = options.bytesPerSecond ?? 16 << 20;
+  let processId: string | undefined;
+  let windowStart = Date.now();
+  let windowBytes = 0;
+  const storedTasks = new Set<string>();
+
+  ws.on('message', (data, isBinary) => {
+    counters.framesReceived++;
+    const size = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : (data as Buffer | ArrayBuffer).byteLength;
+    throttle(size);
+    if (isBinary) {
+      counters.rejected.binary++;
+      return;
+    }
+    if (size > maxBytes) {
+      counters.rejected.tooLarge++;
+      return;
+    }
+    const parsed = parseExporterFrame(String(data), maxBytes);
+    if (!parsed.ok) {
+      if (parsed.reason === 'too-large') counters.rejected.tooLarge++;
+      else if (parsed.reason === 'not-json') counters.rejected.notJson++;
+      else counters.rejected.invalid++;
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'hello') {
+      processId = frame.process.id;
+      onHello(frame);
+      counters.framesAccepted++;
+      return;
+    }
+    if (processId === undefined) {
+      counters.rejected.noHello++;
+      return;
+    }
+    counters.framesAccepted++;
+    switch (frame.type) {
+      case 'aggregates':
+        onAggregates(processId, frame);
+        break;
+      case 'spans':
+        onSpans(processId, frame.spans);
+        break;
+      case 'events':
+        live.events(processId, frame.events);
+        break;
+    }
+  });
+  ws.on('close', () => {
+    if (processId !== undefined) live.disconnected(processId);
+  });
+  ws.on('error', () => {});
+
+  function throttle(size: number): void {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      windowBytes = 0;
+    }
+    windowBytes += size;
+    if (windowBytes > budget) {
+      counters.throttled++;
+      windowBytes = 0;
+      ws.pause();
+      setTimeout(() => ws.resume(), 1000 - (now - windowStart)).unref();
+    }
+  }
+
+  function onHello(frame: HelloFrame): void {
+    live.hello(frame);
+    if (!writer) return;
+    const p = frame.process;
+    writer.process({
+      id: p.id,
+      pid: p.pid,
+      startedAt: p.startedAt,
+      argv: p.argv,
+      nodeVersion: p.nodeVersion,
+      projectRoot: p.projectRoot,
+    });
+    const now = Date.now();
+    writer.tasks(
+      frame.tasks.map((t) => {
+        storedTasks.add(t.id);
+        return {
+          id: t.id,
+          mode: t.mode,
+          sourceFile: t.location?.file ?? null,
+          line: t.location?.line ?? null,
+          column: t.location?.column ?? null,
+          firstSeen: now,
+          lastSeen: now,
+        };
+      }),
+    );
+  }
+
+  /** Tasks a frame mentions that no hello announced still need a row (foreign keys). */
+  function ensureTasks(ids: Iterable<[string, string]>): void {
+    if (!writer) return;
+    const now = Date.now();
+    const missing: TaskRow[] = [];
+    for (const [id, mode] of ids) {
+      if (storedTasks.has(id)) continue;
+      storedTasks.add(id);
+      missing.push({
+        id,
+        mode,
+        sourceFile: null,
+        line: null,
+        column: null,
+        firstSeen: now,
+        lastSeen: now,
+      });
+    }
+    writer.tasks(missing);
+  }
+
+  function onAggregates(pid: string, frame: AggregatesFrame): void {
+    live.aggregates(pid, frame);
+    if (!writer) return;
+    ensureTasks(frame.tasks.map((t) => [t.id, t.mode]));
+    writer.aggregate(
+      frame.tasks.map((t) => {
+        const i = t.interval;
+        const h =
+          i.histogram.length > 0
+            ? LatencyHistogram.fromSparse(i.histogram, i.histogramSum, i.max)
+            : undefined;
+        return {
+          processId: pid,
+          taskId: t.id,
+          at: frame.at,
+          calls: i.calls,
+          successes: i.successes,
+          errors: i.errors,
+          errorsByCode: t.errorsByCode,
+          histogram: h ? h.encode() : null,
+          p50: i.p50,
+          // The store keeps p90; without a histogram p95 is the closest bound we have.
+          p90: h ? h.quantile(0.9) : i.p95,
+          p99: i.p99,
+          max: i.max,
+          inFlight: t.inFlight,
+          queued: t.queued,
+          limit: t.limit,
+        };
+      }),
+    );
+  }
+
+  function onSpans(pid: string, spans: SpanRecord[]): void {
+    live.spans(pid, spans);
+    if (!writer) return;
+    ensureTasks(spans.map((s) => [s.taskId, s.strategy]));
+    writer.span(
+      spans.map((s) => ({
+        runId: s.runId,
+        parentRunId: s.parentRunId,
+        taskId: s.taskId,
+        processId: pid,
+        start: s.start,
+        duration: s.duration,
+        outcome: s.outcome,
+        attempt: s.attempt,
+        strategy: s.strategy,
+      })),
+    );
+  }
+}

@@ -1,0 +1,229 @@
+import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
+import type {
+  CollectorStatsView,
+  EventView,
+  GaugePoint,
+  ProcessView,
+  TaskView,
+  TimelineSpan,
+  UiState,
+} from './view.js';
+
+const HISTORY = 120;
+const SPANS_PER_PROCESS = 5000;
+const EVENTS = 200;
+const TIMELINE_ROOTS = 25;
+const TIMELINE_MAX = 400;
+
+interface ProcessEntry {
+  view: ProcessView;
+  lastSeq: number;
+  /** Exporter drop count at the last frame, to tell its drops from transport losses. */
+  tasks: Map<string, TaskView>;
+  spans: SpanRecord[];
+}
+
+/**
+ * The profiler's in-memory picture of what is running: the recent history each live view
+ * needs, bounded per process (gauges, task sparklines, spans, events), independent of SQLite.
+ */
+export class LiveState {
+  private readonly processes = new Map<string, ProcessEntry>();
+  private eventLog: EventView[] = [];
+
+  constructor(private readonly maxProcesses = 50) {}
+
+  hello(frame: HelloFrame): void {
+    const p = frame.process;
+    let entry = this.processes.get(p.id);
+    if (!entry) {
+      entry = {
+        view: {
+          id: p.id,
+          pid: p.pid,
+          argv: p.argv,
+          nodeVersion: p.nodeVersion,
+          projectRoot: p.projectRoot,
+          startedAt: p.startedAt,
+          connected: true,
+          lastSeen: Date.now(),
+          dropped: { frames: 0, spans: 0, events: 0, sampledOut: 0 },
+          missedIntervals: 0,
+          gauges: [],
+        },
+        lastSeq: 0,
+        tasks: new Map(),
+        spans: [],
+      };
+      this.processes.set(p.id, entry);
+      this.evict();
+    }
+    entry.view.connected = true;
+    entry.view.lastSeen = Date.now();
+    for (const t of frame.tasks) {
+      const existing = entry.tasks.get(t.id);
+      if (existing) {
+        existing.mode = t.mode;
+        existing.current = t.current;
+        existing.policies = t.policies;
+        existing.location = t.location;
+      } else {
+        entry.tasks.set(t.id, emptyTask(p.id, t.id, t.mode, t.current, t.policies, t.location));
+      }
+    }
+  }
+
+  disconnected(processId: string): void {
+    const entry = this.processes.get(processId);
+    if (entry) entry.view.connected = false;
+  }
+
+  /** Returns the number of intervals missing before this frame (0 when in order). */
+  aggregates(processId: string, frame: AggregatesFrame): number {
+    const entry = this.processes.get(processId);
+    if (!entry) return 0;
+    const v = entry.view;
+    let missed = 0;
+    if (frame.seq > entry.lastSeq + 1) missed = frame.seq - entry.lastSeq - 1;
+    if (frame.seq > entry.lastSeq) entry.lastSeq = frame.seq;
+    v.missedIntervals += missed;
+    v.dropped = frame.dropped;
+    v.lastSeen = Date.now();
+    const g = frame.process;
+    push(v.gauges, {
+      at: frame.at,
+      delayP50: g.eventLoopDelay.p50,
+      delayP99: g.eventLoopDelay.p99,
+      delayMax: g.eventLoopDelay.max,
+      elu: g.eventLoopUtilization,
+      cpu: g.cpu,
+      heapUsedBytes: g.heapUsedBytes,
+    } satisfies GaugePoint);
+    const seconds = Math.max(0.001, frame.intervalMs / 1000);
+    for (const t of frame.tasks) {
+      let view = entry.tasks.get(t.id);
+      if (!view) {
+        view = emptyTask(processId, t.id, t.mode, t.current, [], null);
+        entry.tasks.set(t.id, view);
+      }
+      view.current = t.current;
+      view.callsPerSec = t.interval.calls / seconds;
+      view.errorsPerSec = t.interval.errors / seconds;
+      if (t.interval.calls > 0) {
+        view.p50 = t.interval.p50;
+        view.p95 = t.interval.p95;
+        view.p99 = t.interval.p99;
+      }
+      view.calls = t.calls;
+      view.errors = t.errors;
+      view.inFlight = t.inFlight;
+      view.queued = t.queued;
+      view.limit = t.limit;
+      view.breaker = t.breaker;
+      push(view.history, view.callsPerSec);
+    }
+    return missed;
+  }
+
+  spans(processId: string, spans: readonly SpanRecord[]): void {
+    const entry = this.processes.get(processId);
+    if (!entry) return;
+    const ring = entry.spans;
+    for (const s of spans) ring.push(s);
+    if (ring.length > SPANS_PER_PROCESS) ring.splice(0, ring.length - SPANS_PER_PROCESS);
+  }
+
+  events(processId: string, events: readonly WireEvent[]): void {
+    for (const event of events) this.eventLog.push({ processId, event });
+    if (this.eventLog.length > EVENTS) this.eventLog = this.eventLog.slice(-EVENTS);
+  }
+
+  knowsTask(processId: string, taskId: string): boolean {
+    return this.processes.get(processId)?.tasks.has(taskId) ?? false;
+  }
+
+  /**
+   * The recent calls of one task with their nested children (any task), depth-first in start
+   * order: what the timeline draws.
+   */
+  timeline(processId: string, taskId: string): TimelineSpan[] {
+    const ring = this.processes.get(processId)?.spans ?? [];
+    const roots = ring.filter((s) => s.taskId === taskId).slice(-TIMELINE_ROOTS);
+    const children = new Map<string, SpanRecord[]>();
+    for (const s of ring) {
+      if (s.parentRunId === null) continue;
+      const list = children.get(s.parentRunId);
+      if (list) list.push(s);
+      else children.set(s.parentRunId, [s]);
+    }
+    const out: TimelineSpan[] = [];
+    const visit = (s: SpanRecord, depth: number): void => {
+      if (out.length >= TIMELINE_MAX || depth > 16) return;
+      out.push({ ...s, depth });
+      const kids = children.get(s.runId);
+      if (kids) for (const k of [...kids].sort((a, b) => a.start - b.start)) visit(k, depth + 1);
+    };
+    for (const r of roots.sort((a, b) => a.start - b.start)) visit(r, 0);
+    return out;
+  }
+
+  snapshot(collector: CollectorStatsView): UiState {
+    const processes = [...this.processes.values()].sort(
+      (a, b) => b.view.startedAt - a.view.startedAt,
+    );
+    return {
+      at: Date.now(),
+      processes: processes.map((p) => p.view),
+      tasks: processes.flatMap((p) => [...p.tasks.values()]),
+      events: this.eventLog.slice(-100),
+      collector,
+    };
+  }
+
+  private evict(): void {
+    if (this.processes.size <= this.maxProcesses) return;
+    // Forget the oldest disconnected processes first (the store keeps their history).
+    const victims = [...this.processes.values()]
+      .filter((p) => !p.view.connected)
+      .sort((a, b) => a.view.lastSeen - b.view.lastSeen);
+    for (const v of victims) {
+      if (this.processes.size <= this.maxProcesses) break;
+      this.processes.delete(v.view.id);
+    }
+  }
+}
+
+function push<T>(ring: T[], value: T): void {
+  ring.push(value);
+  if (ring.length > HISTORY) ring.splice(0, ring.length - HISTORY);
+}
+
+function emptyTask(
+  processId: string,
+  id: string,
+  mode: string,
+  current: string,
+  policies: string[],
+  location: TaskView['location'],
+): TaskView {
+  return {
+    processId,
+    id,
+    mode,
+    current,
+    policies,
+    location,
+    callsPerSec: 0,
+    errorsPerSec: 0,
+    p50: 0,
+    p95: 0,
+    p99: 0,
+    calls: 0,
+    errors: 0,
+    inFlight: 0,
+    queued: 0,
+    limit: null,
+    breaker: null,
+    history: [],
+  };
+}

@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import { startCollector, type Collector } from '../collector/collector.js';
+import { tokenMatches } from '../collector/token.js';
+import {
+  emptyIngestCounters,
+  rejectedTotal,
+  serveExporter,
+  type IngestCounters,
+} from '../ingest/ingest.js';
+import { LiveState } from '../live/live-state.js';
+import type { CollectorStatsView, ServerToUi, UiState, UiToServer } from '../live/view.js';
+import { BatchWriter, type WriterCounters } from '../storage/batch-writer.js';
+import { loadUiAssets } from './ui-assets.js';
+
+export interface ProfilerOptions {
+  /** Loopback address. Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0 (random). */
+  port?: number;
+  token?: string;
+  /** SQLite file; `false` keeps everything in memory only. Default `.fox/fox.db`. */
+  storePath?: string | false;
+  /** Telemetry older than this is pruned. Default: the store's retention (7 days). */
+  retentionMs?: number;
+  /** How often live views are pushed to UI clients. Default 1000 ms. */
+  pushIntervalMs?: number;
+  /** Largest accepted exporter frame. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** Per exporter connection, bytes/s before it is paused. Default 16 MiB. */
+  bytesPerSecond?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface ProfilerCounters extends IngestCounters {
+  connections: { accepted: number; rejected: number; open: number };
+  store: WriterCounters | undefined;
+  uiClients: number;
+}
+
+/** A running profiler: collector + store + live UI on one loopback port. */
+export interface Profiler {
+  /** For the child's `FOX_PROFILER`. */
+  readonly url: string;
+  /** The live UI page (token in the query). */
+  readonly uiUrl: string;
+  readonly port: number;
+  readonly token: string;
+  counters(): ProfilerCounters;
+  /** The live state as the UI sees it. */
+  state(): UiState;
+  timeline(processId: string, taskId: string): ServerToUi;
+  /** Stops accepting, flushes the store, closes. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a profiler: exporters connect to `url`, browsers open `uiUrl`, UI clients connect to
+ * `/ui` over WebSocket and get a state push every `pushIntervalMs` (only while connected).
+ */
+export async function startProfiler(options: ProfilerOptions = {}): Promise<Profiler> {
+  const live = new LiveState();
+  const ingest = emptyIngestCounters();
+  const onError = options.onError ?? (() => {});
+  const writer =
+    options.storePath === false
+      ? undefined
+      : new BatchWriter({
+          path: options.storePath ?? '.fox/fox.db',
+          onError,
+          ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+        });
+  const uiClients = new Map<WebSocket, { selected?: { processId: string; taskId: string } }>();
+  let collector: Collector | undefined;
+
+  const collectorStats = (): CollectorStatsView => {
+    const w = writer?.stats();
+    return {
+      framesAccepted: ingest.framesAccepted,
+      framesRejected: rejectedTotal(ingest),
+      spansStored: w?.spansStored ?? 0,
+      spansDropped: w?.spansDropped ?? 0,
+      connections: collector?.counters().open ?? 0,
+    };
+  };
+  const state = (): UiState => live.snapshot(collectorStats());
+  const timeline = (processId: string, taskId: string): ServerToUi => ({
+    type: 'spans',
+    processId,
+    taskId,
+    spans: live.timeline(processId, taskId),
+  });
+
+  const send = (ws: WebSocket, message: ServerToUi | string): void => {
+    // A UI that cannot keep up skips pushes rather than growing our memory.
+    if (ws.readyState !== ws.OPEN || ws.bufferedAmount > 4 << 20) return;
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  };
+
+  const serveUi = (ws: WebSocket): void => {
+    const client: { selected?: { processId: string; taskId: string } } = {};
+    uiClients.set(ws, client);
+    ws.on('close', () => uiClients.delete(ws));
+    ws.on('message', (data) => {
+      let msg: UiToServer;
+      try {
+        msg = JSON.parse(String(data)) as UiToServer;
+      } catch {
+        return;
+      }
+      if (msg.type === 'ready') {
+        send(ws, { type: 'state', state: state() });
+      } else if (
+        msg.type === 'select' &&
+        typeof msg.processId === 'string' &&
+        typeof msg.taskId === 'string'
+      ) {
+        client.selected = { processId: msg.processId, taskId: msg.taskId };
+        send(ws, timeline(msg.processId, msg.taskId));
+      } else if (msg.type === 'unselect') {
+        delete client.selected;
+      }
+    });
+  };
+
+  collector = await startCollector({
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+    onRequest: (req, res) => void serveHttp(req, res),
+    onConnection: (ws, request) => {
+      if (pathOf(request) === '/ui') serveUi(ws);
+      else
+        serveExporter(ws, {
+          live,
+          writer,
+          counters: ingest,
+          ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+          ...(options.bytesPerSecond === undefined
+            ? {}
+            : { bytesPerSecond: options.bytesPerSecond }),
+        });
+    },
+  });
+  const token = collector.token;
+  const base = `http://${collector.host.includes(':') ? `[${collector.host}]` : collector.host}:${collector.port}`;
+
+  const pushTimer = setInterval(() => {
+    if (uiClients.size === 0) return; // live views cost nothing when nobody looks
+    const text = JSON.stringify({ type: 'state', state: state() } satisfies ServerToUi);
+    for (const [ws, client] of uiClients) {
+      send(ws, text);
+      if (client.selected) send(ws, timeline(client.selected.processId, client.selected.taskId));
+    }
+  }, options.pushIntervalMs ?? 1000);
+  pushTimer.unref();
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', base);
+    const authorised = tokenMatches(url.searchParams.get('token'), token);
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return reply(res, 405, 'text/plain', 'GET only\n');
+      if (url.pathname === '/' || url.pathname === '/index.html') {
+        if (!authorised)
+          return reply(res, 401, 'text/plain', 'fox profiler: open the URL with its token\n');
+        const nonce = randomBytes(16).toString('base64');
+        res.setHeader(
+          'content-security-policy',
+          `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; img-src 'self' data:; ` +
+            `connect-src 'self' ws://${url.host}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+        );
+        return reply(res, 200, 'text/html; charset=utf-8', pageHtml(nonce));
+      }
+      if (url.pathname === '/assets/fox-ui.js' || url.pathname === '/assets/fox-ui.css') {
+        const assets = await loadUiAssets();
+        const js = url.pathname.endsWith('.js');
+        return reply(
+          res,
+          200,
+          js ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+          js ? assets.js : assets.css,
+        );
+      }
+      if (url.pathname === '/api/state') {
+        if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
+        return reply(res, 200, 'application/json', JSON.stringify(state()));
+      }
+      reply(res, 404, 'text/plain', 'not found\n');
+    } catch (err) {
+      onError(err);
+      if (!res.headersSent) reply(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: collector.url,
+    uiUrl: `${base}/?token=${encodeURIComponent(token)}`,
+    port: collector.port,
+    token,
+    counters: () => ({
+      ...ingest,
+      rejected: { ...ingest.rejected },
+      connections: collector.counters(),
+      store: writer?.stats(),
+      uiClients: uiClients.size,
+    }),
+    state,
+    timeline,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pushTimer);
+        await collector.close();
+        writer?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function pathOf(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+  } catch {
+    return '/';
+  }
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(body);
+}
+
+function pageHtml(nonce: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Fox profiler</title>
+<link rel="stylesheet" href="/assets/fox-ui.css">
+</head>
+<body>
+<div id="fox-root"></div>
+<script nonce="${nonce}" src="/assets/fox-ui.js"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,311 @@
+import type {
+  ProcessView,
+  ServerToUi,
+  TaskView,
+  TimelineSpan,
+  UiHost,
+  UiState,
+} from '../live/view.js';
+import { lineChart, shortTask, sparkline, timeline } from './charts.js';
+import { fmtBytes, fmtMs, fmtRate, h, replace } from './dom.js';
+
+export interface FoxUi {
+  /** Feeds a message in (what `host.onMessage` delivers; exposed for static reports). */
+  receive(message: ServerToUi): void;
+  setTheme(theme: 'light' | 'dark' | 'auto'): void;
+  dispose(): void;
+}
+
+/**
+ * Mounts the Fox live UI into `root`. The host is the only way in and out: the browser page
+ * passes a WebSocket adapter, the VS Code webview `acquireVsCodeApi().postMessage` and a
+ * `message` listener, the static report a host that replays one snapshot.
+ *
+ * @example
+ * createFoxUi(document.getElementById('fox-root')!, { post: (m) => ws.send(JSON.stringify(m)),
+ *   onMessage: (cb) => ws.addEventListener('message', (e) => cb(JSON.parse(e.data))) });
+ */
+export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
+  let state: UiState | undefined;
+  let spans: TimelineSpan[] = [];
+  let selectedProcess: string | undefined;
+  let selectedTask: { processId: string; taskId: string } | undefined;
+  let disposed = false;
+
+  root.classList.add('fox-ui');
+  const themeButton = h(
+    'button',
+    { type: 'button', class: 'fox-theme', title: 'Switch light/dark' },
+    '◐',
+  );
+  const status = h('span', { class: 'fox-status', 'data-testid': 'status' }, 'waiting for data…');
+  const processList = h('ul', { class: 'fox-processes', 'data-testid': 'processes' });
+  const charts = h('div', { class: 'fox-charts' });
+  const taskBody = h('tbody', { 'data-testid': 'tasks' });
+  const timelineBox = h('div', { class: 'fox-timeline-box', 'data-testid': 'timeline' });
+  const timelineTitle = h('h2', {}, 'Timeline');
+  const eventsList = h('ol', { class: 'fox-events', 'data-testid': 'events' });
+  const columns = [
+    'task',
+    'mode',
+    'calls/s',
+    'p50',
+    'p95',
+    'p99',
+    'errors',
+    'in-flight/queue',
+    'limit',
+    'breaker',
+    'trend',
+  ];
+
+  replace(
+    root,
+    h('header', { class: 'fox-header' }, h('h1', {}, 'Fox profiler'), status, themeButton),
+    h(
+      'main',
+      { class: 'fox-main' },
+      h('section', { class: 'fox-side' }, h('h2', {}, 'Processes'), processList),
+      h(
+        'section',
+        { class: 'fox-content' },
+        charts,
+        h('h2', {}, 'Tasks'),
+        h(
+          'table',
+          { class: 'fox-tasks' },
+          h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
+          taskBody,
+        ),
+        timelineTitle,
+        timelineBox,
+        h('h2', {}, 'Events'),
+        eventsList,
+      ),
+    ),
+  );
+
+  let theme: 'light' | 'dark' | 'auto' = 'auto';
+  const setTheme = (t: 'light' | 'dark' | 'auto'): void => {
+    theme = t;
+    root.classList.toggle('fox-dark', t === 'dark');
+    root.classList.toggle('fox-light', t === 'light');
+  };
+  themeButton.addEventListener('click', () => {
+    const dark =
+      theme === 'dark' ||
+      (theme === 'auto' &&
+        typeof matchMedia === 'function' &&
+        matchMedia('(prefers-color-scheme: dark)').matches);
+    setTheme(dark ? 'light' : 'dark');
+  });
+
+  function render(): void {
+    if (!state || disposed) return;
+    const st = state;
+    const live = st.processes.filter((p) => p.connected).length;
+    status.textContent =
+      `${st.processes.length} process${st.processes.length === 1 ? '' : 'es'} (${live} live) · ` +
+      `${st.collector.framesAccepted} frames · ${st.collector.framesRejected} rejected · ` +
+      `updated ${new Date(st.at).toLocaleTimeString()}`;
+    renderProcesses(st.processes);
+    const proc = st.processes.find((p) => p.id === selectedProcess) ?? st.processes[0];
+    renderCharts(proc);
+    renderTasks(st.tasks.filter((t) => !selectedProcess || t.processId === selectedProcess));
+    renderTimeline();
+    renderEvents(st);
+  }
+
+  function renderProcesses(processes: ProcessView[]): void {
+    replace(
+      processList,
+      h(
+        'li',
+        { class: selectedProcess ? '' : 'fox-selected' },
+        button('All processes', () => {
+          selectedProcess = undefined;
+          render();
+        }),
+      ),
+      ...processes.map((p) => {
+        const d = p.dropped;
+        const lost = d.frames + d.spans + d.events;
+        return h(
+          'li',
+          { class: p.id === selectedProcess ? 'fox-selected' : '', 'data-process-id': p.id },
+          button(`${p.connected ? '●' : '○'} pid ${p.pid}`, () => {
+            selectedProcess = p.id;
+            render();
+          }),
+          h(
+            'div',
+            { class: 'fox-muted' },
+            p.argv
+              .map((a) => a.slice(a.lastIndexOf('/') + 1))
+              .join(' ')
+              .slice(0, 80),
+          ),
+          h(
+            'div',
+            { class: 'fox-muted' },
+            `node ${p.nodeVersion}` +
+              (lost > 0 || p.missedIntervals > 0
+                ? ` · dropped ${lost} · missed ${p.missedIntervals}`
+                : ''),
+          ),
+        );
+      }),
+    );
+  }
+
+  function renderCharts(p: ProcessView | undefined): void {
+    if (!p) return replace(charts);
+    const g = p.gauges;
+    replace(
+      charts,
+      lineChart(
+        `Event-loop delay · pid ${p.pid}`,
+        [
+          { name: 'p50', cls: 'fox-s1', values: g.map((x) => x.delayP50) },
+          { name: 'p99', cls: 'fox-s2', values: g.map((x) => x.delayP99) },
+          { name: 'max', cls: 'fox-s3', values: g.map((x) => x.delayMax) },
+        ],
+        fmtMs,
+      ),
+      lineChart(
+        `Event-loop utilisation · heap ${fmtBytes(g[g.length - 1]?.heapUsedBytes ?? 0)}`,
+        [
+          { name: 'ELU', cls: 'fox-s1', values: g.map((x) => x.elu) },
+          { name: 'CPU', cls: 'fox-s2', values: g.map((x) => Math.min(1, x.cpu)) },
+        ],
+        (v) => `${(v * 100).toFixed(0)}%`,
+        1,
+      ),
+    );
+  }
+
+  function renderTasks(tasks: TaskView[]): void {
+    if (tasks.length === 0) {
+      replace(
+        taskBody,
+        h('tr', {}, h('td', { colspan: 11, class: 'fox-empty' }, 'No fox tasks reported yet.')),
+      );
+      return;
+    }
+    replace(
+      taskBody,
+      ...tasks.map((t) => {
+        const selected = selectedTask?.taskId === t.id && selectedTask.processId === t.processId;
+        const row = h(
+          'tr',
+          {
+            class: `fox-task${selected ? ' fox-selected' : ''}${t.errorsPerSec > 0 ? ' fox-has-errors' : ''}`,
+            'data-task-id': t.id,
+            tabindex: 0,
+          },
+          h(
+            'td',
+            { title: t.location ? `${t.location.file}:${t.location.line}` : t.id },
+            shortTask(t.id),
+          ),
+          h('td', {}, t.current === t.mode ? t.mode : `${t.mode}→${t.current}`),
+          h('td', { class: 'fox-num', 'data-col': 'rate' }, fmtRate(t.callsPerSec)),
+          h('td', { class: 'fox-num' }, fmtMs(t.p50)),
+          h('td', { class: 'fox-num' }, fmtMs(t.p95)),
+          h('td', { class: 'fox-num' }, fmtMs(t.p99)),
+          h(
+            'td',
+            { class: 'fox-num', 'data-col': 'calls', title: `${t.calls} calls` },
+            `${t.errors} / ${t.calls}`,
+          ),
+          h('td', { class: 'fox-num' }, `${t.inFlight} / ${t.queued}`),
+          h('td', { class: 'fox-num' }, t.limit === null ? '–' : t.limit.toFixed(0)),
+          h('td', { class: `fox-breaker-${t.breaker ?? 'none'}` }, t.breaker ?? '–'),
+          h('td', {}, sparkline(t.history.slice(-60))),
+        );
+        const select = (): void => {
+          selectedTask = { processId: t.processId, taskId: t.id };
+          spans = [];
+          host.post({ type: 'select', processId: t.processId, taskId: t.id });
+          render();
+        };
+        row.addEventListener('click', select);
+        row.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter' || e.key === ' ') select();
+        });
+        return row;
+      }),
+    );
+  }
+
+  function renderTimeline(): void {
+    if (!selectedTask) {
+      timelineTitle.textContent = 'Timeline';
+      return replace(
+        timelineBox,
+        h('p', { class: 'fox-empty' }, 'Select a task to see its sampled calls.'),
+      );
+    }
+    timelineTitle.textContent = `Timeline · ${shortTask(selectedTask.taskId)}`;
+    replace(timelineBox, timeline(spans));
+  }
+
+  function renderEvents(st: UiState): void {
+    const recent = st.events.slice(-50).reverse();
+    if (recent.length === 0)
+      return replace(eventsList, h('li', { class: 'fox-empty' }, 'No events yet.'));
+    replace(
+      eventsList,
+      ...recent.map(({ event: e }) => {
+        const time = new Date(e.at).toLocaleTimeString();
+        let text: string;
+        switch (e.kind) {
+          case 'breaker':
+          case 'limit':
+          case 'strategy':
+            text = `${shortTask(e.taskId)}: ${e.kind} ${e.from} → ${e.to}`;
+            break;
+          case 'proposal':
+            text = `proposal ${e.state}: ${e.summary}`;
+            break;
+          case 'chaos':
+            text = `chaos ${e.action}: ${e.taskIds.map(shortTask).join(', ')}${e.detail ? ` (${e.detail})` : ''}`;
+            break;
+        }
+        return h('li', { class: `fox-event fox-event-${e.kind}` }, h('time', {}, time), ' ', text);
+      }),
+    );
+  }
+
+  const receive = (message: ServerToUi): void => {
+    if (disposed) return;
+    if (message.type === 'state') {
+      state = message.state;
+    } else if (
+      selectedTask &&
+      message.processId === selectedTask.processId &&
+      message.taskId === selectedTask.taskId
+    ) {
+      spans = message.spans;
+    }
+    render();
+  };
+
+  host.onMessage(receive);
+  host.post({ type: 'ready' });
+
+  return {
+    receive,
+    setTheme,
+    dispose() {
+      disposed = true;
+      root.replaceChildren();
+    },
+  };
+}
+
+function button(label: string, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'fox-link' }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}

@@ -1,0 +1,29 @@
+/** A benchmark's result as printed and as written into docs/benchmarks.md. */
+export interface BenchSection {
+  title: string;
+  /** The command that reproduces it. */
+  command: string;
+  description: string;
+  /** A Markdown table. */
+  table: string;
+  /** One line per target: the ratio and PASS/FAIL. */
+  verdicts: string[];
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Renders rows of equal keys as a Markdown table. */
+export function table(rows: readonly Record<string, string>[]): string {
+  if (rows.length === 0) return '';
+  const headers = Object.keys(rows[0]!);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(headers),
+    line(headers.map(() => '---')),
+    ...rows.map((r) => line(headers.map((h) => r[h] ?? ''))),
+  ].join('\n');
+}

@@ -1,0 +1,77 @@
+// Builds every package: esbuild bundles (ESM + CJS for the sdk), tsc declarations.
+// Dependencies stay external; the bundles carry source maps so task ids map back to sources.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const at = (...p) => join(root, ...p);
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  packages: 'external',
+  logLevel: 'warning',
+  conditions: ['source'],
+};
+
+async function build() {
+  for (const pkg of ['sdk', 'language-server', 'profiler', 'extension', 'samples/demo']) {
+    rmSync(at(pkg, 'dist'), { recursive: true, force: true });
+  }
+  await Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: [at('sdk/src/index.ts')],
+      format: 'esm',
+      outfile: at('sdk/dist/index.js'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [at('sdk/src/index.ts')],
+      format: 'cjs',
+      outfile: at('sdk/dist/index.cjs'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [at('language-server/src/index.ts')],
+      format: 'esm',
+      outfile: at('language-server/dist/index.js'),
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [at('profiler/src/index.ts')],
+      format: 'esm',
+      outfile: at('profiler/dist/index.js'),
+    }),
+    // VS Code loads extensions as CommonJS and provides `vscode` itself.
+    esbuild.build({
+      ...common,
+      entryPoints: [at('extension/src/extension.ts')],
+      format: 'cjs',
+      outfile: at('extension/dist/extension.cjs'),
+      packages: undefined,
+      external: ['vscode'],
+    }),
+    // The demo is compiled per file (not bundled) so its task ids come from its own sources.
+    esbuild.build({
+      ...common,
+      bundle: false,
+      entryPoints: [at('samples/demo/src/*.ts')],
+      format: 'esm',
+      outdir: at('samples/demo/dist'),
+    }),
+  ]);
+  // Declarations for every package (project references).
+  execFileSync(
+    process.execPath,
+    [at('node_modules/typescript/bin/tsc'), '-b', at('tsconfig.json')],
+    { stdio: 'inherit' },
+  );
+}
+
+await build();

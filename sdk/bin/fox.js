@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The one `fox` command. Subcommands live in the packages that own them and are loaded on
+// demand, so @fox/sdk itself depends on none of them: `fox analyze` needs
+// @fox/language-server installed, `fox profile` needs @fox/profiler.
+
+const COMMANDS = {
+  analyze: {
+    pkg: '@fox/language-server/cli',
+    about: 'analyse a project: fox analyze [dir] --format text|json|sarif',
+  },
+  profile: {
+    pkg: '@fox/profiler/cli',
+    about: 'run a program with the live profiler: fox profile -- node app.js',
+  },
+};
+
+function help() {
+  const lines = ['usage: fox <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.about}`);
+  return lines.join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h' || name === 'help') {
+  console.log(help());
+  process.exit(name ? 0 : 2);
+}
+const command = COMMANDS[name];
+if (!command) {
+  console.error(`fox: unknown command '${name}'\n\n${help()}`);
+  process.exit(2);
+}
+let mod;
+try {
+  mod = await import(command.pkg);
+} catch (err) {
+  if (
+    err &&
+    err.code === 'ERR_MODULE_NOT_FOUND' &&
+    String(err.message).includes(command.pkg.split('/cli')[0])
+  ) {
+    console.error(
+      `fox ${name}: needs ${command.pkg.replace('/cli', '')}; install it with npm i -D ${command.pkg.replace('/cli', '')}`,
+    );
+    process.exit(2);
+  }
+  throw err;
+}
+const code = await mod.main(args);
+process.exitCode = typeof code === 'number' ? code : 0;

@@ -1,0 +1,153 @@
+/**
+ * Retry with backoff and jitter, a `retryOn` filter, and a {@link RetryBudget}. The no-failure
+ * path is one async frame and one budget deposit; everything else lives in `retryLoop`, which
+ * only runs after a failure.
+ *
+ * Aborting the caller's signal stops retrying (during the backoff too) with FoxAbortedError.
+ * After a cooperative timeout aborted an attempt's signal, the next attempt runs on a fork of
+ * the call with a fresh signal, so it does not start out cancelled.
+ */
+import { FoxAbortedError } from '../errors/errors.js';
+import type { Attempt } from '../modes/strategy.js';
+import type { Call } from '../task/call.js';
+import { errorCode } from './errors.js';
+import {
+  PolicyBase,
+  errorFilter,
+  forkCall,
+  type ConfigOf,
+  type GiveUpEvent,
+  type PolicyContext,
+  type PolicyEmitters,
+} from './policy.js';
+import { RetryBudget } from './retry-budget.js';
+
+/** Errors not retried by default: retrying cannot help, or would add load where it hurts. */
+const NOT_RETRIED = new Set([
+  'FOX_ABORTED',
+  'FOX_VALIDATION',
+  'FOX_CONFIG',
+  'FOX_SHUTDOWN',
+  'FOX_BROKEN_CIRCUIT',
+  'FOX_BULKHEAD_REJECTED',
+  'FOX_RATE_LIMITED',
+]);
+
+/**
+ * The delay before retry number `retry` (1 for the first retry), in ms.
+ * - constant: `delay`.
+ * - exponential: `delay·2^(retry−1)` capped at `maxDelay`, with "equal jitter" (half fixed,
+ *   half random) so synchronized clients spread out but the delay never collapses to zero.
+ * - decorrelated: AWS "decorrelated jitter", `min(maxDelay, uniform(delay, 3·previous))`.
+ */
+export function backoffDelay(
+  cfg: Pick<ConfigOf<'retry'>, 'backoff' | 'delay' | 'maxDelay'>,
+  retry: number,
+  previous: number,
+  random: () => number,
+): number {
+  const { delay, maxDelay } = cfg;
+  switch (cfg.backoff) {
+    case 'constant':
+      return Math.min(delay, maxDelay);
+    case 'exponential': {
+      const d = Math.min(maxDelay, delay * 2 ** (retry - 1));
+      return d / 2 + random() * (d / 2);
+    }
+    case 'decorrelated': {
+      const hi = Math.max(delay, previous * 3);
+      return Math.min(maxDelay, delay + random() * (hi - delay));
+    }
+  }
+}
+
+export class RetryPolicy extends PolicyBase<'retry'> {
+  private budget: RetryBudget | undefined;
+  private shouldRetry: (error: unknown) => boolean;
+
+  constructor(config: ConfigOf<'retry'>, ctx: PolicyContext, emit: PolicyEmitters) {
+    super('retry', config, ctx, emit);
+    this.budget = config.budget ? new RetryBudget(config.budget, ctx.clock) : undefined;
+    this.shouldRetry = this.filterOf(config);
+  }
+
+  /** The retry budget, when one is configured (its balance is a useful gauge). */
+  get retryBudget(): RetryBudget | undefined {
+    return this.budget;
+  }
+
+  protected override configured(): void {
+    const b = this.cfg.budget;
+    if (!b) this.budget = undefined;
+    else if (this.budget) this.budget.update(b);
+    else this.budget = new RetryBudget(b, this.ctx.clock);
+    this.shouldRetry = this.filterOf(this.cfg);
+  }
+
+  private filterOf(cfg: ConfigOf<'retry'>): (error: unknown) => boolean {
+    return errorFilter(cfg.retryOn, (_e, code) => code === undefined || !NOT_RETRIED.has(code), errorCode);
+  }
+
+  wrap(inner: Attempt): Attempt {
+    return async (call) => {
+      this.budget?.deposit();
+      try {
+        return await inner(call);
+      } catch (err) {
+        return this.retryLoop(call, inner, err);
+      }
+    };
+  }
+
+  private async retryLoop(call: Call, inner: Attempt, firstError: unknown): Promise<unknown> {
+    const random = this.ctx.random ?? Math.random;
+    let error = firstError;
+    let current = call;
+    let previousDelay = 0;
+    for (;;) {
+      const cfg = this.cfg;
+      const made = current.attempt;
+      const caller = call.callerSignal;
+      let reason: GiveUpEvent['reason'] | undefined;
+      if (caller?.aborted) reason = 'aborted';
+      else if (made >= cfg.attempts) reason = 'attempts';
+      else if (!this.shouldRetry(error)) reason = 'predicate';
+      else if (this.budget && !this.budget.tryWithdraw()) reason = 'budget';
+      if (reason !== undefined) {
+        if (reason === 'aborted') error = new FoxAbortedError(caller!.reason, call.taskId);
+        this.emit.giveUp.fire({ taskId: call.taskId, attempts: made, reason, error });
+        throw error;
+      }
+      const delay = backoffDelay(cfg, made, previousDelay || cfg.delay, random);
+      previousDelay = delay;
+      this.emit.retry.fire({ taskId: call.taskId, attempt: made + 1, delay, error });
+      if (delay > 0) await this.sleep(delay, call);
+      // A cooperative timeout aborted the previous attempt's signal; start the next one clean.
+      if (current.aborted && !caller?.aborted) current = forkCall(current);
+      current.attempt = made + 1;
+      try {
+        return await inner(current);
+      } catch (err) {
+        error = err;
+      }
+    }
+  }
+
+  private sleep(ms: number, call: Call): Promise<void> {
+    const clock = this.ctx.clock;
+    const caller = call.callerSignal;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clock.clearTimeout(timer);
+        const error = new FoxAbortedError(caller!.reason, call.taskId);
+        this.emit.giveUp.fire({ taskId: call.taskId, attempts: call.attempt, reason: 'aborted', error });
+        reject(error);
+      };
+      const timer = clock.setTimeout(() => {
+        caller?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      caller?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

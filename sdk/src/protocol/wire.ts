@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { ModeSchema } from './modes.js';
+import { ProcessStatsSchema, TaskStatsSchema } from './stats.js';
+
+/**
+ * The exporter → profiler wire protocol (JSON text frames over WebSocket). Version 1.
+ *
+ * A connection starts with a `hello` (the process and its tasks), then carries `aggregates`
+ * (one per interval, numbered by `seq`), `spans` and `events` frames in any order. A process
+ * re-sends `hello` when its task set changes. Every bound below (string lengths, array sizes)
+ * is part of the contract: the profiler rejects a frame that exceeds one, so a runaway or
+ * hostile client cannot make it allocate without limit.
+ */
+export const WIRE_VERSION = 1;
+
+/** Largest frame (bytes) an exporter sends and a collector accepts by default. */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+const Id = z.string().min(1).max(512);
+const Count = z.number().int().nonnegative();
+const Ms = z.number().nonnegative();
+
+/** A registered task as the hello describes it. */
+export const WireTaskSchema = z.object({
+  id: Id,
+  mode: ModeSchema,
+  current: ModeSchema.exclude(['auto']),
+  policies: z.array(z.string().max(64)).max(32),
+  /** Source path relative to the project root (forward slashes), 1-based line and column. */
+  location: z.object({ file: z.string().max(1024), line: Count, column: Count }).nullable(),
+});
+export type WireTask = z.infer<typeof WireTaskSchema>;
+
+export const WireProcessSchema = z.object({
+  /** ULID the process chose at start-up. */
+  id: Id,
+  pid: z.number().int(),
+  argv: z.array(z.string().max(4096)).max(256),
+  nodeVersion: z.string().max(64),
+  projectRoot: z.string().max(4096),
+  /** Epoch ms. */
+  startedAt: z.number(),
+});
+export type WireProcess = z.infer<typeof WireProcessSchema>;
+
+export const HelloFrameSchema = z.object({
+  type: z.literal('hello'),
+  v: z.literal(WIRE_VERSION),
+  process: WireProcessSchema,
+  tasks: z.array(WireTaskSchema).max(10_000),
+});
+export type HelloFrame = z.infer<typeof HelloFrameSchema>;
+
+export const BreakerStateSchema = z.enum(['closed', 'open', 'half-open']);
+export type BreakerState = z.infer<typeof BreakerStateSchema>;
+
+/** One task over one interval: the cumulative stats plus what happened in the interval. */
+export const TaskAggregateSchema = TaskStatsSchema.extend({
+  interval: z.object({
+    calls: Count,
+    successes: Count,
+    errors: Count,
+    /** Latency (ms) quantiles of the calls that settled in the interval. */
+    p50: Ms,
+    p95: Ms,
+    p99: Ms,
+    max: Ms,
+    /**
+     * Sparse latency histogram of the interval: `[bucketIndex, count]` pairs in the layout of
+     * `LatencyHistogram` (mergeable across intervals and processes). Empty when unknown.
+     */
+    histogram: z.array(z.tuple([Count, Count])).max(1024),
+    histogramSum: Ms,
+  }),
+  breaker: BreakerStateSchema.nullable(),
+});
+export type TaskAggregate = z.infer<typeof TaskAggregateSchema>;
+
+/** Process gauges: the stats snapshot's process part plus the worker pool's utilisation. */
+export const WireGaugesSchema = ProcessStatsSchema.extend({
+  /** Busy share (0..1) of the tfox worker pool over the interval; null without a pool. */
+  workerPoolUtilization: z.number().min(0).max(1).nullable(),
+});
+export type WireGauges = z.infer<typeof WireGaugesSchema>;
+
+/**
+ * What the exporter could not deliver, cumulative since the process started. The profiler
+ * compares these with the `seq` gaps it sees to account for every interval.
+ */
+export const DropCountersSchema = z.object({
+  /** Frames discarded because the send buffer was full (profiler away or slow). */
+  frames: Count,
+  /** Sampled spans discarded because the span buffer was full. */
+  spans: Count,
+  /** Events discarded because the event buffer was full. */
+  events: Count,
+  /** Calls the span sampler chose not to record (not a loss: the cap working). */
+  sampledOut: Count,
+});
+export type DropCounters = z.infer<typeof DropCountersSchema>;
+
+export const AggregatesFrameSchema = z.object({
+  type: z.literal('aggregates'),
+  /** 1, 2, 3… per process; a gap is an interval that never arrived. */
+  seq: z.number().int().positive(),
+  /** End of the interval, epoch ms. */
+  at: z.number(),
+  intervalMs: Ms,
+  process: WireGaugesSchema,
+  tasks: z.array(TaskAggregateSchema).max(10_000),
+  dropped: DropCountersSchema,
+});
+export type AggregatesFrame = z.infer<typeof AggregatesFrameSchema>;
+
+export const SpanOutcomeSchema = z.enum(['ok', 'error', 'timeout', 'rejected', 'cancelled']);
+export type SpanOutcome = z.infer<typeof SpanOutcomeSchema>;
+
+/** One sampled call (or attempt). What the runtime hands to `exporter.spans.record()`. */
+export const SpanRecordSchema = z.object({
+  /** ULID of the call. */
+  runId: Id,
+  parentRunId: Id.nullable(),
+  taskId: Id,
+  /** Epoch ms, fractional allowed. */
+  start: z.number(),
+  duration: Ms,
+  outcome: SpanOutcomeSchema,
+  /** 1 for the first attempt. */
+  attempt: z.number().int().positive(),
+  /** The concrete mode that ran the call. */
+  strategy: ModeSchema.exclude(['auto']),
+  /** Error code (see `errorCode`) when the outcome is not `ok`. */
+  errorCode: z.string().max(64).optional(),
+});
+export type SpanRecord = z.infer<typeof SpanRecordSchema>;
+
+export const SpansFrameSchema = z.object({
+  type: z.literal('spans'),
+  spans: z.array(SpanRecordSchema).max(10_000),
+});
+export type SpansFrame = z.infer<typeof SpansFrameSchema>;
+
+const EventBase = { at: z.number() };
+
+/** Something that changed, for the events feed. */
+export const WireEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...EventBase,
+    kind: z.literal('breaker'),
+    taskId: Id,
+    from: BreakerStateSchema,
+    to: BreakerStateSchema,
+  }),
+  z.object({
+    ...EventBase,
+    kind: z.literal('limit'),
+    taskId: Id,
+    from: z.number().nonnegative(),
+    to: z.number().nonnegative(),
+  }),
+  z.object({
+    ...EventBase,
+    kind: z.literal('strategy'),
+    taskId: Id,
+    from: ModeSchema,
+    to: ModeSchema,
+  }),
+  z.object({
+    ...EventBase,
+    kind: z.literal('proposal'),
+    proposalId: Id,
+    taskId: Id.nullable(),
+    summary: z.string().max(1024),
+    state: z.enum(['pending', 'approved', 'denied', 'expired', 'applied']),
+  }),
+  z.object({
+    ...EventBase,
+    kind: z.literal('chaos'),
+    experimentId: Id,
+    action: z.enum(['start', 'stop', 'abort']),
+    taskIds: z.array(Id).max(1000),
+    detail: z.string().max(1024).optional(),
+  }),
+]);
+export type WireEvent = z.infer<typeof WireEventSchema>;
+
+export const EventsFrameSchema = z.object({
+  type: z.literal('events'),
+  events: z.array(WireEventSchema).max(10_000),
+});
+export type EventsFrame = z.infer<typeof EventsFrameSchema>;
+
+/** Any frame an exporter sends. */
+export const ExporterFrameSchema = z.discriminatedUnion('type', [
+  HelloFrameSchema,
+  AggregatesFrameSchema,
+  SpansFrameSchema,
+  EventsFrameSchema,
+]);
+export type ExporterFrame = z.infer<typeof ExporterFrameSchema>;
+
+export type FrameParseResult =
+  | { ok: true; frame: ExporterFrame }
+  | { ok: false; reason: 'too-large' | 'not-json' | 'invalid'; detail: string };
+
+/**
+ * Decodes and validates one text frame. Never throws: a collector counts the failures by
+ * reason. `maxBytes` is checked before parsing so an oversized frame costs no JSON work.
+ */
+export function parseExporterFrame(
+  text: string,
+  maxBytes: number = MAX_FRAME_BYTES,
+): FrameParseResult {
+  if (text.length > maxBytes) {
+    return { ok: false, reason: 'too-large', detail: `${text.length} > ${maxBytes} bytes` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: 'not-json', detail: (err as Error).message.slice(0, 200) };
+  }
+  const r = ExporterFrameSchema.safeParse(json);
+  if (r.success) return { ok: true, frame: r.data };
+  const issue = r.error.issues[0];
+  const detail = issue ? `${issue.path.join('.') || '(frame)'}: ${issue.message}` : 'invalid';
+  return { ok: false, reason: 'invalid', detail: detail.slice(0, 300) };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { FoxConfigError } from '../errors/errors.js';
+
+/** Options of `fox.configure()`. Every key is optional; unknown keys are errors. */
+export const RuntimeConfigSchema = z
+  .object({
+    /** Project root for task ids (default: nearest package.json of each source file). */
+    root: z.string().min(1).optional(),
+    /**
+     * Persist telemetry aggregates to SQLite: `true` for `.fox/fox.db` under the working
+     * directory, a path (or `':memory:'`), or `false` (default) for none.
+     */
+    store: z.union([z.boolean(), z.string().min(1)]).optional(),
+    /** How often aggregates are written to the store, in ms. */
+    flushIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
+    /**
+     * Track the current call across awaits with AsyncLocalStorage (exact span trees, at a cost
+     * on every await in the process on Node 20). Default: only while spans are being collected.
+     */
+    asyncContext: z.boolean().optional(),
+  })
+  .strict();
+
+export type RuntimeConfig = z.input<typeof RuntimeConfigSchema>;
+
+export function parseRuntimeConfig(input: unknown): z.output<typeof RuntimeConfigSchema> {
+  const r = RuntimeConfigSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
+  if (issue.code === 'unrecognized_keys' && issue.keys[0]) path.push(issue.keys[0]);
+  const message =
+    issue.code === 'unrecognized_keys' ? `unknown setting '${issue.keys[0]}'` : issue.message;
+  throw new FoxConfigError(path, message);
+}

@@ -1,0 +1,189 @@
+import { currentCall } from '../context/run-context.js';
+import { FoxConfigError } from '../errors/errors.js';
+import type { StatsSnapshot } from '../protocol/stats.js';
+import type { CallContext } from '../task/call.js';
+import { captureCallSite, readOriginalSource, type SourceLocation } from '../task/call-site.js';
+import { resolveOptions, type FoxOptions } from '../task/options.js';
+import { bindingNameAt, enclosingClassAt, offsetOf } from '../task/task-id.js';
+import { Task, type TaskInfo } from '../task/task.js';
+import type { RuntimeConfig } from './config.js';
+import { runtime } from './runtime.js';
+
+/** The function `fox(options, fn)` returns: same parameters, always a promise. */
+export type Foxed<A extends unknown[], R, This = unknown> = (
+  this: This,
+  ...args: A
+) => Promise<Awaited<R>>;
+
+type AsyncMethod<This, A extends unknown[], R> = (this: This, ...args: A) => R;
+
+/**
+ * `@fox(options)`: works with TypeScript 5 standard decorators and with
+ * `experimentalDecorators`. Decorated methods must return a promise (fox calls are async).
+ */
+export interface FoxDecorator {
+  <This, A extends unknown[], R extends PromiseLike<unknown>>(
+    value: AsyncMethod<This, A, R>,
+    context: ClassMethodDecoratorContext<This, AsyncMethod<This, A, R>>,
+  ): AsyncMethod<This, A, R>;
+  <T extends (...args: never[]) => PromiseLike<unknown>>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): void;
+}
+
+/** Marks functions returned by fox, so tools can find the task behind them. */
+export const FOX_TASK: unique symbol = Symbol.for('fox.task');
+
+export interface FoxApi {
+  /**
+   * Runs `fn` under Fox: `fox({ mode: 'sfox' }, async function parse(s: string) { … })`.
+   * Options are validated now (FoxConfigError names the bad option); the returned function has
+   * `fn`'s parameters and always returns a promise.
+   */
+  <A extends unknown[], R, This = unknown>(
+    options: FoxOptions,
+    fn: (this: This, ...args: A) => R,
+  ): Foxed<A, R, This>;
+  /** `@fox(options)` method decorator. */
+  (options?: FoxOptions): FoxDecorator;
+
+  /** The registered tasks. */
+  tasks(): TaskInfo[];
+  /** A typed telemetry snapshot of every task and the process. */
+  stats(): StatsSnapshot;
+  /** Process-wide settings: project root, store, async context. Validated; throws FoxConfigError. */
+  configure(config: RuntimeConfig): void;
+  /** Flushes telemetry, closes strategies and the store. New calls reject with FoxShutdownError. */
+  shutdown(): Promise<void>;
+  /**
+   * The call running now (task id, run id, parent, attempt, signal), or undefined outside a
+   * fox call. Before the function's first `await` this is always exact; after an await it
+   * needs `fox.configure({ asyncContext: true })` (see run-context.ts for why).
+   */
+  context(): CallContext | undefined;
+}
+
+function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unknown {
+  const location = captureCallSite(foxImpl);
+  if (fn !== undefined) {
+    if (typeof fn !== 'function') {
+      throw new FoxConfigError([], `fox(options, fn): fn must be a function, got ${typeof fn}`);
+    }
+    const resolved = resolveOptions(options);
+    const id = resolved.id ?? functionTaskId(location, fn);
+    return wrap(new Task(id, fn as never, resolved, location, runtime()), fn);
+  }
+  // Validate now, at decoration, even though the task is created when the decorator applies.
+  const resolved = resolveOptions(options);
+  return function foxDecorator(
+    target: unknown,
+    key: unknown,
+    descriptor?: PropertyDescriptor,
+  ): unknown {
+    if (isStandardContext(key)) {
+      if (key.kind !== 'method') {
+        throw new FoxConfigError([], `@fox() decorates methods; it was applied to a ${key.kind}`);
+      }
+      const method = String(key.name);
+      const id = resolved.id ?? methodTaskId(location, undefined, method);
+      return wrap(new Task(id, target as never, resolved, location, runtime()), target as never);
+    }
+    // experimentalDecorators: (prototype or constructor, name, descriptor)
+    if (!descriptor || typeof descriptor.value !== 'function') {
+      throw new FoxConfigError([], '@fox() decorates methods; it was applied to something else');
+    }
+    const owner = typeof target === 'function' ? target.name : (target as object).constructor.name;
+    const id = resolved.id ?? methodTaskId(location, owner, String(key));
+    const original = descriptor.value as (...args: never[]) => unknown;
+    descriptor.value = wrap(
+      new Task(id, original as never, resolved, location, runtime()),
+      original,
+    );
+    return descriptor;
+  };
+}
+
+function wrap(
+  task: Task,
+  original: (...args: never[]) => unknown,
+): (...args: unknown[]) => Promise<unknown> {
+  runtime().register(task);
+  const foxed = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    return task.call(this, args);
+  };
+  Object.defineProperty(foxed, 'name', { value: original.name });
+  Object.defineProperty(foxed, 'length', { value: original.length });
+  Object.defineProperty(foxed, FOX_TASK, { value: task });
+  return foxed;
+}
+
+interface StandardContext {
+  kind: string;
+  name: string | symbol;
+  static?: boolean;
+}
+
+function isStandardContext(value: unknown): value is StandardContext {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'name' in value;
+}
+
+/** `<relative path>#<binding or function name>` for `fox(options, fn)`. */
+function functionTaskId(
+  location: SourceLocation | undefined,
+  fn: (...args: never[]) => unknown,
+): string {
+  const source = location ? sourceOf(location) : undefined;
+  const binding =
+    location && source
+      ? bindingNameAt(source, offsetOf(source, location.line, location.column))
+      : undefined;
+  const name = binding ?? (fn.name && fn.name !== 'anonymous' ? fn.name : undefined);
+  if (!name || !location) {
+    throw new FoxConfigError(
+      ['id'],
+      'cannot derive a task id for this function (it is anonymous, or its source location is unknown); pass { id }',
+    );
+  }
+  return `${runtime().relativePath(location.file)}#${name}`;
+}
+
+/** `<relative path>#<Class>.<method>` for a decorated method. */
+function methodTaskId(
+  location: SourceLocation | undefined,
+  owner: string | undefined,
+  method: string,
+): string {
+  let className = owner;
+  if (!className && location) {
+    const source = sourceOf(location);
+    if (source)
+      className = enclosingClassAt(source, offsetOf(source, location.line, location.column));
+  }
+  if (!className || !location) {
+    throw new FoxConfigError(
+      ['id'],
+      `cannot determine the class of decorated method '${method}' (no source or source map found); pass { id }`,
+    );
+  }
+  return `${runtime().relativePath(location.file)}#${className}.${method}`;
+}
+
+const sources = new Map<string, string | undefined>();
+function sourceOf(location: SourceLocation): string | undefined {
+  if (!sources.has(location.file)) sources.set(location.file, readOriginalSource(location));
+  return sources.get(location.file);
+}
+
+/** The `fox` entry point. See {@link FoxApi}. */
+export const fox: FoxApi = Object.assign(foxImpl as FoxApi, {
+  tasks: () =>
+    runtime()
+      .registry.all()
+      .map((t) => t.info()),
+  stats: () => runtime().stats(),
+  configure: (config: RuntimeConfig) => runtime().configure(config),
+  shutdown: () => runtime().shutdown(),
+  context: () => currentCall(),
+});

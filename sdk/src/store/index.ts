@@ -1,0 +1,12 @@
+export { DEFAULT_STORE_PATH, openStore } from './store.js';
+export type { FoxStore, OpenStoreOptions } from './store.js';
+export type { AggregateRow, ProcessRow, PruneResult, SpanRow, TaskRow } from './rows.js';
+export {
+  DEFAULT_RETENTION_MS,
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  RETENTION_META_KEY,
+  migrate,
+  schemaVersion,
+} from './migrations.js';
+export type { Migration } from './migrations.js';

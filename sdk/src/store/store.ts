@@ -1,0 +1,477 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { FoxConfigError, FoxStoreError } from '../errors/errors.js';
+import {
+  DEFAULT_RETENTION_MS,
+  LATEST_SCHEMA_VERSION,
+  RETENTION_META_KEY,
+  migrate,
+  schemaVersion,
+} from './migrations.js';
+import type { AggregateRow, ProcessRow, PruneResult, SpanRow, TaskRow } from './rows.js';
+
+/** Where the store lives when no path is configured, relative to the working directory. */
+export const DEFAULT_STORE_PATH = '.fox/fox.db';
+
+export interface OpenStoreOptions {
+  /** File path, or `':memory:'` (tests). Default {@link DEFAULT_STORE_PATH}. */
+  path?: string;
+  /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Wall clock in epoch ms, used by {@link FoxStore.prune}. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The project's SQLite store: telemetry (processes, tasks, aggregates, spans) today, the audit
+ * log, proposals and genomes as later migrations add them. Every method is synchronous
+ * (better-sqlite3); batches run in one transaction. Failures throw {@link FoxStoreError}.
+ *
+ * @example
+ * const store = openStore({ path: '.fox/fox.db' });
+ * store.upsertProcess(process);
+ * store.upsertTasks(tasks);
+ * store.insertAggregates(rows);
+ * store.close();
+ */
+export interface FoxStore {
+  /** The path the store was opened with. */
+  readonly path: string;
+  /** Schema version of the open file (always {@link LATEST_SCHEMA_VERSION}). */
+  readonly schemaVersion: number;
+  readonly isOpen: boolean;
+  /** Inserts or replaces the process row. Call before writing its aggregates or spans. */
+  upsertProcess(row: ProcessRow): void;
+  /** Inserts or updates tasks; `firstSeen` keeps the earliest and `lastSeen` the latest value. */
+  upsertTasks(rows: readonly TaskRow[]): void;
+  /** Appends interval aggregates; a row with the same (task, process, at) replaces the old one. */
+  insertAggregates(rows: readonly AggregateRow[]): void;
+  /** Appends sampled spans; a span with the same run id replaces the old one. */
+  insertSpans(rows: readonly SpanRow[]): void;
+  /** The newest aggregate of each (task, process), optionally for one task; ordered by task. */
+  latestAggregates(taskId?: string): AggregateRow[];
+  /** A task's aggregates with `at >= sinceMs` (epoch ms), oldest first. */
+  taskHistory(taskId: string, sinceMs: number): AggregateRow[];
+  /** A task's spans with `start >= sinceMs`, oldest first, at most `limit` (default 1000). */
+  taskSpans(taskId: string, sinceMs: number, limit?: number): SpanRow[];
+  /** Every known task, by id. */
+  tasks(): TaskRow[];
+  /**
+   * Deletes aggregates and spans older than `olderThanMs` before now (default: the retention
+   * stored in `meta`), then processes left without rows that started before that cutoff.
+   */
+  prune(options?: { olderThanMs?: number }): PruneResult;
+  /** Retention in ms from `meta` (default 7 days). */
+  retentionMs(): number;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  /** Closes the file. Idempotent; any other call afterwards throws. */
+  close(): void;
+}
+
+/**
+ * Opens (creating when missing) the store at `path`, sets WAL journaling, `synchronous=NORMAL`,
+ * a busy timeout and foreign keys, and migrates the schema to the latest version. Refuses a file
+ * whose schema is newer than this sdk knows rather than risk corrupting it.
+ */
+export function openStore(options: OpenStoreOptions = {}): FoxStore {
+  const path = options.path ?? DEFAULT_STORE_PATH;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new FoxConfigError(['store', 'busyTimeoutMs'], 'must be a non-negative integer');
+  }
+  const memory = path === ':memory:' || path === '';
+  if (!memory) {
+    const dir = dirname(resolve(path));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new FoxStoreError(
+        `Cannot create directory ${dir} for the fox store: ${messageOf(err)}`,
+        err,
+      );
+    }
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new FoxStoreError(`Cannot open the fox store at ${path}: ${messageOf(err)}`, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Check before anything writes: WAL mode and migrations would modify a file we do not own.
+    const version = schemaVersion(db);
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new FoxStoreError(
+        `The fox store at ${path} has schema version ${version}, newer than this @fox/sdk ` +
+          `supports (${LATEST_SCHEMA_VERSION}). Upgrade @fox/sdk, or point the store at ` +
+          `another path; the file was left untouched.`,
+      );
+    }
+    if (!memory) db.pragma('journal_mode = WAL');
+    // NORMAL is durable in WAL mode except for the last commits before a power loss, which
+    // telemetry can afford; FULL would fsync on every batch.
+    db.pragma('synchronous = NORMAL');
+    // Must be set outside any transaction, so before migrating.
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return new SqliteFoxStore(db, path, options.now ?? Date.now);
+  } catch (err) {
+    db.close();
+    if (err instanceof FoxStoreError) throw err;
+    throw new FoxStoreError(`Cannot open the fox store at ${path}: ${messageOf(err)}`, err);
+  }
+}
+
+interface AggregateRecord {
+  process_id: string;
+  task_id: string;
+  at: number;
+  calls: number;
+  successes: number;
+  errors: number;
+  errors_by_code: string;
+  histogram: Buffer | null;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  in_flight: number;
+  queued: number;
+  limit: number | null;
+}
+
+interface SpanRecord {
+  run_id: string;
+  parent_run_id: string | null;
+  task_id: string;
+  process_id: string;
+  start: number;
+  duration: number;
+  outcome: string;
+  attempt: number;
+  strategy: string;
+}
+
+interface TaskRecord {
+  id: string;
+  mode: string;
+  source_file: string | null;
+  line: number | null;
+  column: number | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+const AGGREGATE_COLUMNS =
+  'process_id, task_id, at, calls, successes, errors, errors_by_code, histogram, ' +
+  'p50, p90, p99, max, in_flight, queued, "limit"';
+
+class SqliteFoxStore implements FoxStore {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #statements: ReturnType<typeof prepareStatements>;
+  #open = true;
+
+  constructor(
+    db: Database.Database,
+    readonly path: string,
+    now: () => number,
+  ) {
+    this.#db = db;
+    this.#now = now;
+    this.#statements = prepareStatements(db);
+  }
+
+  get schemaVersion(): number {
+    return this.#guard('read the schema version', () => schemaVersion(this.#db));
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  upsertProcess(row: ProcessRow): void {
+    this.#guard('upsertProcess', () => {
+      this.#statements.upsertProcess.run(
+        row.id,
+        row.pid,
+        Math.round(row.startedAt),
+        JSON.stringify(row.argv),
+        row.nodeVersion,
+        row.projectRoot,
+      );
+    });
+  }
+
+  upsertTasks(rows: readonly TaskRow[]): void {
+    const stmt = this.#statements.upsertTask;
+    this.#batch('upsertTasks', rows, (row) => {
+      stmt.run(
+        row.id,
+        row.mode,
+        row.sourceFile,
+        row.line,
+        row.column,
+        Math.round(row.firstSeen),
+        Math.round(row.lastSeen),
+      );
+    });
+  }
+
+  insertAggregates(rows: readonly AggregateRow[]): void {
+    const stmt = this.#statements.insertAggregate;
+    this.#batch('insertAggregates', rows, (row) => {
+      stmt.run(
+        row.processId,
+        row.taskId,
+        Math.round(row.at),
+        row.calls,
+        row.successes,
+        row.errors,
+        JSON.stringify(row.errorsByCode),
+        row.histogram,
+        row.p50,
+        row.p90,
+        row.p99,
+        row.max,
+        row.inFlight,
+        row.queued,
+        row.limit,
+      );
+    });
+  }
+
+  insertSpans(rows: readonly SpanRow[]): void {
+    const stmt = this.#statements.insertSpan;
+    this.#batch('insertSpans', rows, (row) => {
+      stmt.run(
+        row.runId,
+        row.parentRunId,
+        row.taskId,
+        row.processId,
+        row.start,
+        row.duration,
+        row.outcome,
+        row.attempt,
+        row.strategy,
+      );
+    });
+  }
+
+  latestAggregates(taskId?: string): AggregateRow[] {
+    return this.#guard('latestAggregates', () => {
+      const records =
+        taskId === undefined
+          ? this.#statements.latestAll.all()
+          : this.#statements.latestForTask.all(taskId);
+      return (records as AggregateRecord[]).map(toAggregateRow);
+    });
+  }
+
+  taskHistory(taskId: string, sinceMs: number): AggregateRow[] {
+    return this.#guard('taskHistory', () =>
+      (this.#statements.history.all(taskId, sinceMs) as AggregateRecord[]).map(toAggregateRow),
+    );
+  }
+
+  taskSpans(taskId: string, sinceMs: number, limit = 1000): SpanRow[] {
+    return this.#guard('taskSpans', () =>
+      (this.#statements.spans.all(taskId, sinceMs, limit) as SpanRecord[]).map(toSpanRow),
+    );
+  }
+
+  tasks(): TaskRow[] {
+    return this.#guard('tasks', () =>
+      (this.#statements.tasks.all() as TaskRecord[]).map((r) => ({
+        id: r.id,
+        mode: r.mode,
+        sourceFile: r.source_file,
+        line: r.line,
+        column: r.column,
+        firstSeen: r.first_seen,
+        lastSeen: r.last_seen,
+      })),
+    );
+  }
+
+  prune(options: { olderThanMs?: number } = {}): PruneResult {
+    const olderThanMs = options.olderThanMs ?? this.retentionMs();
+    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
+      throw new FoxConfigError(['olderThanMs'], 'must be a non-negative number of milliseconds');
+    }
+    const cutoff = this.#now() - olderThanMs;
+    const s = this.#statements;
+    return this.#guard('prune', () =>
+      this.#db.transaction(() => ({
+        aggregates: s.pruneAggregates.run(cutoff).changes,
+        spans: s.pruneSpans.run(cutoff).changes,
+        processes: s.pruneProcesses.run(cutoff).changes,
+      }))(),
+    );
+  }
+
+  retentionMs(): number {
+    const raw = this.getMeta(RETENTION_META_KEY);
+    const value = raw === undefined ? NaN : Number(raw);
+    return Number.isFinite(value) && value >= 0 ? value : DEFAULT_RETENTION_MS;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#guard('getMeta', () => {
+      const record = this.#statements.getMeta.get(key) as { value: string } | undefined;
+      return record?.value;
+    });
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#guard('setMeta', () => {
+      this.#statements.setMeta.run(key, value);
+    });
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      // Cheap (usually a no-op) and keeps query plans good for long-lived files.
+      this.#db.pragma('optimize');
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  #batch<T>(what: string, rows: readonly T[], write: (row: T) => void): void {
+    if (rows.length === 0) return;
+    this.#guard(what, () => {
+      this.#db.transaction(() => {
+        for (const row of rows) write(row);
+      })();
+    });
+  }
+
+  #guard<R>(what: string, fn: () => R): R {
+    if (!this.#open) throw new FoxStoreError(`The fox store at ${this.path} is closed (${what})`);
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof FoxStoreError) throw err;
+      const hint =
+        sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+          ? ' (unknown process or task id: call upsertProcess / upsertTasks first)'
+          : '';
+      throw new FoxStoreError(
+        `Fox store ${this.path}: ${what} failed: ${messageOf(err)}${hint}`,
+        err,
+      );
+    }
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const latest = (where: string): Statement =>
+    db.prepare(
+      `SELECT ${AGGREGATE_COLUMNS} FROM aggregates a
+       WHERE ${where} a.at = (
+         SELECT MAX(b.at) FROM aggregates b
+         WHERE b.task_id = a.task_id AND b.process_id = a.process_id)
+       ORDER BY a.task_id, a.process_id`,
+    );
+  return {
+    upsertProcess: db.prepare(
+      `INSERT INTO processes (id, pid, started_at, argv, node_version, project_root)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at,
+         argv = excluded.argv, node_version = excluded.node_version,
+         project_root = excluded.project_root`,
+    ),
+    upsertTask: db.prepare(
+      `INSERT INTO tasks (id, mode, source_file, line, "column", first_seen, last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, source_file = excluded.source_file,
+         line = excluded.line, "column" = excluded."column",
+         first_seen = MIN(first_seen, excluded.first_seen),
+         last_seen = MAX(last_seen, excluded.last_seen)`,
+    ),
+    insertAggregate: db.prepare(
+      `INSERT OR REPLACE INTO aggregates (${AGGREGATE_COLUMNS})
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertSpan: db.prepare(
+      `INSERT OR REPLACE INTO spans (run_id, parent_run_id, task_id, process_id, start, duration,
+         outcome, attempt, strategy)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    latestAll: latest(''),
+    latestForTask: latest('a.task_id = ? AND'),
+    history: db.prepare(
+      `SELECT ${AGGREGATE_COLUMNS} FROM aggregates
+       WHERE task_id = ? AND at >= ? ORDER BY at, process_id`,
+    ),
+    spans: db.prepare(
+      `SELECT * FROM spans WHERE task_id = ? AND start >= ? ORDER BY start, run_id LIMIT ?`,
+    ),
+    tasks: db.prepare('SELECT * FROM tasks ORDER BY id'),
+    pruneAggregates: db.prepare('DELETE FROM aggregates WHERE at < ?'),
+    pruneSpans: db.prepare('DELETE FROM spans WHERE start < ?'),
+    pruneProcesses: db.prepare(
+      `DELETE FROM processes WHERE started_at < ?
+         AND NOT EXISTS (SELECT 1 FROM aggregates WHERE process_id = processes.id)
+         AND NOT EXISTS (SELECT 1 FROM spans WHERE process_id = processes.id)`,
+    ),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+}
+
+function toAggregateRow(r: AggregateRecord): AggregateRow {
+  return {
+    processId: r.process_id,
+    taskId: r.task_id,
+    at: r.at,
+    calls: r.calls,
+    successes: r.successes,
+    errors: r.errors,
+    errorsByCode: JSON.parse(r.errors_by_code) as Record<string, number>,
+    histogram:
+      r.histogram === null
+        ? null
+        : new Uint8Array(r.histogram.buffer, r.histogram.byteOffset, r.histogram.byteLength),
+    p50: r.p50,
+    p90: r.p90,
+    p99: r.p99,
+    max: r.max,
+    inFlight: r.in_flight,
+    queued: r.queued,
+    limit: r.limit,
+  };
+}
+
+function toSpanRow(r: SpanRecord): SpanRow {
+  return {
+    runId: r.run_id,
+    parentRunId: r.parent_run_id,
+    taskId: r.task_id,
+    processId: r.process_id,
+    start: r.start,
+    duration: r.duration,
+    outcome: r.outcome,
+    attempt: r.attempt,
+    strategy: r.strategy,
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}

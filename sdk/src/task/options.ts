@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { FoxConfigError } from '../errors/errors.js';
+import { LimiterOptionsSchema } from '../modes/wfox/limiter-options.js';
+import { PolicyOptionsShape } from '../policies/options.js';
+import { ModeSchema, type ConcreteMode, type Mode } from '../protocol/modes.js';
+import { isValueSchema, type ValueSchema } from './schema-check.js';
+
+/** Modes this version of the sdk can run. The rest of the matrix is rejected, not remapped. */
+export const AVAILABLE_MODES: readonly ConcreteMode[] = ['sfox', 'wfox'];
+
+const ValueSchemaOption = z.custom<ValueSchema>(isValueSchema, {
+  message: 'expected a zod schema (or any Standard Schema object)',
+});
+
+/** Task ids are printed, stored and used as keys: keep them single-line and reasonably short. */
+const TaskIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(300, 'must be at most 300 characters')
+  .regex(/^[^\s]+$/, 'must not contain whitespace');
+
+const CoreOptionsShape = {
+  mode: ModeSchema.optional(),
+  id: TaskIdSchema.optional(),
+  input: z.union([ValueSchemaOption, z.array(ValueSchemaOption.optional())]).optional(),
+  output: ValueSchemaOption.optional(),
+  /** Scheduling priority of a call in a queue (higher first): a number or a function of the args. */
+  priority: z
+    .union([
+      z.number().int().min(-1000).max(1000),
+      z.custom<(...args: never[]) => number>((v) => typeof v === 'function', {
+        message: 'expected a number or a function',
+      }),
+    ])
+    .optional(),
+  limiter: LimiterOptionsSchema.optional(),
+  lane: z.string().min(1).optional(),
+  module: z.string().min(1).optional(),
+};
+
+/** The full schema of `fox()` / `@fox()` options. Unknown keys are errors (typos must not pass). */
+export const FoxOptionsSchema = z.object({ ...CoreOptionsShape, ...PolicyOptionsShape }).strict();
+
+/** Options accepted by `fox()` and `@fox()`. */
+export type FoxOptions = z.input<typeof FoxOptionsSchema>;
+export type ResolvedOptions = z.output<typeof FoxOptionsSchema>;
+
+/**
+ * Validates options once, at decoration. Throws FoxConfigError naming the first bad option's
+ * path; never lets an invalid option reach a call.
+ */
+export function resolveOptions(
+  options: unknown,
+  taskHint?: string,
+): ResolvedOptions & { mode: Mode } {
+  if (options === undefined) options = {};
+  const result = FoxOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const first = result.error.issues[0]!;
+    const path = first.path.map((p) => (typeof p === 'number' ? p : String(p)));
+    // Name the unknown key itself, so `{ retires: 3 }` reports option 'retires'.
+    if (first.code === 'unrecognized_keys' && first.keys[0]) path.push(first.keys[0]);
+    throw new FoxConfigError(path, describeIssue(first), taskHint);
+  }
+  const resolved = result.data;
+  const mode: Mode = resolved.mode ?? 'sfox';
+  if (mode !== 'auto' && !AVAILABLE_MODES.includes(mode)) {
+    throw new FoxConfigError(
+      ['mode'],
+      `mode '${mode}' is not available in this version of @fox/sdk (available: ${AVAILABLE_MODES.join(', ')})`,
+      taskHint,
+    );
+  }
+  if (mode === 'auto') {
+    throw new FoxConfigError(
+      ['mode'],
+      `mode 'auto' is not available in this version of @fox/sdk (available: ${AVAILABLE_MODES.join(', ')})`,
+      taskHint,
+    );
+  }
+  if (resolved.limiter && mode !== 'wfox') {
+    throw new FoxConfigError(
+      ['limiter'],
+      `only applies to mode 'wfox' (mode is '${mode}')`,
+      taskHint,
+    );
+  }
+  for (const key of ['lane', 'module'] as const) {
+    if (resolved[key] !== undefined) {
+      const owner = key === 'lane' ? 'mfox' : 'tfox';
+      throw new FoxConfigError(
+        [key],
+        `only applies to mode '${owner}' (mode is '${mode}')`,
+        taskHint,
+      );
+    }
+  }
+  return { ...resolved, mode };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  return issue.message;
+}

@@ -1,0 +1,207 @@
+import type { Clock } from '../clock/clock.js';
+import { runAs, currentCall } from '../context/run-context.js';
+import { FoxShutdownError } from '../errors/errors.js';
+import type { Attempt, Strategy } from '../modes/strategy.js';
+import { buildPolicies, type PolicyChain } from '../policies/index.js';
+import type { ConcreteMode, Mode } from '../protocol/modes.js';
+import type { TaskStats } from '../protocol/stats.js';
+import { TaskMetrics } from '../telemetry/task-metrics.js';
+import { Call, findCallerSignal } from './call.js';
+import type { SourceLocation } from './call-site.js';
+import type { ResolvedOptions } from './options.js';
+import { makeInputCheck, makeOutputCheck } from './schema-check.js';
+
+/** What `fox.tasks()` reports for each registered task. */
+export interface TaskInfo {
+  id: string;
+  /** The mode the task was declared with. */
+  mode: Mode;
+  /** The strategy running it now (what auto chose, or an approved switch). */
+  current: ConcreteMode;
+  /** Names of the resilience policies applied, outermost first. */
+  policies: string[];
+  /** Where the task was defined, in the original source (1-based). */
+  location: { file: string; line: number; column: number } | undefined;
+}
+
+/** What a task needs from the runtime around it. */
+export interface TaskHost {
+  readonly clock: Clock;
+  readonly closed: boolean;
+  createStrategy(mode: ConcreteMode, task: Task): Strategy;
+}
+
+type UserFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * A registered fox task: its identity, its resolved options, its telemetry, and the pipeline
+ * its calls go through. Options are resolved once, here; the per-call path only runs what the
+ * options asked for.
+ */
+export class Task {
+  readonly metrics: TaskMetrics;
+  private strategy: Strategy;
+  private chain: PolicyChain | undefined;
+  /** The composed pipeline below input validation: policies → strategy → user function. */
+  private invoke!: (call: Call) => unknown;
+  private readonly checkInput: ((args: unknown[]) => unknown[] | Promise<unknown[]>) | undefined;
+  private readonly checkOutput: ((value: unknown) => unknown) | undefined;
+  private readonly priorityOf: ((args: unknown[]) => number) | undefined;
+  /** Whether calls look for a caller AbortSignal (only when something can use it). */
+  private watchSignal = false;
+
+  constructor(
+    readonly id: string,
+    private readonly fn: UserFunction,
+    readonly options: ResolvedOptions & { mode: Mode },
+    readonly location: SourceLocation | undefined,
+    private readonly host: TaskHost,
+  ) {
+    this.metrics = new TaskMetrics(() => host.clock.now());
+    this.checkInput = options.input ? makeInputCheck(id, options.input) : undefined;
+    this.checkOutput = options.output ? makeOutputCheck(id, options.output) : undefined;
+    const priority = options.priority;
+    this.priorityOf =
+      typeof priority === 'function'
+        ? (args) => (priority as (...a: unknown[]) => number)(...args)
+        : priority !== undefined
+          ? () => priority
+          : undefined;
+    this.chain = buildPolicies(options, {
+      taskId: id,
+      clock: host.clock,
+      latencyPercentile: (p) =>
+        this.metrics.latency.count > 0 ? this.metrics.latency.quantile(p / 100) : undefined,
+    });
+    this.strategy = host.createStrategy(this.initialMode(), this);
+    this.compose();
+  }
+
+  private initialMode(): ConcreteMode {
+    const mode = this.options.mode;
+    return mode === 'auto' ? 'sfox' : mode;
+  }
+
+  /** The strategy running calls now. */
+  get current(): ConcreteMode {
+    return this.strategy.mode;
+  }
+
+  get policyChain(): PolicyChain | undefined {
+    return this.chain;
+  }
+
+  /**
+   * Switches the strategy at run time (auto, or an approved change). Calls already running
+   * finish under the old strategy, which is closed once they have.
+   */
+  async setStrategy(mode: ConcreteMode): Promise<void> {
+    if (mode === this.strategy.mode) return;
+    const old = this.strategy;
+    this.strategy = this.host.createStrategy(mode, this);
+    this.compose();
+    await old.close();
+  }
+
+  private compose(): void {
+    const fn = this.fn;
+    // The innermost step: run the user's function as the current call, so fox calls it makes
+    // before its first await see this call as their parent.
+    const runUser = (call: Call): unknown => runAs(call, invokeUser);
+    const invokeUser = (call: Call): unknown => fn.apply(call.self, call.args);
+    const strategy = this.strategy;
+    if (strategy.mode === 'sfox' && !this.chain) {
+      // sfox without policies: nothing to admit, nothing to wrap.
+      this.invoke = runUser;
+      this.watchSignal = false;
+      return;
+    }
+    const toPromise: Attempt = (call) => {
+      try {
+        return Promise.resolve(runUser(call));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    const attempt: Attempt =
+      strategy.mode === 'sfox' ? toPromise : (call) => strategy.run(call, toPromise);
+    this.invoke = this.chain ? this.chain.wrap(attempt) : attempt;
+    this.watchSignal = true;
+  }
+
+  /** Runs one call of the task. This is the hot path. */
+  async call(self: unknown, args: unknown[]): Promise<unknown> {
+    if (this.host.closed) throw new FoxShutdownError();
+    const metrics = this.metrics;
+    if (this.checkInput) {
+      try {
+        args = await this.checkInput(args);
+      } catch (err) {
+        metrics.refused(err);
+        throw err;
+      }
+    }
+    const call = new Call(
+      this.id,
+      self,
+      args,
+      currentCall(),
+      this.watchSignal ? findCallerSignal(args) : undefined,
+    );
+    if (this.priorityOf) call.priority = this.priorityOf(args);
+    const clock = this.host.clock;
+    const start = metrics.shouldTime() ? clock.now() : -1;
+    metrics.start();
+    try {
+      let value = await this.invoke(call);
+      if (this.checkOutput) value = await this.checkOutput(value);
+      metrics.success(start < 0 ? -1 : clock.now() - start);
+      return value;
+    } catch (err) {
+      metrics.failure(start < 0 ? -1 : clock.now() - start, err);
+      throw err;
+    }
+  }
+
+  info(): TaskInfo {
+    const loc = this.location;
+    return {
+      id: this.id,
+      mode: this.options.mode,
+      current: this.strategy.mode,
+      policies: this.chain ? this.chain.policies.map((p) => p.name) : [],
+      location: loc ? { file: loc.file, line: loc.line, column: loc.column } : undefined,
+    };
+  }
+
+  stats(): TaskStats {
+    const m = this.metrics;
+    const h = m.latency;
+    const gauges = this.strategy.gauges();
+    return {
+      id: this.id,
+      mode: this.options.mode,
+      current: this.strategy.mode,
+      calls: m.calls,
+      successes: m.successes,
+      errors: m.errors,
+      errorsByCode: Object.fromEntries(m.errorsByCode),
+      latency: {
+        count: h.count,
+        mean: h.mean,
+        p50: h.quantile(0.5),
+        p90: h.quantile(0.9),
+        p99: h.quantile(0.99),
+        max: h.max,
+      },
+      inFlight: m.inFlight,
+      queued: gauges.queued,
+      limit: gauges.limit,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.strategy.close();
+    this.chain?.dispose();
+  }
+}

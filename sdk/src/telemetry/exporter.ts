@@ -1,0 +1,552 @@
+import type { WebSocket as WsSocket } from 'ws';
+import type { Disposable } from '../events/emitter.js';
+import type { Mode } from '../protocol/modes.js';
+import type { StatsSnapshot } from '../protocol/stats.js';
+import {
+  MAX_FRAME_BYTES,
+  WIRE_VERSION,
+  type AggregatesFrame,
+  type BreakerState,
+  type DropCounters,
+  type HelloFrame,
+  type SpanRecord,
+  type TaskAggregate,
+  type WireEvent,
+  type WireTask,
+} from '../protocol/wire.js';
+import { bucketLowerBound, bucketWidth, type LatencyHistogram } from './histogram.js';
+import { SpanSampler, type SpanGate, type SpanSamplerOptions } from './span-sampler.js';
+
+/** What the exporter needs from the runtime. Everything optional degrades gracefully. */
+export interface ExporterHost {
+  /** ULID of this process. */
+  readonly processId: string;
+  /** Project root reported in the hello. Default `process.cwd()`. */
+  readonly projectRoot?: string;
+  /** Registered tasks (the shape of `fox.tasks()`). */
+  tasks(): readonly ExporterTaskInfo[];
+  /** The `fox.stats()` snapshot. Called once per interval, never on the hot path. */
+  stats(): StatsSnapshot;
+  /** Cumulative latency histogram of a task, for exact interval quantiles. */
+  histogram?(taskId: string): LatencyHistogram | undefined;
+  /** Circuit breaker state of a task, or null when it has none. */
+  breakerState?(taskId: string): BreakerState | null;
+  /** Busy share (0..1) of the worker pool, or null without one. */
+  workerPoolUtilization?(): number | null;
+  /** Maps an absolute source file to the project-relative path task ids use. */
+  relativePath?(file: string): string;
+  /** Events (breaker, limit, strategy changes…) for the profiler's feed. */
+  onEvent?(listener: (event: WireEvent) => void): Disposable;
+}
+
+/** The subset of `TaskInfo` the exporter reads. */
+export interface ExporterTaskInfo {
+  id: string;
+  mode: Mode;
+  current: Exclude<Mode, 'auto'>;
+  policies: readonly string[];
+  location: { file: string; line: number; column: number } | undefined;
+}
+
+/**
+ * Where the runtime puts sampled spans. On the call path: `if (gate.admit()) sink.record(span)`
+ * with `gate = sink.gate(task.id)` cached per task. `record` only pushes to a bounded array.
+ */
+export interface SpanSink {
+  gate(taskId: string): SpanGate;
+  record(span: SpanRecord): void;
+}
+
+export interface ExporterOptions {
+  /** `ws://127.0.0.1:PORT?token=…` (see {@link profilerUrlFromEnv}). */
+  url: string;
+  runtime: ExporterHost;
+  /** How often aggregates are built and sent. Default 1000 ms. */
+  intervalMs?: number;
+  /** Frames waiting to be sent, in bytes, before the oldest are dropped. Default 4 MiB. */
+  maxBufferBytes?: number;
+  /** Sampled spans waiting for the next interval before new ones are dropped. Default 10 000. */
+  maxPendingSpans?: number;
+  /** Events waiting for the next interval. Default 1000. */
+  maxPendingEvents?: number;
+  sampling?: SpanSamplerOptions;
+  /** Reconnect backoff: exponential from `initialMs` to `maxMs`, with jitter. */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Flush on `beforeExit` and best-effort on `exit`. Default true. */
+  exitHooks?: boolean;
+  /** Problems the exporter swallowed (it never throws into the program). */
+  onDiagnostic?: (message: string) => void;
+}
+
+export interface ExporterCounters {
+  connected: boolean;
+  connects: number;
+  framesSent: number;
+  /** Aggregates frames built so far (the last `seq`). */
+  seq: number;
+  bufferedFrames: number;
+  bufferedBytes: number;
+  dropped: DropCounters;
+}
+
+/** A running exporter. See {@link startExporter}. */
+export interface Exporter {
+  readonly url: string;
+  /** Hand this to the tasks: see {@link SpanSink}. */
+  readonly spans: SpanSink;
+  counters(): ExporterCounters;
+  /** Builds a frame now and waits (at most `timeoutMs`) until everything buffered is sent. */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Final flush, then closes the connection and stops. Idempotent; never rejects. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/** The profiler URL from `FOX_PROFILER`, or undefined when unset or not a ws(s) URL. */
+export function profilerUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env.FOX_PROFILER?.trim();
+  if (!raw) return undefined;
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'ws:' || u.protocol === 'wss:' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Queued {
+  text: string;
+  spans: number;
+  events: number;
+}
+
+/** Below this much unsent data in the socket we hand it more; above, frames wait in our queue. */
+const SOCKET_HIGH_WATER = 1 << 20;
+const SPANS_PER_FRAME = 2000;
+
+/**
+ * Starts streaming this process's telemetry to a Fox profiler. Returns at once; connecting,
+ * serialising and sending all happen off the call path, on an unref'd timer, so the program
+ * runs (and exits) the same whether or not a profiler listens. While disconnected, frames wait
+ * in a bounded buffer (oldest dropped first, counted); the exporter reconnects with exponential
+ * backoff and jitter and re-sends its hello first.
+ *
+ * @example
+ * const exporter = startExporter({ url: profilerUrlFromEnv()!, runtime: host });
+ * task.spanGate = exporter.spans.gate(task.id); // per task, once
+ * await exporter.shutdown(); // in fox.shutdown()
+ */
+export function startExporter(options: ExporterOptions): Exporter {
+  return new WsExporter(options);
+}
+
+class WsExporter implements Exporter {
+  readonly url: string;
+  readonly spans: SpanSink;
+  private readonly host: ExporterHost;
+  private readonly sampler: SpanSampler;
+  private readonly intervalMs: number;
+  private readonly maxBufferBytes: number;
+  private readonly maxPendingSpans: number;
+  private readonly maxPendingEvents: number;
+  private readonly backoffInitial: number;
+  private readonly backoffMax: number;
+  private readonly diagnose: (message: string) => void;
+
+  private ws: WsSocket | undefined;
+  private open = false;
+  private stopped = false;
+  private attempt = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastWindowAt = Date.now();
+  private lastTickAt = Date.now();
+  private queue: Queued[] = [];
+  private queueBytes = 0;
+  private pendingSpans: SpanRecord[] = [];
+  private pendingEvents: WireEvent[] = [];
+  private readonly dropped: DropCounters = { frames: 0, spans: 0, events: 0, sampledOut: 0 };
+  private seq = 0;
+  private connects = 0;
+  private framesSent = 0;
+  private taskKey = '';
+  private readonly previous = new Map<
+    string,
+    { calls: number; successes: number; errors: number; latency?: LatencyHistogram }
+  >();
+  private readonly disposables: Disposable[] = [];
+  private readonly exitHandlers: { beforeExit: () => void; exit: () => void } | undefined;
+  private shuttingDown: Promise<void> | undefined;
+
+  constructor(options: ExporterOptions) {
+    this.url = options.url;
+    this.host = options.runtime;
+    this.intervalMs = Math.max(10, options.intervalMs ?? 1000);
+    this.maxBufferBytes = Math.max(MAX_FRAME_BYTES, options.maxBufferBytes ?? 4 << 20);
+    this.maxPendingSpans = Math.max(0, options.maxPendingSpans ?? 10_000);
+    this.maxPendingEvents = Math.max(0, options.maxPendingEvents ?? 1000);
+    this.backoffInitial = Math.max(1, options.backoff?.initialMs ?? 200);
+    this.backoffMax = Math.max(this.backoffInitial, options.backoff?.maxMs ?? 10_000);
+    this.diagnose =
+      options.onDiagnostic ??
+      (process.env.FOX_DEBUG ? (m) => console.error(`[fox exporter] ${m}`) : () => {});
+    this.sampler = new SpanSampler(options.sampling);
+    this.spans = {
+      gate: (taskId) => this.sampler.gate(taskId),
+      record: (span) => {
+        // The one call-path cost beyond the gate: a bounded push.
+        if (this.pendingSpans.length < this.maxPendingSpans) this.pendingSpans.push(span);
+        else this.dropped.spans++;
+      },
+    };
+    if (this.host.onEvent) {
+      this.disposables.push(
+        this.host.onEvent((e) => {
+          if (this.pendingEvents.length < this.maxPendingEvents) this.pendingEvents.push(e);
+          else this.dropped.events++;
+        }),
+      );
+    }
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+    if (options.exitHooks !== false) {
+      this.exitHandlers = {
+        beforeExit: () => void this.shutdown(),
+        exit: () => this.finalSyncSend(),
+      };
+      process.once('beforeExit', this.exitHandlers.beforeExit);
+      process.once('exit', this.exitHandlers.exit);
+    }
+    this.connect();
+  }
+
+  counters(): ExporterCounters {
+    return {
+      connected: this.open,
+      connects: this.connects,
+      framesSent: this.framesSent,
+      seq: this.seq,
+      bufferedFrames: this.queue.length,
+      bufferedBytes: this.queueBytes,
+      dropped: { ...this.dropped, sampledOut: this.sampler.sampledOut },
+    };
+  }
+
+  async flush(timeoutMs = 2000): Promise<void> {
+    this.tick();
+    await this.drain(timeoutMs);
+  }
+
+  shutdown(timeoutMs = 2000): Promise<void> {
+    return (this.shuttingDown ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      try {
+        this.tick();
+        await this.drain(timeoutMs);
+      } finally {
+        this.stopped = true;
+        if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+        for (const d of this.disposables.splice(0)) d.dispose();
+        if (this.exitHandlers) {
+          process.off('beforeExit', this.exitHandlers.beforeExit);
+          process.off('exit', this.exitHandlers.exit);
+        }
+        await this.closeSocket(timeoutMs);
+      }
+    })().catch((err: unknown) => this.diagnose(`shutdown: ${String(err)}`)));
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  private connect(): void {
+    if (this.stopped) return;
+    import('ws').then(
+      ({ WebSocket }) => this.openSocket(WebSocket),
+      (err: unknown) => {
+        // Without the ws package there is nothing to connect with: stop, but stay bounded.
+        this.diagnose(`cannot load 'ws' (${String(err)}); profiler export disabled`);
+        this.stopped = true;
+      },
+    );
+  }
+
+  private openSocket(Ctor: typeof WsSocket): void {
+    if (this.stopped) return;
+    let ws: WsSocket;
+    try {
+      ws = new Ctor(this.url, {
+        handshakeTimeout: 5000,
+        maxPayload: 1 << 16,
+        perMessageDeflate: false,
+      });
+    } catch (err) {
+      this.diagnose(`bad profiler url ${this.url}: ${String(err)}`);
+      this.stopped = true;
+      return;
+    }
+    this.ws = ws;
+    ws.on('open', () => {
+      // The socket must never keep a finished program alive.
+      (ws as unknown as { _socket?: { unref?: () => void } })._socket?.unref?.();
+      this.open = true;
+      this.attempt = 0;
+      this.connects++;
+      this.sendNow(JSON.stringify(this.hello()));
+      this.pump();
+    });
+    ws.on('error', (err) => this.diagnose(`socket: ${err.message}`));
+    ws.on('close', () => {
+      this.open = false;
+      if (this.ws === ws) this.ws = undefined;
+      this.scheduleReconnect();
+    });
+    // The profiler may send acknowledgements or commands later; ignore them for now.
+    ws.on('message', () => {});
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const base = Math.min(this.backoffMax, this.backoffInitial * 2 ** Math.min(this.attempt, 20));
+    this.attempt++;
+    // "Equal jitter": at least half the backoff, so a crowd of processes spreads out.
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async closeSocket(timeoutMs: number): Promise<void> {
+    const ws = this.ws;
+    if (!ws) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, timeoutMs);
+      t.unref();
+      ws.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      try {
+        if (ws.readyState === ws.CONNECTING) ws.terminate();
+        else ws.close(1000, 'shutdown');
+      } catch {
+        ws.terminate();
+      }
+    });
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  /** Builds this interval's frames and sends what the socket can take. Never throws. */
+  private tick(): void {
+    try {
+      const now = Date.now();
+      if (now - this.lastWindowAt >= 1000) {
+        this.lastWindowAt = now;
+        this.sampler.advance();
+      }
+      if (this.open && this.tasksChanged()) this.sendNow(JSON.stringify(this.hello()));
+      this.enqueue({ text: JSON.stringify(this.aggregates(now)), spans: 0, events: 0 });
+      this.lastTickAt = now;
+      while (this.pendingSpans.length > 0) {
+        const spans = this.pendingSpans.splice(0, SPANS_PER_FRAME);
+        this.enqueue({
+          text: JSON.stringify({ type: 'spans', spans }),
+          spans: spans.length,
+          events: 0,
+        });
+      }
+      if (this.pendingEvents.length > 0) {
+        const events = this.pendingEvents.splice(0);
+        this.enqueue({
+          text: JSON.stringify({ type: 'events', events }),
+          spans: 0,
+          events: events.length,
+        });
+      }
+      this.pump();
+    } catch (err) {
+      this.diagnose(`tick: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+
+  private enqueue(item: Queued): void {
+    if (item.text.length > MAX_FRAME_BYTES) {
+      this.countDropped(item);
+      return;
+    }
+    this.queue.push(item);
+    this.queueBytes += item.text.length;
+    // Oldest first: a live view wants the newest intervals, and the counters are cumulative.
+    while (this.queueBytes > this.maxBufferBytes && this.queue.length > 1) {
+      const old = this.queue.shift()!;
+      this.queueBytes -= old.text.length;
+      this.countDropped(old);
+    }
+  }
+
+  private countDropped(item: Queued): void {
+    this.dropped.frames++;
+    this.dropped.spans += item.spans;
+    this.dropped.events += item.events;
+  }
+
+  private pump(): void {
+    const ws = this.ws;
+    if (!this.open || !ws) return;
+    while (this.queue.length > 0 && ws.bufferedAmount < SOCKET_HIGH_WATER) {
+      const item = this.queue.shift()!;
+      this.queueBytes -= item.text.length;
+      this.sendNow(item.text);
+    }
+  }
+
+  private sendNow(text: string): void {
+    try {
+      this.ws?.send(text);
+      this.framesSent++;
+    } catch (err) {
+      this.diagnose(`send: ${String(err)}`);
+    }
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      this.pump();
+      const ws = this.ws;
+      const idle = this.queue.length === 0 && (!ws || ws.bufferedAmount === 0);
+      // Nothing to wait for when idle, or when there is no connection and none in progress.
+      if (idle || (!this.open && !ws)) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** On `exit` only synchronous work runs: hand the socket one last frame if connected. */
+  private finalSyncSend(): void {
+    if (!this.open || this.stopped) return;
+    try {
+      this.tick();
+    } catch {
+      // best effort
+    }
+  }
+
+  private tasksChanged(): boolean {
+    const key = this.taskKeyOf(this.host.tasks());
+    return key !== this.taskKey;
+  }
+
+  private taskKeyOf(tasks: readonly ExporterTaskInfo[]): string {
+    let key = String(tasks.length);
+    for (const t of tasks) key += `|${t.id}:${t.current}`;
+    return key;
+  }
+
+  private hello(): HelloFrame {
+    const host = this.host;
+    const tasks = host.tasks();
+    this.taskKey = this.taskKeyOf(tasks);
+    return {
+      type: 'hello',
+      v: WIRE_VERSION,
+      process: {
+        id: host.processId,
+        pid: process.pid,
+        argv: process.argv.slice(1, 257).map((a) => a.slice(0, 4096)),
+        nodeVersion: process.version,
+        projectRoot: (host.projectRoot ?? process.cwd()).slice(0, 4096),
+        startedAt: Math.round(Date.now() - process.uptime() * 1000),
+      },
+      tasks: tasks.slice(0, 10_000).map((t): WireTask => ({
+        id: t.id,
+        mode: t.mode,
+        current: t.current,
+        policies: t.policies.slice(0, 32).map((p) => p.slice(0, 64)),
+        location: t.location
+          ? {
+              file: (host.relativePath?.(t.location.file) ?? t.location.file).slice(0, 1024),
+              line: t.location.line,
+              column: t.location.column,
+            }
+          : null,
+      })),
+    };
+  }
+
+  private aggregates(now: number): AggregatesFrame {
+    const host = this.host;
+    const snapshot = host.stats();
+    const tasks: TaskAggregate[] = snapshot.tasks.slice(0, 10_000).map((t) => {
+      const prev = this.previous.get(t.id);
+      const cumulative = host.histogram?.(t.id);
+      let interval: TaskAggregate['interval'];
+      if (cumulative) {
+        const h = cumulative.clone();
+        if (prev?.latency) subtract(h, prev.latency);
+        const sparse = h.toSparse();
+        const top = sparse[sparse.length - 1];
+        // The interval's max is only known to its bucket: use the bucket's upper bound.
+        h.max = top
+          ? Math.min(cumulative.max, (bucketLowerBound(top[0]) + bucketWidth(top[0])) / 1e6)
+          : 0;
+        interval = {
+          calls: Math.max(0, t.calls - (prev?.calls ?? 0)),
+          successes: Math.max(0, t.successes - (prev?.successes ?? 0)),
+          errors: Math.max(0, t.errors - (prev?.errors ?? 0)),
+          p50: h.quantile(0.5),
+          p95: h.quantile(0.95),
+          p99: h.quantile(0.99),
+          max: h.max,
+          histogram: sparse,
+          histogramSum: Math.max(0, h.sum),
+        };
+      } else {
+        const l = t.latency;
+        interval = {
+          calls: Math.max(0, t.calls - (prev?.calls ?? 0)),
+          successes: Math.max(0, t.successes - (prev?.successes ?? 0)),
+          errors: Math.max(0, t.errors - (prev?.errors ?? 0)),
+          p50: l.p50,
+          p95: (l.p90 + l.p99) / 2,
+          p99: l.p99,
+          max: l.max,
+          histogram: [],
+          histogramSum: 0,
+        };
+      }
+      this.previous.set(t.id, {
+        calls: t.calls,
+        successes: t.successes,
+        errors: t.errors,
+        ...(cumulative ? { latency: cumulative.clone() } : {}),
+      });
+      return { ...t, interval, breaker: host.breakerState?.(t.id) ?? null };
+    });
+    return {
+      type: 'aggregates',
+      seq: ++this.seq,
+      at: now,
+      intervalMs: Math.max(0, now - this.lastTickAt),
+      process: {
+        ...snapshot.process,
+        workerPoolUtilization: host.workerPoolUtilization?.() ?? null,
+      },
+      tasks,
+      dropped: { ...this.dropped, sampledOut: this.sampler.sampledOut },
+    };
+  }
+}
+
+/** `into -= prev`, bucket by bucket (both cumulative, so the result is one interval). */
+function subtract(into: LatencyHistogram, prev: LatencyHistogram): void {
+  const a = into.counts;
+  const b = prev.counts;
+  for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]! - b[i]!);
+  into.count = Math.max(0, into.count - prev.count);
+  into.sum -= prev.sum;
+}

@@ -31,3 +31,7 @@ export { RULES } from './analysis/rules/index.js';
 export type { Rule } from './analysis/rules/index.js';
 export { applyEdits } from './analysis/fixes.js';
 export type * from './analysis/types.js';
+export { main as analyzeMain, ANALYZE_USAGE } from './cli/analyze.js';
+export type { CliIo } from './cli/analyze.js';
+export { toJsonReport, toSarif, toText, ANALYSIS_FORMAT_VERSION } from './cli/report-formats.js';
+export type { JsonReport } from './cli/report-formats.js';

@@ -7,7 +7,15 @@
  * The machine is shared and noisy: compare rows of the same run, not numbers across runs.
  */
 import { pathToFileURL } from 'node:url';
-import { ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, retry, timeout, wrap } from 'cockatiel';
+import {
+  ConsecutiveBreaker,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleAll,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { systemClock } from '../../sdk/src/clock/clock.js';
 import type { Attempt } from '../../sdk/src/modes/strategy.js';
@@ -58,7 +66,9 @@ class MemoryL2 implements CacheL2 {
   }
 }
 
-export async function runPoliciesBench(options: { quick?: boolean } = {}): Promise<PoliciesBenchResult> {
+export async function runPoliciesBench(
+  options: { quick?: boolean } = {},
+): Promise<PoliciesBenchResult> {
   const N = options.quick ? 200_000 : 1_000_000;
   const NPeer = options.quick ? 50_000 : 200_000;
   const fn = async (): Promise<number> => 1;
@@ -83,9 +93,10 @@ export async function runPoliciesBench(options: { quick?: boolean } = {}): Promi
   const callB = new Call('bench#fn', undefined, ['b'], undefined, undefined);
   let flip = false;
   let n = 0;
-  const l2Miss = buildPolicies({ cache: { ttl: 60_000, max: 1000, l2: new MemoryL2() } }, ctx)!.wrap(
-    attempt,
-  );
+  const l2Miss = buildPolicies(
+    { cache: { ttl: 60_000, max: 1000, l2: new MemoryL2() } },
+    ctx,
+  )!.wrap(attempt);
 
   const cockatiel = wrap(
     retry(handleAll, { maxAttempts: 2 }),
@@ -103,14 +114,21 @@ export async function runPoliciesBench(options: { quick?: boolean } = {}): Promi
     {
       name: 'fox cache L2 hit (L1 miss, Map L2)',
       calls: N,
-      run: () => l2Hit((flip = !flip) ? callA : callB),
+      run: () => {
+        flip = !flip;
+        return l2Hit(flip ? callA : callB);
+      },
     },
     {
       name: 'fox cache miss (L1+L2 miss, fill)',
       calls: NPeer,
       run: () => l2Miss(new Call('bench#fn', undefined, [n++], undefined, undefined)),
     },
-    { name: 'cockatiel wrap(retry,breaker,timeout)', calls: NPeer, run: () => cockatiel.execute(fn) },
+    {
+      name: 'cockatiel wrap(retry,breaker,timeout)',
+      calls: NPeer,
+      run: () => cockatiel.execute(fn),
+    },
     { name: 'opossum fire()', calls: NPeer, run: () => opossum.fire() },
   ];
 
@@ -133,8 +151,12 @@ export async function runPoliciesBench(options: { quick?: boolean } = {}): Promi
 }
 
 function print(result: PoliciesBenchResult): void {
-  console.log(`node ${process.version}, median of 3 rounds after warm-up, sequential awaited calls`);
-  console.log('case'.padEnd(40) + 'calls'.padStart(10) + 'ns/call'.padStart(10) + 'overhead ns'.padStart(13));
+  console.log(
+    `node ${process.version}, median of 3 rounds after warm-up, sequential awaited calls`,
+  );
+  console.log(
+    'case'.padEnd(40) + 'calls'.padStart(10) + 'ns/call'.padStart(10) + 'overhead ns'.padStart(13),
+  );
   for (const r of result.rows) {
     console.log(
       r.name.padEnd(40) +
@@ -146,7 +168,9 @@ function print(result: PoliciesBenchResult): void {
   console.log(
     `cockatiel overhead / fox retry+breaker+timeout overhead: ${result.vsCockatiel.toFixed(1)}×`,
   );
-  console.log(`opossum overhead / fox retry+breaker+timeout overhead: ${result.vsOpossum.toFixed(1)}×`);
+  console.log(
+    `opossum overhead / fox retry+breaker+timeout overhead: ${result.vsOpossum.toFixed(1)}×`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -8,7 +8,7 @@
  * ```
  */
 export { fox, FOX_TASK } from './runtime/fox.js';
-export type { FoxApi, FoxDecorator, Foxed } from './runtime/fox.js';
+export type { FoxApi, FoxDecorator, Foxed, TaskHandle } from './runtime/fox.js';
 export type { RuntimeConfig } from './runtime/config.js';
 export type { FoxOptions } from './task/options.js';
 export type { TaskInfo } from './task/task.js';
@@ -18,3 +18,13 @@ export * from './errors/errors.js';
 export * from './protocol/index.js';
 export { LatencyHistogram } from './telemetry/histogram.js';
 export type { Disposable, FoxEvent } from './events/emitter.js';
+export { openStore, DEFAULT_STORE_PATH, LATEST_SCHEMA_VERSION } from './store/index.js';
+export type {
+  FoxStore,
+  OpenStoreOptions,
+  AggregateRow,
+  ProcessRow,
+  SpanRow,
+  TaskRow,
+  PruneResult,
+} from './store/index.js';

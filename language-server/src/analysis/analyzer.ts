@@ -19,8 +19,12 @@ export interface AnalyzeFileOptions {
   file: string;
   config: AnalysisConfig;
   phase: AnalysisPhase;
-  /** Required for type-aware rules; they are skipped without it. */
-  checker?: ts.TypeChecker;
+  /**
+   * Required for type-aware rules; they are skipped without it. Called lazily, only when the
+   * file has something a type-aware rule looks at (a fox task), because building the program
+   * and its checker costs more than the whole syntax analysis.
+   */
+  checker?: () => ts.TypeChecker;
   /** Polled between rules so a superseded analysis stops early. */
   isCancelled?: () => boolean;
 }
@@ -67,16 +71,21 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
   }));
   const findings: Finding[] = [];
   const settings = { timeoutMs: options.config.timeoutMs, laneLimit: options.config.laneLimit };
+  // Every type-aware rule is about fox tasks (FOX006, FOX008): no task, no checker needed.
+  const hasTasks = analyzed.some((u) => u.task);
+  let checker: ts.TypeChecker | undefined;
   for (const rule of RULES) {
     if (options.isCancelled?.()) throw new AnalysisCancelledError();
     const severity = severityOf(rule, options.config);
     if (!severity) continue;
     if (rule.needsTypes ? options.phase === 'syntax' || !options.checker : options.phase === 'types') continue;
+    if (rule.needsTypes && !hasTasks) continue;
+    if (rule.needsTypes) checker ??= options.checker?.();
     rule.check({
       file: ctx,
       units: analyzed,
       unitNodes,
-      ...(rule.needsTypes && options.checker ? { checker: options.checker } : {}),
+      ...(rule.needsTypes && checker ? { checker } : {}),
       settings,
       report(r) {
         findings.push({

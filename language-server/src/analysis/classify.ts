@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { FileContext } from './file-context.js';
+import { bindingNames, type FileContext } from './file-context.js';
 import type { Evidence, FoxMode, WorkKind } from './types.js';
 import type { FunctionUnit } from './units.js';
 import { calleeName, calleePath, calleeRoot, isIterationCall, isLoop, walkFunction } from './walk.js';
@@ -213,6 +213,7 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
   };
   const ownName = unit.name.includes('.') ? unit.name.slice(unit.name.lastIndexOf('.') + 1) : unit.name;
   let genericAwaits = 0;
+  const params = new Set(unit.node.parameters.flatMap((p) => bindingNames(p.name)));
   const countedLoops = new Set<ts.Node>();
 
   walkFunction(unit.node, skip, (node, state) => {
@@ -228,9 +229,12 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
           if (isLoop(n) || isIterationCall(n)) countedLoops.add(n);
           ts.forEachChild(n, mark);
         });
-        if (work.inner && work.ops >= 1) add('cpu', node, 'nested loops over input', 3);
-        else if (work.ops >= 3) add('cpu', node, 'arithmetic-heavy loop', 3);
-        else if (work.inner || work.ops >= 1.5) add('cpu', node, 'loop over input', 1);
+        // Work that grows with the input is what blocks the loop; a loop over a fixed table
+        // (histogram buckets, a small config) is not worth a thread hop.
+        const overInput = iteratesInput(node, params);
+        if (overInput && work.inner && work.ops >= 1) add('cpu', node, 'nested loops over input', 3);
+        else if (overInput && work.ops >= 3) add('cpu', node, 'arithmetic-heavy loop over input', 3);
+        else if (work.inner || work.ops >= 1.5) add('cpu', node, overInput ? 'loop over input' : 'loop', 1);
       }
     }
     if (ts.isAwaitExpression(node)) {
@@ -336,4 +340,26 @@ function isInsidePromise(node: ts.Node): boolean {
     if (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p)) return false;
   }
   return false;
+}
+
+/** Does the loop's header (or the mapped receiver) mention one of the function's parameters? */
+function iteratesInput(loop: ts.Node, params: ReadonlySet<string>): boolean {
+  const header: ts.Node[] = [];
+  if (ts.isForStatement(loop)) {
+    if (loop.initializer) header.push(loop.initializer);
+    if (loop.condition) header.push(loop.condition);
+  } else if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) header.push(loop.expression);
+  else if (ts.isWhileStatement(loop) || ts.isDoStatement(loop)) header.push(loop.expression);
+  else if (ts.isCallExpression(loop) && ts.isPropertyAccessExpression(loop.expression)) {
+    header.push(loop.expression.expression);
+  }
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && params.has(n.text)) found = true;
+    else ts.forEachChild(n, go);
+  };
+  for (const h of header) go(h);
+  // A while loop over its own cursor (`while (i < s.length)`) usually reads input too.
+  return found;
 }

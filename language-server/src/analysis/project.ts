@@ -143,15 +143,13 @@ export class FoxAnalyzer {
     const phase = options.phase ?? 'all';
     const sf = this.project.getSourceFileOrThrow(path);
     const root = this.rootOf(sf.getFilePath());
-    const checker = phase === 'syntax' ? undefined : this.checker();
-    // With a program, the checker's source file object is the one whose nodes it knows.
-    const compiler = checker ? (this.project.getProgram().compilerObject.getSourceFile(sf.getFilePath()) ?? sf.compilerNode) : sf.compilerNode;
-    return analyzeSourceFile(compiler, {
+    // ts-morph hands its own source file objects to the program, so the checker knows these nodes.
+    return analyzeSourceFile(sf.compilerNode, {
       path: sf.getFilePath(),
       file: toRelative(sf.getFilePath(), root),
       config: this.configFor(root),
       phase,
-      ...(checker ? { checker } : {}),
+      ...(phase === 'syntax' ? {} : { checker: () => this.checker() }),
       ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
     });
   }

@@ -127,7 +127,11 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
   private onSuccess(gen: number, start: number): void {
     if (gen !== this.gen) return;
     const cfg = this.cfg;
-    if (this.stateCode === CLOSED && cfg.consecutive !== undefined && cfg.slowCallMs === undefined) {
+    if (
+      this.stateCode === CLOSED &&
+      cfg.consecutive !== undefined &&
+      cfg.slowCallMs === undefined
+    ) {
       this.consecutiveFailures = 0;
       return;
     }
@@ -251,7 +255,12 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
    * call starts a fresh trial period. Throws FoxConfigError on a malformed snapshot.
    */
   restore(snapshot: unknown): void {
-    const s = parseOrThrow(BreakerSnapshotSchema, snapshot, ['breaker', 'snapshot'], this.ctx.taskId);
+    const s = parseOrThrow(
+      BreakerSnapshotSchema,
+      snapshot,
+      ['breaker', 'snapshot'],
+      this.ctx.taskId,
+    );
     const now = this.ctx.clock.now();
     this.gen++;
     this.clearCounters();

@@ -50,21 +50,10 @@ import {
   type PolicyEmitters,
   type PolicyEvents,
 } from './policy.js';
+import { POLICY_ORDER } from './order.js';
 import { RateLimitPolicy } from './rate-limit.js';
 import { RetryPolicy } from './retry.js';
 import { TimeoutPolicy } from './timeout.js';
-
-/** The wrapping order, outermost first. */
-export const POLICY_ORDER: readonly PolicyKind[] = [
-  'fallback',
-  'cache',
-  'rateLimit',
-  'retry',
-  'breaker',
-  'bulkhead',
-  'hedge',
-  'timeout',
-];
 
 /** The policy class of each kind. */
 export interface PolicyByKind {
@@ -161,6 +150,7 @@ export function buildPolicies(
 }
 
 export { PolicyOptionsShape, PolicyOptionsSchema };
+export { POLICY_ORDER, POLICY_ORDER_RATIONALE } from './order.js';
 export type {
   BreakerConfig,
   BreakerInput,

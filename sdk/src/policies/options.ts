@@ -184,8 +184,9 @@ const BreakerObject = z
   .superRefine((o, ctx) => {
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: 'custom', path: [path], message });
-    const rateKeys = (['failureRate', 'slowCallRate', 'window', 'count', 'minCalls'] as const)
-      .filter((k) => o[k] !== undefined);
+    const rateKeys = (
+      ['failureRate', 'slowCallRate', 'window', 'count', 'minCalls'] as const
+    ).filter((k) => o[k] !== undefined);
     if (o.consecutive !== undefined) {
       for (const k of rateKeys) issue(k, `cannot be combined with 'consecutive'`);
     } else if (o.failureRate === undefined && o.slowCallRate === undefined) {
@@ -262,12 +263,7 @@ const FallbackObject = z
     }
   });
 export type FallbackInput =
-  | FallbackHandler
-  | string
-  | number
-  | boolean
-  | null
-  | z.input<typeof FallbackObject>;
+  FallbackHandler | string | number | boolean | null | z.input<typeof FallbackObject>;
 export type FallbackConfig = z.output<typeof FallbackObject>;
 export const FallbackSchema = either<FallbackInput, FallbackConfig>(
   'expected a function, a primitive value, or { value | handler, on }',

@@ -41,7 +41,8 @@ export interface GiveUpEvent {
 }
 export interface BreakEvent {
   taskId: string;
-  reason: 'consecutive' | 'failureRate' | 'slowCallRate' | 'halfOpenFailure' | 'isolated' | 'restored';
+  reason:
+    'consecutive' | 'failureRate' | 'slowCallRate' | 'halfOpenFailure' | 'isolated' | 'restored';
   /** The rates that tripped a window breaker (0..1). */
   failureRate?: number;
   slowCallRate?: number;
@@ -179,10 +180,12 @@ export abstract class PolicyBase<K extends PolicyKind> implements Policy<K> {
 
   configure(partial: unknown): void {
     const current = this.cfg as unknown;
-    const merged = isPlainRecord(partial) && isPlainRecord(current) ? { ...current, ...partial } : partial;
+    const merged =
+      isPlainRecord(partial) && isPlainRecord(current) ? { ...current, ...partial } : partial;
     const schema = POLICY_SCHEMAS[this.kind] as z.ZodType<ConfigOf<K>>;
     const next = parseOrThrow(schema, merged, [this.kind], this.ctx.taskId);
-    if (next === undefined) throw new FoxConfigError([this.kind], 'must not be undefined', this.ctx.taskId);
+    if (next === undefined)
+      throw new FoxConfigError([this.kind], 'must not be undefined', this.ctx.taskId);
     const previous = this.cfg;
     this.cfg = next;
     this.configured(previous);

@@ -107,7 +107,11 @@ export class RateLimitPolicy extends PolicyBase<'rateLimit'> {
   private create(): TokenBucket | SlidingWindow {
     const cfg = this.cfg;
     return cfg.perSecond !== undefined
-      ? new TokenBucket(cfg.perSecond, cfg.burst ?? Math.max(1, cfg.perSecond), this.ctx.clock.now())
+      ? new TokenBucket(
+          cfg.perSecond,
+          cfg.burst ?? Math.max(1, cfg.perSecond),
+          this.ctx.clock.now(),
+        )
       : new SlidingWindow(cfg.limit!, cfg.window!);
   }
 

@@ -85,7 +85,11 @@ export class RetryPolicy extends PolicyBase<'retry'> {
   }
 
   private filterOf(cfg: ConfigOf<'retry'>): (error: unknown) => boolean {
-    return errorFilter(cfg.retryOn, (_e, code) => code === undefined || !NOT_RETRIED.has(code), errorCode);
+    return errorFilter(
+      cfg.retryOn,
+      (_e, code) => code === undefined || !NOT_RETRIED.has(code),
+      errorCode,
+    );
   }
 
   wrap(inner: Attempt): Attempt {
@@ -140,7 +144,12 @@ export class RetryPolicy extends PolicyBase<'retry'> {
       const onAbort = () => {
         clock.clearTimeout(timer);
         const error = new FoxAbortedError(caller!.reason, call.taskId);
-        this.emit.giveUp.fire({ taskId: call.taskId, attempts: call.attempt, reason: 'aborted', error });
+        this.emit.giveUp.fire({
+          taskId: call.taskId,
+          attempts: call.attempt,
+          reason: 'aborted',
+          error,
+        });
         reject(error);
       };
       const timer = clock.setTimeout(() => {

@@ -88,12 +88,17 @@ export type WireGauges = z.infer<typeof WireGaugesSchema>;
  * compares these with the `seq` gaps it sees to account for every interval.
  */
 export const DropCountersSchema = z.object({
-  /** Frames discarded because the send buffer was full (profiler away or slow). */
+  /** Aggregates frames (intervals) discarded because the send buffer was full. */
   frames: Count,
   /** Sampled spans discarded because the span buffer was full. */
   spans: Count,
   /** Events discarded because the event buffer was full. */
   events: Count,
+  /**
+   * Aggregates frames handed to a connection that closed before the profiler acknowledged
+   * them: delivered or not, nobody knows. `frames ≤ missing intervals ≤ frames + unconfirmed`.
+   */
+  unconfirmed: Count,
   /** Calls the span sampler chose not to record (not a loss: the cap working). */
   sampledOut: Count,
 });
@@ -198,6 +203,16 @@ export const ExporterFrameSchema = z.discriminatedUnion('type', [
   EventsFrameSchema,
 ]);
 export type ExporterFrame = z.infer<typeof ExporterFrameSchema>;
+
+/**
+ * Profiler → exporter: the highest aggregates `seq` the profiler has accepted, sent after each
+ * aggregates frame. Lets the exporter count what a dying connection may have swallowed.
+ */
+export const AckFrameSchema = z.object({
+  type: z.literal('ack'),
+  seq: z.number().int().positive(),
+});
+export type AckFrame = z.infer<typeof AckFrameSchema>;
 
 export type FrameParseResult =
   | { ok: true; frame: ExporterFrame }

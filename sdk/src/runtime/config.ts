@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FoxConfigError } from '../errors/errors.js';
+import { parseOptions } from '../errors/parse-options.js';
 
 /** Options of `fox.configure()`. Every key is optional; unknown keys are errors. */
 export const RuntimeConfigSchema = z
@@ -24,12 +24,5 @@ export const RuntimeConfigSchema = z
 export type RuntimeConfig = z.input<typeof RuntimeConfigSchema>;
 
 export function parseRuntimeConfig(input: unknown): z.output<typeof RuntimeConfigSchema> {
-  const r = RuntimeConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-  if (issue.code === 'unrecognized_keys' && issue.keys[0]) path.push(issue.keys[0]);
-  const message =
-    issue.code === 'unrecognized_keys' ? `unknown setting '${issue.keys[0]}'` : issue.message;
-  throw new FoxConfigError(path, message);
+  return parseOptions(RuntimeConfigSchema, input ?? {});
 }

@@ -1,6 +1,8 @@
 import { currentCall } from '../context/run-context.js';
 import { FoxConfigError } from '../errors/errors.js';
-import type { StatsSnapshot } from '../protocol/stats.js';
+import { AdaptiveLimiter, WfoxStrategy } from '../modes/wfox/index.js';
+import type { PolicyChain } from '../policies/index.js';
+import type { StatsSnapshot, TaskStats } from '../protocol/stats.js';
 import type { CallContext } from '../task/call.js';
 import { captureCallSite, readOriginalSource, type SourceLocation } from '../task/call-site.js';
 import { resolveOptions, type FoxOptions } from '../task/options.js';
@@ -33,6 +35,23 @@ export interface FoxDecorator {
   ): void;
 }
 
+/**
+ * A live handle on one task, for code that tunes it at run time (the tuner, the guardian, a
+ * user's admin endpoint). Changes go through the same validation as decoration.
+ */
+export interface TaskHandle {
+  readonly id: string;
+  info(): TaskInfo;
+  stats(): TaskStats;
+  /**
+   * The wfox concurrency limiter now in use (`limit`, `inFlight`, `queued`,
+   * `configure(partial)`, `onLimitChange`), or undefined for other strategies.
+   */
+  readonly limiter: AdaptiveLimiter | undefined;
+  /** The task's resilience policies (`policies.get('retry')?.configure({ attempts: 5 })`). */
+  readonly policies: PolicyChain | undefined;
+}
+
 /** Marks functions returned by fox, so tools can find the task behind them. */
 export const FOX_TASK: unique symbol = Symbol.for('fox.task');
 
@@ -51,6 +70,8 @@ export interface FoxApi {
 
   /** The registered tasks. */
   tasks(): TaskInfo[];
+  /** A live handle on one task, by id or by the function fox returned; undefined if unknown. */
+  task(idOrFunction: string | ((...args: never[]) => unknown)): TaskHandle | undefined;
   /** A typed telemetry snapshot of every task and the process. */
   stats(): StatsSnapshot;
   /** Process-wide settings: project root, store, async context. Validated; throws FoxConfigError. */
@@ -176,12 +197,35 @@ function sourceOf(location: SourceLocation): string | undefined {
   return sources.get(location.file);
 }
 
+function taskHandle(
+  idOrFunction: string | ((...args: never[]) => unknown),
+): TaskHandle | undefined {
+  const task =
+    typeof idOrFunction === 'string'
+      ? runtime().registry.get(idOrFunction)
+      : (idOrFunction as { [FOX_TASK]?: Task })[FOX_TASK];
+  if (!task) return undefined;
+  return {
+    id: task.id,
+    info: () => task.info(),
+    stats: () => task.stats(),
+    get limiter() {
+      const s = task.currentStrategy;
+      return s instanceof WfoxStrategy ? s.limiter : undefined;
+    },
+    get policies() {
+      return task.policyChain;
+    },
+  };
+}
+
 /** The `fox` entry point. See {@link FoxApi}. */
 export const fox: FoxApi = Object.assign(foxImpl as FoxApi, {
   tasks: () =>
     runtime()
       .registry.all()
       .map((t) => t.info()),
+  task: taskHandle,
   stats: () => runtime().stats(),
   configure: (config: RuntimeConfig) => runtime().configure(config),
   shutdown: () => runtime().shutdown(),

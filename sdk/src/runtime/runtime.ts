@@ -12,7 +12,7 @@ import { TaskRegistry } from '../task/registry.js';
 import type { Task, TaskHost } from '../task/task.js';
 import { relativeSourcePath, projectRootOf } from '../task/task-id.js';
 import { ProcessGauges } from '../telemetry/process-gauges.js';
-import { LatencyHistogram } from '../telemetry/histogram.js';
+import { LatencyHistogram, bucketLowerBound, bucketWidth } from '../telemetry/histogram.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
 
 type ParsedConfig = ReturnType<typeof parseRuntimeConfig>;
@@ -207,6 +207,10 @@ function subtract(into: LatencyHistogram, prev: LatencyHistogram): void {
   for (let i = 0; i < a.length; i++) a[i]! -= b[i]!;
   into.count -= prev.count;
   into.sum -= prev.sum;
+  // The exact max is all-time; the interval's can be no higher than its top non-empty bucket.
+  let top = a.length - 1;
+  while (top >= 0 && a[top] === 0) top--;
+  into.max = top < 0 ? 0 : Math.min(into.max, (bucketLowerBound(top) + bucketWidth(top)) / 1e6);
 }
 
 const RUNTIME = Symbol.for('fox.runtime.v1');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FoxConfigError } from '../errors/errors.js';
+import { parseOptions } from '../errors/parse-options.js';
 import { LimiterOptionsSchema } from '../modes/wfox/limiter-options.js';
 import { PolicyOptionsShape } from '../policies/options.js';
 import { ModeSchema, type ConcreteMode, type Mode } from '../protocol/modes.js';
@@ -53,16 +54,7 @@ export function resolveOptions(
   options: unknown,
   taskHint?: string,
 ): ResolvedOptions & { mode: Mode } {
-  if (options === undefined) options = {};
-  const result = FoxOptionsSchema.safeParse(options);
-  if (!result.success) {
-    const first = result.error.issues[0]!;
-    const path = first.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    // Name the unknown key itself, so `{ retires: 3 }` reports option 'retires'.
-    if (first.code === 'unrecognized_keys' && first.keys[0]) path.push(first.keys[0]);
-    throw new FoxConfigError(path, describeIssue(first), taskHint);
-  }
-  const resolved = result.data;
+  const resolved = parseOptions(FoxOptionsSchema, options ?? {}, [], taskHint);
   const mode: Mode = resolved.mode ?? 'sfox';
   if (mode !== 'auto' && !AVAILABLE_MODES.includes(mode)) {
     throw new FoxConfigError(
@@ -96,11 +88,4 @@ export function resolveOptions(
     }
   }
   return { ...resolved, mode };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  }
-  return issue.message;
 }

@@ -55,20 +55,31 @@ export function offsetOf(source: string, line: number, column: number): number {
 }
 
 const IDENT = '[A-Za-z_$][\\w$]*';
-const BINDING = new RegExp(
-  `(?:\\b(?:const|let|var)\\s+(${IDENT})\\s*(?::[^=;]*)?|(?:^|[;{},.\\s])(${IDENT})\\s*(?::[^=;]*)?)=\\s*(?:await\\s+)?$`,
-);
+/** `const x = ` / `let x: T = ` right before the call (the annotation may not hold `=` or `;`). */
+const DECLARATION = new RegExp(`^(?:const|let|var)\\s+(${IDENT})\\s*(?::[^=;]*)?=\\s*(?:await\\s+)?$`);
+/** `x = ` / `obj.x = ` / `x: ` (object property) on the same line, right before the call. */
+const ASSIGNMENT = new RegExp(`(?:^|[\\s;{},.(])(${IDENT})\\s*[=:]\\s*(?:await\\s+)?$`);
 const DEFAULT_EXPORT = /\bexport\s+default\s+$/;
 
 /**
- * The binding a `fox(...)` call at `offset` is assigned to: `x` in `const x = fox(…)` or
- * `x = fox(…)`, `default` in `export default fox(…)`; undefined otherwise.
+ * The binding a `fox(...)` call at `offset` is assigned to: `x` in `const x = fox(…)`,
+ * `x = fox(…)` or `{ x: fox(…) }`, `default` in `export default fox(…)`; undefined otherwise.
  */
 export function bindingNameAt(source: string, offset: number): string | undefined {
-  const before = source.slice(Math.max(0, offset - 400), offset);
+  const before = stripComments(source.slice(Math.max(0, offset - 400), offset));
   if (DEFAULT_EXPORT.test(before)) return 'default';
-  const m = BINDING.exec(before);
-  return m ? (m[1] ?? m[2]) : undefined;
+  // From the last declaration keyword: an earlier `let a: T` (no semicolon) must not match.
+  let last = -1;
+  for (const m of before.matchAll(/\b(?:const|let|var)\s/g)) last = m.index;
+  const declared = last >= 0 ? DECLARATION.exec(before.slice(last)) : null;
+  if (declared) return declared[1];
+  const line = before.slice(before.lastIndexOf('\n') + 1);
+  return ASSIGNMENT.exec(line)?.[1];
+}
+
+/** Replaces comments with spaces (keeping offsets), so their words never look like code. */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
 }
 
 /**

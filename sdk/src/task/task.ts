@@ -91,6 +91,11 @@ export class Task {
     return this.chain;
   }
 
+  /** The strategy running calls now (its limiter, for wfox). */
+  get currentStrategy(): Strategy {
+    return this.strategy;
+  }
+
   /**
    * Switches the strategy at run time (auto, or an approved change). Calls already running
    * finish under the old strategy, which is closed once they have.

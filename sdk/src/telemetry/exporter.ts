@@ -117,6 +117,8 @@ interface Queued {
   text: string;
   spans: number;
   events: number;
+  /** The aggregates frame's seq, 0 for other frames. */
+  seq: number;
 }
 
 /** Below this much unsent data in the socket we hand it more; above, frames wait in our queue. */
@@ -164,7 +166,15 @@ class WsExporter implements Exporter {
   private queueBytes = 0;
   private pendingSpans: SpanRecord[] = [];
   private pendingEvents: WireEvent[] = [];
-  private readonly dropped: DropCounters = { frames: 0, spans: 0, events: 0, sampledOut: 0 };
+  private readonly dropped: DropCounters = {
+    frames: 0,
+    spans: 0,
+    events: 0,
+    unconfirmed: 0,
+    sampledOut: 0,
+  };
+  /** Seqs of aggregates frames sent on this connection and not yet acknowledged. */
+  private unacked: number[] = [];
   private seq = 0;
   private connects = 0;
   private framesSent = 0;
@@ -297,11 +307,28 @@ class WsExporter implements Exporter {
     ws.on('error', (err) => this.diagnose(`socket: ${err.message}`));
     ws.on('close', () => {
       this.open = false;
+      this.dropped.unconfirmed += this.unacked.length;
+      this.unacked = [];
       if (this.ws === ws) this.ws = undefined;
       this.scheduleReconnect();
     });
     // The profiler may send acknowledgements or commands later; ignore them for now.
-    ws.on('message', () => {});
+    ws.on('message', (data, binary) => {
+      if (binary) return;
+      const text = String(data);
+      if (text.length > 64) return;
+      try {
+        const ack = JSON.parse(text) as { type?: unknown; seq?: unknown };
+        if (ack.type === 'ack' && typeof ack.seq === 'number') {
+          const seq = ack.seq;
+          let i = 0;
+          while (i < this.unacked.length && this.unacked[i]! <= seq) i++;
+          if (i > 0) this.unacked.splice(0, i);
+        }
+      } catch {
+        // not an ack: ignore
+      }
+    });
   }
 
   private scheduleReconnect(): void {
@@ -350,7 +377,8 @@ class WsExporter implements Exporter {
         this.sampler.advance();
       }
       if (this.open && this.tasksChanged()) this.sendNow(JSON.stringify(this.hello()));
-      this.enqueue({ text: JSON.stringify(this.aggregates(now)), spans: 0, events: 0 });
+      const agg = this.aggregates(now);
+      this.enqueue({ text: JSON.stringify(agg), spans: 0, events: 0, seq: agg.seq });
       this.lastTickAt = now;
       while (this.pendingSpans.length > 0) {
         const spans = this.pendingSpans.splice(0, SPANS_PER_FRAME);
@@ -358,6 +386,7 @@ class WsExporter implements Exporter {
           text: JSON.stringify({ type: 'spans', spans }),
           spans: spans.length,
           events: 0,
+          seq: 0,
         });
       }
       if (this.pendingEvents.length > 0) {
@@ -366,6 +395,7 @@ class WsExporter implements Exporter {
           text: JSON.stringify({ type: 'events', events }),
           spans: 0,
           events: events.length,
+          seq: 0,
         });
       }
       this.pump();
@@ -390,7 +420,8 @@ class WsExporter implements Exporter {
   }
 
   private countDropped(item: Queued): void {
-    this.dropped.frames++;
+    if (process.env.DBG) console.error('drop', item.seq, item.text.length);
+    if (item.seq > 0) this.dropped.frames++;
     this.dropped.spans += item.spans;
     this.dropped.events += item.events;
   }
@@ -398,10 +429,21 @@ class WsExporter implements Exporter {
   private pump(): void {
     const ws = this.ws;
     if (!this.open || !ws) return;
-    while (this.queue.length > 0 && ws.bufferedAmount < SOCKET_HIGH_WATER) {
+    // A closing socket would swallow frames silently; they wait for the next connection.
+    while (
+      this.queue.length > 0 &&
+      ws.readyState === ws.OPEN &&
+      ws.bufferedAmount < SOCKET_HIGH_WATER
+    ) {
       const item = this.queue.shift()!;
       this.queueBytes -= item.text.length;
       this.sendNow(item.text);
+      if (item.seq > 0) {
+        if (process.env.DBG) console.error('sent', item.seq, item.text.length, this.connects);
+        this.unacked.push(item.seq);
+        // A profiler that never acknowledges must not grow this list.
+        if (this.unacked.length > 1000) this.unacked.shift();
+      }
     }
   }
 

@@ -66,15 +66,31 @@ export const getUser = fox(
       'Latency-critical paths where a hedge serves the tail better than a retry.',
     ],
     parameters: [
-      { name: 'attempts', type: 'number', default: 3, description: 'Total attempts, the first included.' },
+      {
+        name: 'attempts',
+        type: 'number',
+        default: 3,
+        description: 'Total attempts, the first included.',
+      },
       {
         name: 'backoff',
         type: "'constant' | 'exponential' | 'decorrelated'",
         default: 'exponential',
-        description: 'Delay growth; exponential uses equal jitter, decorrelated uses AWS decorrelated jitter.',
+        description:
+          'Delay growth; exponential uses equal jitter, decorrelated uses AWS decorrelated jitter.',
       },
-      { name: 'delay', type: "number | '100ms'", default: 100, description: 'Base delay before the first retry (ms).' },
-      { name: 'maxDelay', type: "number | '10s'", default: 10_000, description: 'Cap on any single delay (ms).' },
+      {
+        name: 'delay',
+        type: "number | '100ms'",
+        default: 100,
+        description: 'Base delay before the first retry (ms).',
+      },
+      {
+        name: 'maxDelay',
+        type: "number | '10s'",
+        default: 10_000,
+        description: 'Cap on any single delay (ms).',
+      },
       {
         name: 'retryOn',
         type: '(err) => boolean | string[]',
@@ -132,16 +148,58 @@ export const charge = fox(
       'Calls whose failures are per-request (bad input), not per-dependency: they would open the circuit for everyone.',
     ],
     parameters: [
-      { name: 'consecutive', type: 'number', description: 'Open after this many failures in a row (excludes the rate keys).' },
-      { name: 'failureRate', type: '0..1', description: 'Open when the failure share of the window reaches it.' },
-      { name: 'slowCallRate', type: '0..1', description: 'Open when the share of slow calls reaches it (needs slowCallMs).' },
-      { name: 'slowCallMs', type: 'number', description: 'A call at least this slow counts as slow.' },
-      { name: 'window', type: "number | '60s'", description: 'Time window for the rates; default 60 s when no count is given.' },
-      { name: 'count', type: 'number', description: 'Count window: the last N calls (instead of a time window).' },
-      { name: 'minCalls', type: 'number', description: 'Calls the window needs before judging; default count, or 20.' },
-      { name: 'halfOpenAfter', type: "number | '10s'", default: 10_000, description: 'Time open before trial calls (ms).' },
-      { name: 'halfOpenCalls', type: 'number', default: 1, description: 'Trial calls admitted in half-open.' },
-      { name: 'successThreshold', type: 'number', description: 'Trial successes needed to close; default halfOpenCalls.' },
+      {
+        name: 'consecutive',
+        type: 'number',
+        description: 'Open after this many failures in a row (excludes the rate keys).',
+      },
+      {
+        name: 'failureRate',
+        type: '0..1',
+        description: 'Open when the failure share of the window reaches it.',
+      },
+      {
+        name: 'slowCallRate',
+        type: '0..1',
+        description: 'Open when the share of slow calls reaches it (needs slowCallMs).',
+      },
+      {
+        name: 'slowCallMs',
+        type: 'number',
+        description: 'A call at least this slow counts as slow.',
+      },
+      {
+        name: 'window',
+        type: "number | '60s'",
+        description: 'Time window for the rates; default 60 s when no count is given.',
+      },
+      {
+        name: 'count',
+        type: 'number',
+        description: 'Count window: the last N calls (instead of a time window).',
+      },
+      {
+        name: 'minCalls',
+        type: 'number',
+        description: 'Calls the window needs before judging; default count, or 20.',
+      },
+      {
+        name: 'halfOpenAfter',
+        type: "number | '10s'",
+        default: 10_000,
+        description: 'Time open before trial calls (ms).',
+      },
+      {
+        name: 'halfOpenCalls',
+        type: 'number',
+        default: 1,
+        description: 'Trial calls admitted in half-open.',
+      },
+      {
+        name: 'successThreshold',
+        type: 'number',
+        description: 'Trial successes needed to close; default halfOpenCalls.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -188,7 +246,12 @@ export const quote = fox(
     ],
     parameters: [
       { name: 'limit', type: 'number', required: true, description: 'Calls running at once.' },
-      { name: 'queue', type: 'number', default: 0, description: 'Calls waiting for a slot; beyond it, FoxBulkheadRejectedError.' },
+      {
+        name: 'queue',
+        type: 'number',
+        default: 0,
+        description: 'Calls waiting for a slot; beyond it, FoxBulkheadRejectedError.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -211,16 +274,28 @@ export const render = fox(
       'Some answer — a cached value, a default, a degraded response — is better than an error for the caller.',
     whenToUse: [
       'Reads where a stale or default answer is acceptable (recommendations, prices marked stale, feature flags).',
-      "Behind a breaker, so an open circuit degrades gracefully; restrict with `on` to the failures it should cover.",
+      'Behind a breaker, so an open circuit degrades gracefully; restrict with `on` to the failures it should cover.',
     ],
     whenNotToUse: [
       'Writes: a fallback that pretends a write succeeded hides data loss.',
       'When the caller must know the call failed to stay correct.',
     ],
     parameters: [
-      { name: 'value', type: 'unknown', description: 'A fixed value (primitives may be given directly: fallback: 0).' },
-      { name: 'handler', type: '(error, args) => value', description: 'Computes the fallback (a bare function works too).' },
-      { name: 'on', type: '(err) => boolean | string[]', description: 'Which errors to cover; default any except the caller aborting.' },
+      {
+        name: 'value',
+        type: 'unknown',
+        description: 'A fixed value (primitives may be given directly: fallback: 0).',
+      },
+      {
+        name: 'handler',
+        type: '(error, args) => value',
+        description: 'Computes the fallback (a bare function works too).',
+      },
+      {
+        name: 'on',
+        type: '(err) => boolean | string[]',
+        description: 'Which errors to cover; default any except the caller aborting.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -258,12 +333,30 @@ export const price = fox(
       'To protect the process from overload: concurrency (bulkhead, wfox) is the right measure, not rate.',
     ],
     parameters: [
-      { name: 'perSecond', type: 'number', description: 'Token bucket rate (excludes limit/window).' },
-      { name: 'burst', type: 'number', description: 'Token bucket capacity; default max(1, perSecond).' },
+      {
+        name: 'perSecond',
+        type: 'number',
+        description: 'Token bucket rate (excludes limit/window).',
+      },
+      {
+        name: 'burst',
+        type: 'number',
+        description: 'Token bucket capacity; default max(1, perSecond).',
+      },
       { name: 'limit', type: 'number', description: 'Sliding window: calls allowed per window.' },
       { name: 'window', type: "number | '1s'", description: 'Sliding window length.' },
-      { name: 'mode', type: "'wait' | 'reject'", default: 'reject', description: 'Reject with FoxRateLimitedError, or wait for a slot.' },
-      { name: 'maxWait', type: "number | '5s'", default: 5000, description: "In 'wait' mode, the longest wait before rejecting." },
+      {
+        name: 'mode',
+        type: "'wait' | 'reject'",
+        default: 'reject',
+        description: 'Reject with FoxRateLimitedError, or wait for a slot.',
+      },
+      {
+        name: 'maxWait',
+        type: "number | '5s'",
+        default: 5000,
+        description: "In 'wait' mode, the longest wait before rejecting.",
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -293,7 +386,13 @@ export const geocode = fox(
       'Dependencies that are slow because they are overloaded: hedging adds load exactly when it hurts.',
     ],
     parameters: [
-      { name: 'after', type: "number | 'p50' | 'p90' | 'p95' | 'p99'", required: true, description: "Delay before the next attempt; a percentile uses the task's live latency (no hedging until there is data)." },
+      {
+        name: 'after',
+        type: "number | 'p50' | 'p90' | 'p95' | 'p99'",
+        required: true,
+        description:
+          "Delay before the next attempt; a percentile uses the task's live latency (no hedging until there is data).",
+      },
       { name: 'max', type: 'number', default: 1, description: 'Extra attempts at most.' },
     ],
     example: `import { fox } from '@fox/sdk';
@@ -326,11 +425,29 @@ export const readReplica = fox(
       'Results that must be fresh, or calls with side effects.',
     ],
     parameters: [
-      { name: 'ttl', type: "number | '30s'", required: true, description: 'How long a value is fresh.' },
-      { name: 'key', type: '(...args) => string', description: 'Cache key; default: the arguments as JSON.' },
-      { name: 'staleWhileRevalidate', type: "number | '1m'", default: 0, description: 'How long past ttl a stale value is served while one call refreshes it.' },
+      {
+        name: 'ttl',
+        type: "number | '30s'",
+        required: true,
+        description: 'How long a value is fresh.',
+      },
+      {
+        name: 'key',
+        type: '(...args) => string',
+        description: 'Cache key; default: the arguments as JSON.',
+      },
+      {
+        name: 'staleWhileRevalidate',
+        type: "number | '1m'",
+        default: 0,
+        description: 'How long past ttl a stale value is served while one call refreshes it.',
+      },
       { name: 'max', type: 'number', default: 1000, description: 'Entries kept in memory (LRU).' },
-      { name: 'l2', type: 'CacheL2 | false', description: 'Second level shared through the store (opt-in).' },
+      {
+        name: 'l2',
+        type: 'CacheL2 | false',
+        description: 'Second level shared through the store (opt-in).',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -349,7 +466,10 @@ export const product = fox(
   },
 );
 `,
-    verification: { level: 'property-tested', evidence: [`${T}cache.test.ts`, `${T}chain.test.ts`] },
+    verification: {
+      level: 'property-tested',
+      evidence: [`${T}cache.test.ts`, `${T}chain.test.ts`],
+    },
     related: ['fallback', 'hedge'],
   },
   {
@@ -366,7 +486,14 @@ export const product = fox(
       'CPU-heavy functions: they block the event loop (use tfox).',
       'Unbounded fan-out to a dependency (use wfox or mfox to bound it).',
     ],
-    parameters: [{ name: 'mode', type: "'sfox'", default: 'sfox', description: 'Runs the call directly on the caller’s event loop.' }],
+    parameters: [
+      {
+        name: 'mode',
+        type: "'sfox'",
+        default: 'sfox',
+        description: 'Runs the call directly on the caller’s event loop.',
+      },
+    ],
     example: `import { fox } from '@fox/sdk';
 
 export const greet = fox({ mode: 'sfox' }, async function greet(name: string): Promise<string> {
@@ -390,8 +517,17 @@ export const greet = fox({ mode: 'sfox' }, async function greet(name: string): P
       'CPU-bound work (tfox); trivial functions where the limiter costs more than it saves (sfox).',
     ],
     parameters: [
-      { name: 'mode', type: "'wfox'", default: 'wfox', description: 'Runs calls through an adaptive concurrency limiter with a queue.' },
-      { name: 'limiter', type: "{ algorithm: 'gradient' | 'vegas' | 'aimd' | 'fixed', … }", description: 'Limiter algorithm and bounds.' },
+      {
+        name: 'mode',
+        type: "'wfox'",
+        default: 'wfox',
+        description: 'Runs calls through an adaptive concurrency limiter with a queue.',
+      },
+      {
+        name: 'limiter',
+        type: "{ algorithm: 'gradient' | 'vegas' | 'aimd' | 'fixed', … }",
+        description: 'Limiter algorithm and bounds.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -410,13 +546,23 @@ export const query = fox(
     kind: 'strategy',
     name: 'ThunderFox (tfox)',
     option: 'mode',
-    problem: 'CPU-heavy functions block the event loop and stall every other request of the process.',
-    whenToUse: ['Hashing, compression, parsing, image and math work: runs on a worker-thread pool.'],
+    problem:
+      'CPU-heavy functions block the event loop and stall every other request of the process.',
+    whenToUse: [
+      'Hashing, compression, parsing, image and math work: runs on a worker-thread pool.',
+    ],
     whenNotToUse: [
       'I/O-bound functions (the worker hop only adds latency).',
       'Functions that close over local state: the worker imports the function by module and export name.',
     ],
-    parameters: [{ name: 'mode', type: "'tfox'", default: 'tfox', description: 'Runs the call on a worker-thread pool.' }],
+    parameters: [
+      {
+        name: 'mode',
+        type: "'tfox'",
+        default: 'tfox',
+        description: 'Runs the call on a worker-thread pool.',
+      },
+    ],
     example: `import { fox } from '@fox/sdk';
 
 export const checksum = fox({ mode: 'tfox' }, async function checksum(data: Uint8Array): Promise<number> {
@@ -435,11 +581,22 @@ export const checksum = fox({ mode: 'tfox' }, async function checksum(data: Uint
     option: 'mode',
     problem:
       'I/O fan-out (files, network, backups, logs) opens too many handles at once, or too few to use the bandwidth.',
-    whenToUse: ['Files, network fan-out, streams and batches: an I/O lane bounds concurrency per resource and reuses connections.'],
+    whenToUse: [
+      'Files, network fan-out, streams and batches: an I/O lane bounds concurrency per resource and reuses connections.',
+    ],
     whenNotToUse: ['CPU-bound work (tfox); single light calls (sfox).'],
     parameters: [
-      { name: 'mode', type: "'mfox'", default: 'mfox', description: 'Runs the call in an I/O lane.' },
-      { name: 'lane', type: 'string', description: 'The lane (resource) to share with other tasks.' },
+      {
+        name: 'mode',
+        type: "'mfox'",
+        default: 'mfox',
+        description: 'Runs the call in an I/O lane.',
+      },
+      {
+        name: 'lane',
+        type: 'string',
+        description: 'The lane (resource) to share with other tasks.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 

@@ -33,6 +33,22 @@ describe('task ids from source', () => {
     assert.equal(bindingNameAt(src, at(src, 'fox({}, async function inner')), undefined);
   });
 
+  it('ignores words in comments that look like a binding', () => {
+    const src = [
+      "/** Light CPU work on the caller's loop: sfox. Input is checked first. */",
+      'export const parseLine = fox(',
+      '  { mode: "sfox" },',
+      ');',
+      '// handler = later',
+      'const table = { run: fox({}, async () => 1) };',
+      'let pending: number',
+      'const late = fox({}, async () => 2)',
+    ].join('\n');
+    assert.equal(bindingNameAt(src, at(src, 'fox({}, async () => 2)')), 'late');
+    assert.equal(bindingNameAt(src, at(src, 'fox(\n')), 'parseLine');
+    assert.equal(bindingNameAt(src, at(src, 'fox({}, async () => 1) }')), 'run');
+  });
+
   it('finds the innermost enclosing class of a decorator', () => {
     const src = `
       const s = "class Fake {";

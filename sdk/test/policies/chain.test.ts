@@ -27,7 +27,10 @@ describe('policy chain', () => {
       c.policies.map((p) => p.name),
       ['fallback', 'cache', 'rateLimit', 'retry', 'breaker', 'bulkhead', 'hedge', 'timeout'],
     );
-    assert.deepEqual([...POLICY_ORDER], c.policies.map((p) => p.kind));
+    assert.deepEqual(
+      [...POLICY_ORDER],
+      c.policies.map((p) => p.kind),
+    );
   });
 
   it('wraps them in that order: a call enters each policy outermost first', async () => {
@@ -75,7 +78,10 @@ describe('policy chain', () => {
     });
 
     it('rateLimit outside retry: retries use no rate tokens', async () => {
-      const c = chain({ rateLimit: { perSecond: 1 }, retry: { attempts: 3, delay: 0 } }, fakeClock());
+      const c = chain(
+        { rateLimit: { perSecond: 1 }, retry: { attempts: 3, delay: 0 } },
+        fakeClock(),
+      );
       assert.equal(await c.wrap(flaky(2))(makeCall()), 'ok');
     });
 
@@ -94,7 +100,9 @@ describe('policy chain', () => {
 
     it('breaker outside bulkhead: an open breaker rejects before taking a slot', async () => {
       const c = chain({ breaker: { consecutive: 1 }, bulkhead: { limit: 1 } }, fakeClock());
-      await c.wrap(flaky(1))(makeCall()).catch(() => undefined);
+      await c
+        .wrap(flaky(1))(makeCall())
+        .catch(() => undefined);
       const gate = deferred();
       const rejects: string[] = [];
       c.events.reject((e) => rejects.push(e.policy));
@@ -144,10 +152,14 @@ describe('policy chain', () => {
     const subs = POLICY_EVENT_NAMES.map((name) =>
       (c.events[name] as (l: (v: unknown) => void) => { dispose(): void })(() => names.push(name)),
     );
-    await c.wrap(flaky(5))(makeCall()).catch(() => undefined);
+    await c
+      .wrap(flaky(5))(makeCall())
+      .catch(() => undefined);
     assert.deepEqual(names, ['retry', 'giveUp']);
     for (const s of subs) s.dispose();
-    await c.wrap(flaky(5))(makeCall()).catch(() => undefined);
+    await c
+      .wrap(flaky(5))(makeCall())
+      .catch(() => undefined);
     assert.equal(names.length, 2);
   });
 

@@ -28,7 +28,10 @@ describe('circuit breaker policy', () => {
     assert.deepEqual(breaks, ['consecutive']);
     const err = await c
       .wrap(ok)(makeCall())
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(isBrokenCircuitError(err));
     assert.equal((err as FoxBrokenCircuitError).code, 'FOX_BROKEN_CIRCUIT');
     assert.equal((err as FoxBrokenCircuitError).retryAfterMs, 10_000);
@@ -140,7 +143,8 @@ describe('circuit breaker policy', () => {
   it('ignores local refusals (caller abort) as outcomes', async () => {
     const clock = fakeClock();
     const c = chain({ breaker: { consecutive: 1 } }, clock);
-    const aborted: Attempt = () => Promise.reject(Object.assign(new Error('x'), { code: 'FOX_ABORTED' }));
+    const aborted: Attempt = () =>
+      Promise.reject(Object.assign(new Error('x'), { code: 'FOX_ABORTED' }));
     await runN(c.wrap(aborted), 3);
     assert.equal(c.get('breaker')!.state, 'closed');
   });
@@ -164,7 +168,12 @@ describe('circuit breaker policy', () => {
     await runN(c.wrap(fail), 1);
     await clock.tick(400);
     const snap = JSON.parse(JSON.stringify(c.get('breaker')!));
-    assert.deepEqual(snap, { version: 1, state: 'open', consecutiveFailures: 0, openRemainingMs: 600 });
+    assert.deepEqual(snap, {
+      version: 1,
+      state: 'open',
+      consecutiveFailures: 0,
+      openRemainingMs: 600,
+    });
 
     const clock2 = fakeClock(50_000);
     const c2 = chain({ breaker: { consecutive: 1, halfOpenAfter: 1000 } }, clock2);
@@ -183,10 +192,17 @@ describe('circuit breaker policy', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.record({ fail: fc.boolean(), duration: fc.integer({ min: 0, max: 300 }), gap: fc.integer({ min: 0, max: 200 }) }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({
+            fail: fc.boolean(),
+            duration: fc.integer({ min: 0, max: 300 }),
+            gap: fc.integer({ min: 0, max: 200 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
         async (trials, plan) => {
           const clock = fakeClock();
           const c = chain(

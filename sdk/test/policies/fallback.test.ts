@@ -18,7 +18,9 @@ describe('fallback policy', () => {
 
   it('a handler receives the error and the arguments', async () => {
     const c = chain(
-      { fallback: (err: unknown, args: unknown[]) => `${(err as Error).message}:${String(args[0])}` },
+      {
+        fallback: (err: unknown, args: unknown[]) => `${(err as Error).message}:${String(args[0])}`,
+      },
       fakeClock(),
     );
     assert.equal(await c.wrap(flaky(1))(makeCall(['id7'])), 'boom:id7');

@@ -69,7 +69,10 @@ export function deferred<T = unknown>(): {
 }
 
 /** Captures how a promise settles without leaving a rejection unhandled. */
-export function settle<T>(p: Promise<T>): { state: () => 'pending' | 'ok' | 'error'; value: () => unknown } {
+export function settle<T>(p: Promise<T>): {
+  state: () => 'pending' | 'ok' | 'error';
+  value: () => unknown;
+} {
   let state: 'pending' | 'ok' | 'error' = 'pending';
   let value: unknown;
   p.then(
@@ -86,7 +89,11 @@ export function settle<T>(p: Promise<T>): { state: () => 'pending' | 'ok' | 'err
 }
 
 /** An attempt that fails with `error` `failures` times, then returns `value`. */
-export function flaky(failures: number, value: unknown = 'ok', error: () => unknown = () => new Error('boom')): Attempt & {
+export function flaky(
+  failures: number,
+  value: unknown = 'ok',
+  error: () => unknown = () => new Error('boom'),
+): Attempt & {
   calls: number;
 } {
   const f = ((_call: Call) => {

@@ -13,7 +13,10 @@ function scripted(
     const n = f.calls.length;
     f.calls.push(call);
     return new Promise((resolve, reject) =>
-      clock.setTimeout(() => (fails[n] ? reject(new Error(`fail${n}`)) : resolve(`r${n}`)), durations[n]!),
+      clock.setTimeout(
+        () => (fails[n] ? reject(new Error(`fail${n}`)) : resolve(`r${n}`)),
+        durations[n]!,
+      ),
     );
   }) as Attempt & { calls: Call[] };
   f.calls = [];
@@ -72,12 +75,12 @@ describe('hedge policy', () => {
 
   it("'p95' uses the task's live latency percentile; no data, no hedging", async () => {
     const clock = fakeClock();
-    let p95: number | undefined;
+    const latency: { p95: number | undefined } = { p95: undefined };
     const asked: number[] = [];
     const c = chain({ hedge: { after: 'p95' } }, clock, {
       latencyPercentile: (p) => {
         asked.push(p);
-        return p95;
+        return latency.p95;
       },
     });
     const a = scripted(clock, [300, 300, 300]);
@@ -85,7 +88,7 @@ describe('hedge policy', () => {
     settle(run(makeCall()));
     await clock.tick(1000);
     assert.equal(a.calls.length, 1);
-    p95 = 40;
+    latency.p95 = 40;
     await clock.tick(1000);
     settle(run(makeCall()));
     await clock.tick(40);

@@ -72,9 +72,17 @@ describe('policy options', () => {
     ['maxDelay below delay', { retry: { delay: 500, maxDelay: 100 } }, ['retry', 'maxDelay']],
     ['budget ratio', { retry: { budget: { ratio: -1 } } }, ['retry', 'budget', 'ratio']],
     ['retryOn type', { retry: { retryOn: 'ECONNRESET' } }, ['retry', 'retryOn']],
-    ['breaker mixed', { breaker: { consecutive: 3, failureRate: 0.5 } }, ['breaker', 'failureRate']],
+    [
+      'breaker mixed',
+      { breaker: { consecutive: 3, failureRate: 0.5 } },
+      ['breaker', 'failureRate'],
+    ],
     ['breaker empty', { breaker: {} }, ['breaker', 'consecutive']],
-    ['breaker both windows', { breaker: { failureRate: 0.5, window: 1000, count: 10 } }, ['breaker', 'count']],
+    [
+      'breaker both windows',
+      { breaker: { failureRate: 0.5, window: 1000, count: 10 } },
+      ['breaker', 'count'],
+    ],
     ['slow rate without ms', { breaker: { slowCallRate: 0.5 } }, ['breaker', 'slowCallMs']],
     ['failure rate > 1', { breaker: { failureRate: 1.5 } }, ['breaker', 'failureRate']],
     [
@@ -82,7 +90,11 @@ describe('policy options', () => {
       { breaker: { consecutive: 2, halfOpenCalls: 2, successThreshold: 3 } },
       ['breaker', 'successThreshold'],
     ],
-    ['minCalls above count', { breaker: { failureRate: 0.5, count: 5, minCalls: 10 } }, ['breaker', 'minCalls']],
+    [
+      'minCalls above count',
+      { breaker: { failureRate: 0.5, count: 5, minCalls: 10 } },
+      ['breaker', 'minCalls'],
+    ],
     ['bulkhead limit', { bulkhead: { limit: 0 } }, ['bulkhead', 'limit']],
     ['fallback object value', { fallback: { id: 1 } }, ['fallback', 'id']],
     ['fallback both', { fallback: { value: 1, handler: () => 2 } }, ['fallback', 'handler']],

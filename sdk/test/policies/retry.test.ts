@@ -83,12 +83,25 @@ describe('retry policy', () => {
         fc.double({ min: 0, max: 0.999, noNaN: true }),
         (delay, retry, rnd) => {
           const maxDelay = delay * 8;
-          const exp = backoffDelay({ backoff: 'exponential', delay, maxDelay }, retry, 0, () => rnd);
+          const exp = backoffDelay(
+            { backoff: 'exponential', delay, maxDelay },
+            retry,
+            0,
+            () => rnd,
+          );
           const d = Math.min(maxDelay, delay * 2 ** (retry - 1));
           assert.ok(exp >= d / 2 && exp <= d, `${exp} not in [${d / 2}, ${d}]`);
-          const dec = backoffDelay({ backoff: 'decorrelated', delay, maxDelay }, retry, delay * retry, () => rnd);
+          const dec = backoffDelay(
+            { backoff: 'decorrelated', delay, maxDelay },
+            retry,
+            delay * retry,
+            () => rnd,
+          );
           assert.ok(dec >= delay && dec <= maxDelay);
-          assert.equal(backoffDelay({ backoff: 'constant', delay, maxDelay }, retry, 0, () => rnd), delay);
+          assert.equal(
+            backoffDelay({ backoff: 'constant', delay, maxDelay }, retry, 0, () => rnd),
+            delay,
+          );
         },
       ),
     );
@@ -147,7 +160,11 @@ describe('retry budget', () => {
         fc.integer({ min: 0, max: 20 }),
         fc.array(
           fc.record({
-            dt: fc.integer({ min: 0, max: 500 }),
+            // Mostly bursts, sometimes long idle stretches (that must not bank beyond capacity).
+            dt: fc.oneof(
+              { arbitrary: fc.integer({ min: 0, max: 20 }), weight: 8 },
+              { arbitrary: fc.integer({ min: 0, max: 60_000 }), weight: 1 },
+            ),
             kind: fc.constantFrom('call', 'retry', 'retry', 'retry'),
           }),
           { minLength: 1, maxLength: 300 },
@@ -222,7 +239,9 @@ describe('retry budget', () => {
     // And without a budget the same load would be 5x: the test can tell the difference.
     const noBudget = chain({ retry: { attempts: 5, delay: 0, budget: false } }, clock);
     const a2 = flaky(Number.POSITIVE_INFINITY);
-    await noBudget.wrap(a2)(makeCall()).catch(() => undefined);
+    await noBudget
+      .wrap(a2)(makeCall())
+      .catch(() => undefined);
     assert.equal(a2.calls, 5);
   });
 });

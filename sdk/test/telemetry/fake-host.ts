@@ -47,7 +47,9 @@ export class FakeHost implements ExporterHost {
 
   onEvent(listener: (e: WireEvent) => void) {
     this.eventListeners.push(listener);
-    return { dispose: () => (this.eventListeners = this.eventListeners.filter((l) => l !== listener)) };
+    return {
+      dispose: () => (this.eventListeners = this.eventListeners.filter((l) => l !== listener)),
+    };
   }
 
   stats(): StatsSnapshot {

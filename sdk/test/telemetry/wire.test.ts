@@ -88,10 +88,17 @@ describe('wire protocol', () => {
 
   it('never throws on arbitrary input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const r = parseExporterFrame(text);
-        assert.equal(typeof r.ok, 'boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const r = parseExporterFrame(text);
+          assert.equal(typeof r.ok, 'boolean');
+        },
+      ),
       { numRuns: 500 },
     );
   });

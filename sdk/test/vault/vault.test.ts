@@ -93,7 +93,7 @@ describe('pattern vault', () => {
     for (const mode of ['sfox', 'wfox', 'tfox', 'mfox']) assert.ok(findPattern(mode), mode);
   });
 
-  it("parameter defaults are the ones the option schemas apply (safe defaults, not folklore)", () => {
+  it('parameter defaults are the ones the option schemas apply (safe defaults, not folklore)', () => {
     let checked = 0;
     for (const p of PATTERNS) {
       if (p.kind !== 'policy') continue;
@@ -145,6 +145,21 @@ describe('pattern vault', () => {
     this.timeout(120_000);
     if (!existsSync(SDK_ENTRY)) this.skip();
     const diags = exampleDiagnostics().get(BAD_EXAMPLE) ?? [];
-    assert.ok(diags.some((d) => d.includes('retries')), diags.join('\n'));
+    assert.ok(
+      diags.some((d) => d.includes('retries')),
+      diags.join('\n'),
+    );
+  });
+});
+
+describe('docs/patterns.md', () => {
+  it('is what scripts/gen-patterns-doc.ts renders from the vault', async () => {
+    const { renderPatternsDoc, PATTERNS_DOC } =
+      await import('../../../scripts/gen-patterns-doc.js');
+    assert.equal(
+      readFileSync(PATTERNS_DOC, 'utf8'),
+      renderPatternsDoc(),
+      'run scripts/gen-patterns-doc.ts',
+    );
   });
 });

@@ -1,0 +1,144 @@
+import { fileURLToPath } from 'node:url';
+import { CancellationTokenSource } from 'vscode-languageserver/node';
+import {
+  AnalysisCancelledError,
+  analyzeSourceFile,
+  parseSource,
+} from '../analysis/analyzer.js';
+import { toRelative, type FoxAnalyzer } from '../analysis/project.js';
+import type { FileAnalysis } from '../analysis/types.js';
+
+/** Latest analyses of one open document. */
+interface DocumentState {
+  uri: string;
+  path: string;
+  version: number;
+  text: string;
+  syntax?: { version: number; result: FileAnalysis };
+  types?: { version: number; result: FileAnalysis };
+  pending?: { timer: NodeJS.Timeout; source: CancellationTokenSource; done: Promise<void> };
+}
+
+export interface DocumentAnalysisOptions {
+  /** Quiet time after the last change before the type-aware rules run. */
+  debounceMs: number;
+  /** Called when type-aware results for a document's current version are ready. */
+  onTypesReady(uri: string): void;
+  onError(message: string): void;
+}
+
+/**
+ * Per-document analysis for the server: syntax rules run on demand against the current text
+ * (parse only, a few ms); type-aware rules run debounced after the last change, cancellable,
+ * against the project with the document's unsaved text.
+ */
+export class DocumentAnalysis {
+  private readonly docs = new Map<string, DocumentState>();
+
+  constructor(
+    private readonly analyzer: FoxAnalyzer,
+    private readonly options: DocumentAnalysisOptions,
+  ) {}
+
+  open(uri: string, version: number, text: string): void {
+    this.docs.set(uri, { uri, path: fileURLToPath(uri), version, text });
+    this.schedule(uri);
+  }
+
+  change(uri: string, version: number, text: string): void {
+    const doc = this.docs.get(uri);
+    if (!doc) return this.open(uri, version, text);
+    doc.version = version;
+    doc.text = text;
+    this.schedule(uri);
+  }
+
+  close(uri: string): void {
+    const doc = this.docs.get(uri);
+    if (doc?.pending) this.cancelPending(doc);
+    this.docs.delete(uri);
+  }
+
+  has(uri: string): boolean {
+    return this.docs.has(uri);
+  }
+
+  version(uri: string): number | undefined {
+    return this.docs.get(uri)?.version;
+  }
+
+  text(uri: string): string | undefined {
+    return this.docs.get(uri)?.text;
+  }
+
+  /** Syntax-rule results for the current text (computed now when stale). */
+  syntax(uri: string): FileAnalysis | undefined {
+    const doc = this.docs.get(uri);
+    if (!doc) return undefined;
+    if (doc.syntax?.version !== doc.version) {
+      const root = this.analyzer.rootOf(doc.path);
+      const result = analyzeSourceFile(parseSource(doc.path, doc.text), {
+        path: doc.path,
+        file: toRelative(doc.path, root),
+        config: this.analyzer.configFor(root),
+        phase: 'syntax',
+      });
+      doc.syntax = { version: doc.version, result };
+    }
+    return doc.syntax.result;
+  }
+
+  /** Type-aware results, only when they are for the current version. */
+  types(uri: string): FileAnalysis | undefined {
+    const doc = this.docs.get(uri);
+    return doc?.types?.version === doc?.version ? doc?.types?.result : undefined;
+  }
+
+  /** Resolves when the scheduled type-aware run (if any) has finished or been cancelled. */
+  async settled(uri: string): Promise<void> {
+    await this.docs.get(uri)?.pending?.done;
+  }
+
+  private cancelPending(doc: DocumentState): void {
+    if (!doc.pending) return;
+    clearTimeout(doc.pending.timer);
+    doc.pending.source.cancel();
+    doc.pending = undefined;
+  }
+
+  private schedule(uri: string): void {
+    const doc = this.docs.get(uri);
+    if (!doc) return;
+    this.cancelPending(doc);
+    const source = new CancellationTokenSource();
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const version = doc.version;
+    const timer = setTimeout(() => {
+      try {
+        if (source.token.isCancellationRequested) return;
+        this.analyzer.setFileText(doc.path, doc.text);
+        const result = this.analyzer.analyzeFile(doc.path, {
+          phase: 'types',
+          isCancelled: () => source.token.isCancellationRequested || doc.version !== version,
+        });
+        doc.types = { version, result };
+        this.options.onTypesReady(uri);
+      } catch (e) {
+        if (!(e instanceof AnalysisCancelledError)) this.options.onError(`fox: type-aware analysis failed: ${String(e)}`);
+      } finally {
+        if (doc.pending?.source === source) doc.pending = undefined;
+        source.dispose();
+        finish();
+      }
+    }, this.options.debounceMs);
+    const cancelOnly = source.token.onCancellationRequested(() => finish());
+    void done.then(() => cancelOnly.dispose());
+    doc.pending = { timer, source, done };
+  }
+
+  dispose(): void {
+    for (const doc of this.docs.values()) this.cancelPending(doc);
+    this.docs.clear();
+  }
+}

@@ -35,3 +35,8 @@ export { main as analyzeMain, ANALYZE_USAGE } from './cli/analyze.js';
 export type { CliIo } from './cli/analyze.js';
 export { toJsonReport, toSarif, toText, ANALYSIS_FORMAT_VERSION } from './cli/report-formats.js';
 export type { JsonReport } from './cli/report-formats.js';
+export { createFoxServer, COMMANDS } from './server/fox-server.js';
+export type { FoxServerOptions } from './server/fox-server.js';
+export { startServer } from './server/main.js';
+export { NO_LIVE_STATS, formatLiveStats } from './server/live-stats.js';
+export type { LiveStats, TaskLiveStats } from './server/live-stats.js';

@@ -1,6 +1,7 @@
 /**
  * Policy overhead against bare `await` and against the peers, in one process and one run:
- * sequential awaited calls of a trivial async attempt, after warm-up, median of 3 rounds.
+ * sequential awaited calls of a trivial async attempt, after warm-up, median of 3 interleaved
+ * rounds.
  *
  *   node --import tsx --conditions=source scripts/bench/policies.ts [--quick]
  *
@@ -47,12 +48,11 @@ async function time(run: Runner, calls: number): Promise<number> {
   return Number(process.hrtime.bigint() - start) / calls;
 }
 
-async function measure(run: Runner, calls: number, rounds = 3): Promise<number> {
-  await time(run, Math.min(calls, 100_000)); // warm-up: let the JIT settle
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) samples.push(await time(run, calls));
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+const ROUNDS = 3;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** A Map-backed L2, standing in for the store to price the L2 path itself. */
@@ -132,13 +132,27 @@ export async function runPoliciesBench(
     { name: 'opossum fire()', calls: NPeer, run: () => opossum.fire() },
   ];
 
-  const rows: PoliciesBenchRow[] = [];
-  let bare = 0;
-  for (const c of cases) {
-    const ns = await measure(c.run, c.calls);
-    if (c.name === 'bare await') bare = ns;
-    rows.push({ name: c.name, calls: c.calls, nsPerCall: ns, overheadNs: ns - bare });
+  // Rounds interleave the cases, and each case's overhead is taken against the bare await of
+  // the same round: on a shared machine, load comes and goes, and this keeps it from landing
+  // on one case only.
+  for (const c of cases) await time(c.run, Math.min(c.calls, 100_000)); // warm-up
+  const samples = cases.map(() => [] as number[]);
+  const overheads = cases.map(() => [] as number[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    let bare = 0;
+    for (let i = 0; i < cases.length; i++) {
+      const ns = await time(cases[i]!.run, cases[i]!.calls);
+      if (i === 0) bare = ns;
+      samples[i]!.push(ns);
+      overheads[i]!.push(ns - bare);
+    }
   }
+  const rows: PoliciesBenchRow[] = cases.map((c, i) => ({
+    name: c.name,
+    calls: c.calls,
+    nsPerCall: median(samples[i]!),
+    overheadNs: median(overheads[i]!),
+  }));
   opossum.shutdown();
   const foxRbt = rows.find((r) => r.name === 'fox retry+breaker+timeout')!.overheadNs;
   const cock = rows.find((r) => r.name.startsWith('cockatiel'))!.overheadNs;

@@ -57,17 +57,29 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
   const ctx = new FileContext(sf, options.path, options.file);
   const units = collectUnits(ctx);
   const unitNodes = new Set<ts.Node>(units.map((u) => u.node));
-  const analyzed: AnalyzedUnit[] = units.map((u) => ({ ...u, classification: classify(ctx, u, unitNodes) }));
+  const analyzed: AnalyzedUnit[] = units.map((u) => ({
+    ...u,
+    classification: classify(ctx, u, unitNodes),
+  }));
   const functions: FunctionReport[] = analyzed.map((u) => ({
     id: u.id,
     name: u.name,
     file: ctx.file,
     ...ctx.lineColumn(u.anchor),
+    range: ctx.range(u.anchor),
     kind: u.classification.kind,
     recommendedMode: u.classification.recommendedMode,
     evidence: u.classification.evidence,
     exported: u.exported,
-    ...(u.task ? { task: { ...(u.task.mode ? { mode: u.task.mode } : {}), options: u.task.options, via: u.task.via } } : {}),
+    ...(u.task
+      ? {
+          task: {
+            ...(u.task.mode ? { mode: u.task.mode } : {}),
+            options: u.task.options,
+            via: u.task.via,
+          },
+        }
+      : {}),
   }));
   const findings: Finding[] = [];
   const settings = { timeoutMs: options.config.timeoutMs, laneLimit: options.config.laneLimit };
@@ -78,7 +90,10 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
     if (options.isCancelled?.()) throw new AnalysisCancelledError();
     const severity = severityOf(rule, options.config);
     if (!severity) continue;
-    if (rule.needsTypes ? options.phase === 'syntax' || !options.checker : options.phase === 'types') continue;
+    if (
+      rule.needsTypes ? options.phase === 'syntax' || !options.checker : options.phase === 'types'
+    )
+      continue;
     if (rule.needsTypes && !hasTasks) continue;
     if (rule.needsTypes) checker ??= options.checker?.();
     rule.check({

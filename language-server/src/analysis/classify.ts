@@ -2,7 +2,14 @@ import { ts } from 'ts-morph';
 import { bindingNames, type FileContext } from './file-context.js';
 import type { Evidence, FoxMode, WorkKind } from './types.js';
 import type { FunctionUnit } from './units.js';
-import { calleeName, calleePath, calleeRoot, isIterationCall, isLoop, walkFunction } from './walk.js';
+import {
+  calleeName,
+  calleePath,
+  calleeRoot,
+  isIterationCall,
+  isLoop,
+  walkFunction,
+} from './walk.js';
 
 /** Classification of one function. */
 export interface Classification {
@@ -13,7 +20,8 @@ export interface Classification {
   ioScore: number;
 }
 
-const SYNC_CPU: Record<string, [number, string]> = {
+const SYNC_CPU = new Map<string, [number, string]>(
+  Object.entries({
   pbkdf2Sync: [4, 'synchronous key derivation (pbkdf2Sync)'],
   scryptSync: [4, 'synchronous key derivation (scryptSync)'],
   generateKeyPairSync: [4, 'synchronous key generation'],
@@ -28,9 +36,16 @@ const SYNC_CPU: Record<string, [number, string]> = {
   unzipSync: [3, 'synchronous decompression'],
   brotliCompressSync: [3, 'synchronous compression'],
   brotliDecompressSync: [3, 'synchronous decompression'],
-};
+  }) as [string, [number, string]][],
+);
 
-const HASHING = new Set(['createHash', 'createHmac', 'createCipheriv', 'createDecipheriv', 'createSign']);
+const HASHING = new Set([
+  'createHash',
+  'createHmac',
+  'createCipheriv',
+  'createDecipheriv',
+  'createSign',
+]);
 
 /** Blocking I/O: fine in a CLI, a stall for everyone else on a server's event loop. */
 export const BLOCKING_IO = new Set([
@@ -104,7 +119,10 @@ const HTTP_CLIENTS = new Set(['axios', 'got', 'ky', 'superagent', 'undici', 'htt
 export type NetworkCall = 'fetch' | 'axios' | 'got' | 'undici' | 'http';
 
 /** Which HTTP client a call uses, when it is a network call. */
-export function networkCallKind(ctx: FileContext, call: ts.CallExpression): NetworkCall | undefined {
+export function networkCallKind(
+  ctx: FileContext,
+  call: ts.CallExpression,
+): NetworkCall | undefined {
   const name = calleeName(call);
   const root = calleeRoot(call);
   const path = calleePath(call);
@@ -116,7 +134,10 @@ export function networkCallKind(ctx: FileContext, call: ts.CallExpression): Netw
     if (fromModule === 'got') return 'got';
     if (fromModule === 'undici' && (name === 'request' || name === 'fetch')) return 'undici';
     if (
-      (fromModule === 'node:http' || fromModule === 'node:https' || fromModule === 'http' || fromModule === 'https') &&
+      (fromModule === 'node:http' ||
+        fromModule === 'node:https' ||
+        fromModule === 'http' ||
+        fromModule === 'https') &&
       (name === 'request' || name === 'get')
     ) {
       return 'http';
@@ -206,14 +227,20 @@ function loopWork(node: ts.Node): { ops: number; inner: boolean } {
  * crypto/zlib, JSON in loops, super-linear regex, recursion) and for I/O (awaits, network, files,
  * streams, database calls, blocking `*Sync` I/O), then a kind and the mode that suits it.
  */
-export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet<ts.Node>): Classification {
+export function classify(
+  ctx: FileContext,
+  unit: FunctionUnit,
+  skip: ReadonlySet<ts.Node>,
+): Classification {
   const evidence: Evidence[] = [];
   const add = (kind: Evidence['kind'], node: ts.Node, reason: string, weight: number): void => {
     evidence.push({ kind, reason, text: ctx.text(node), ...ctx.lineColumn(node), weight });
   };
-  const ownName = unit.name.includes('.') ? unit.name.slice(unit.name.lastIndexOf('.') + 1) : unit.name;
+  const ownName = unit.name.includes('.')
+    ? unit.name.slice(unit.name.lastIndexOf('.') + 1)
+    : unit.name;
   let genericAwaits = 0;
-  const params = new Set(unit.node.parameters.flatMap((p) => bindingNames(p.name)));
+  const params = inputNames(unit.node);
   const countedLoops = new Set<ts.Node>();
 
   walkFunction(unit.node, skip, (node, state) => {
@@ -232,9 +259,12 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
         // Work that grows with the input is what blocks the loop; a loop over a fixed table
         // (histogram buckets, a small config) is not worth a thread hop.
         const overInput = iteratesInput(node, params);
-        if (overInput && work.inner && work.ops >= 1) add('cpu', node, 'nested loops over input', 3);
-        else if (overInput && work.ops >= 3) add('cpu', node, 'arithmetic-heavy loop over input', 3);
-        else if (work.inner || work.ops >= 1.5) add('cpu', node, overInput ? 'loop over input' : 'loop', 1);
+        if (overInput && work.inner && work.ops >= 1)
+          add('cpu', node, 'nested loops over input', 3);
+        else if (overInput && work.ops >= 3)
+          add('cpu', node, 'arithmetic-heavy loop over input', 3);
+        else if (work.inner || work.ops >= 1.5)
+          add('cpu', node, overInput ? 'loop over input' : 'loop', 1);
       }
     }
     if (ts.isAwaitExpression(node)) {
@@ -245,7 +275,9 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
       add('cpu', node, 'super-linear (backtracking) regular expression', 3);
     }
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
-      if (/^(Float(32|64)|U?Int(8|16|32)|Uint8Clamped|Big(U)?Int64)Array$/.test(node.expression.text)) {
+      if (
+        /^(Float(32|64)|U?Int(8|16|32)|Uint8Clamped|Big(U)?Int64)Array$/.test(node.expression.text)
+      ) {
         add('cpu', node, 'typed-array numeric work', 1);
       }
       if (node.expression.text === 'Promise' && containsTimer(node)) add('io', node, 'timer', 1);
@@ -254,11 +286,12 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
     const name = calleeName(node);
     const path = calleePath(node) ?? '';
     if (name === undefined) return;
-    const sync = SYNC_CPU[name];
+    const sync = SYNC_CPU.get(name);
     if (sync) add('cpu', node, sync[1], sync[0]);
-    else if (HASHING.has(name)) add('cpu', node, inLoop ? 'hashing in a loop' : 'hashing', inLoop ? 3 : 2);
+    else if (HASHING.has(name))
+      add('cpu', node, inLoop ? 'hashing in a loop' : 'hashing', inLoop ? 3 : 2);
     else if (path === 'JSON.parse' || path === 'JSON.stringify') {
-      add('cpu', node, inLoop ? `${path} in a loop` : `${path} of input`, inLoop ? 2 : 1);
+      add('cpu', node, inLoop ? `${path} in a loop` : `${path} of input`, inLoop ? 3 : 1);
     } else if (name === 'sort' && ts.isPropertyAccessExpression(node.expression)) {
       add('cpu', node, 'sorting', 1);
     } else if (name === ownName && ts.isIdentifier(node.expression) && !unit.name.includes('.')) {
@@ -273,7 +306,11 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
       add('io', node, `stream (${name})`, 2);
     } else if (FS_ASYNC.has(name) && (state.awaited || /\b(fs|fsp|promises)\b/.test(path))) {
       add('io', node, `file I/O (${path})`, 2);
-    } else if (DB_CALLS.has(name) && ts.isPropertyAccessExpression(node.expression) && (state.awaited || isReturned(node))) {
+    } else if (
+      DB_CALLS.has(name) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      (state.awaited || isReturned(node))
+    ) {
       add('io', node, `database or broker call (${path})`, 2);
     } else if (
       HTTP_METHODS.has(name) &&
@@ -284,7 +321,11 @@ export function classify(ctx: FileContext, unit: FunctionUnit, skip: ReadonlySet
       add('io', node, `HTTP client call (${path})`, 2);
     } else if (name === 'setTimeout' && !inLoop && isInsidePromise(node)) {
       // counted on the `new Promise` around it
-    } else if (HTTP_CLIENTS.has(name) && ts.isIdentifier(node.expression) && ctx.packageImports.has(name)) {
+    } else if (
+      HTTP_CLIENTS.has(name) &&
+      ts.isIdentifier(node.expression) &&
+      ctx.packageImports.has(name)
+    ) {
       add('io', node, `network call (${name})`, 2);
     }
   });
@@ -311,7 +352,9 @@ function modeFor(kind: WorkKind, evidence: Evidence[]): FoxMode {
       return 'sfox';
     case 'io':
       // Files, streams and fan-out go to an I/O lane; request/DB-style calls to the limiter.
-      return evidence.some((e) => e.kind === 'blocking' || /^(file I\/O|stream|for await)/.test(e.reason))
+      return evidence.some(
+        (e) => e.kind === 'blocking' || /^(file I\/O|stream|for await)/.test(e.reason),
+      )
         ? 'mfox'
         : 'wfox';
   }
@@ -325,7 +368,11 @@ function isReturned(node: ts.Node): boolean {
 function containsTimer(node: ts.Node): boolean {
   let found = false;
   const go = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && /^set(Timeout|Immediate)$/.test(n.expression.text)) {
+    if (
+      ts.isCallExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      /^set(Timeout|Immediate)$/.test(n.expression.text)
+    ) {
       found = true;
     }
     if (!found) ts.forEachChild(n, go);
@@ -336,7 +383,8 @@ function containsTimer(node: ts.Node): boolean {
 
 function isInsidePromise(node: ts.Node): boolean {
   for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
-    if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === 'Promise') return true;
+    if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === 'Promise')
+      return true;
     if (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p)) return false;
   }
   return false;
@@ -362,4 +410,32 @@ function iteratesInput(loop: ts.Node, params: ReadonlySet<string>): boolean {
   for (const h of header) go(h);
   // A while loop over its own cursor (`while (i < s.length)`) usually reads input too.
   return found;
+}
+
+/**
+ * Names that carry the function's input: its parameters and, transitively, locals initialised
+ * from them (`const body = await res.arrayBuffer()` after `const res = await fetch(url)`).
+ */
+function inputNames(fn: ts.FunctionLikeDeclaration): Set<string> {
+  const names = new Set(fn.parameters.flatMap((p) => bindingNames(p.name)));
+  const decls: ts.VariableDeclaration[] = [];
+  const collect = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && n.initializer) decls.push(n);
+    if (!ts.isFunctionDeclaration(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
+  };
+  if (fn.body) ts.forEachChild(fn.body, collect);
+  const mentions = (n: ts.Node): boolean => {
+    if (ts.isIdentifier(n) && names.has(n.text)) return true;
+    return ts.forEachChild(n, mentions) ?? false;
+  };
+  for (let changed = true, rounds = 0; changed && rounds < 4; rounds++) {
+    changed = false;
+    for (const d of decls) {
+      const bound = bindingNames(d.name);
+      if (bound.every((b) => names.has(b)) || !d.initializer || !mentions(d.initializer)) continue;
+      for (const b of bound) names.add(b);
+      changed = true;
+    }
+  }
+  return names;
 }

@@ -17,7 +17,10 @@ const Setting = z.enum(['off', 'warn', 'error']);
 /** Schema of `fox.config.json` and of `package.json#fox` (the analyser reads `analysis` only). */
 export const AnalysisConfigSchema = z
   .object({
-    rules: z.object(Object.fromEntries(RULE_IDS.map((id) => [id, Setting.optional()]))).strict().optional(),
+    rules: z
+      .object(Object.fromEntries(RULE_IDS.map((id) => [id, Setting.optional()])))
+      .strict()
+      .optional(),
     /** Timeout inserted by the "add a timeout" quick fixes, in ms. */
     timeoutMs: z.number().int().positive().max(600_000).optional(),
     /** Concurrency of the lane the fan-out quick fix declares. */
@@ -38,7 +41,12 @@ export interface AnalysisConfig {
   source?: string;
 }
 
-export const DEFAULT_CONFIG: AnalysisConfig = { rules: {}, timeoutMs: 5000, laneLimit: 8, exclude: [] };
+export const DEFAULT_CONFIG: AnalysisConfig = {
+  rules: {},
+  timeoutMs: 5000,
+  laneLimit: 8,
+  exclude: [],
+};
 
 /** A config file that does not parse or does not match the schema. */
 export class AnalysisConfigError extends Error {
@@ -62,7 +70,9 @@ export function parseAnalysisConfig(value: unknown, source: string): AnalysisCon
   if (!parsed.success) {
     throw new AnalysisConfigError(
       source,
-      parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`,
+      ),
     );
   }
   const c = parsed.data;

@@ -65,7 +65,8 @@ export class FileContext {
       return;
     }
     if (ts.isVariableStatement(stmt)) {
-      const mutable = (stmt.declarationList.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Const;
+      const mutable =
+        (stmt.declarationList.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Const;
       for (const d of stmt.declarationList.declarations) {
         for (const n of bindingNames(d.name)) {
           this.moduleNames.add(n);
@@ -75,7 +76,9 @@ export class FileContext {
       return;
     }
     if (
-      (ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) &&
+      (ts.isFunctionDeclaration(stmt) ||
+        ts.isClassDeclaration(stmt) ||
+        ts.isEnumDeclaration(stmt)) &&
       stmt.name
     ) {
       this.moduleNames.add(stmt.name.text);

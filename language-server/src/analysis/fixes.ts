@@ -26,7 +26,9 @@ function headerEdit(ctx: FileContext, lines: string[]): TextEdit | undefined {
   if (last) return insert(ctx, last.getEnd(), lines.map((l) => `\n${l}`).join(''));
   const first = ctx.sf.statements[0];
   // Above the first statement's doc comment (which belongs to it), below a file header comment.
-  const comments = first ? (ts.getLeadingCommentRanges(ctx.sf.text, first.getFullStart()) ?? []) : [];
+  const comments = first
+    ? (ts.getLeadingCommentRanges(ctx.sf.text, first.getFullStart()) ?? [])
+    : [];
   const doc = comments.find((c) => ctx.sf.text.startsWith('/**', c.pos));
   const at = doc ? doc.pos : first ? first.getStart(ctx.sf) : 0;
   return insert(ctx, at, lines.map((l) => `${l}\n`).join('') + '\n');
@@ -44,7 +46,9 @@ function foxImport(ctx: FileContext): { edits: TextEdit[]; header: string[] } {
   if (named && ts.isNamedImports(named)) {
     const first = named.elements[0];
     return {
-      edits: [first ? insert(ctx, first.getStart(ctx.sf), 'fox, ') : replace(ctx, named, '{ fox }')],
+      edits: [
+        first ? insert(ctx, first.getStart(ctx.sf), 'fox, ') : replace(ctx, named, '{ fox }'),
+      ],
       header: [],
     };
   }
@@ -73,17 +77,25 @@ function functionKeywordStart(ctx: FileContext, fn: ts.FunctionDeclaration): num
  * around a function (a declaration becomes `const name = fox(…, function name …)`), plus the
  * import. `tfox` tasks are also exported, because the worker imports them by export name.
  */
-export function markAsTask(ctx: FileContext, unit: FunctionUnit, mode: FoxMode): QuickFix | undefined {
+export function markAsTask(
+  ctx: FileContext,
+  unit: FunctionUnit,
+  mode: FoxMode,
+): QuickFix | undefined {
   const opts = `{ mode: '${mode}' }`;
   const title = `Run as ${mode}: ${unit.node.kind === ts.SyntaxKind.MethodDeclaration ? `add @fox(${opts})` : `wrap in fox(${opts}, …)`}`;
   const node = unit.node;
   const needsExport = mode === 'tfox' && !unit.exported;
   if (ts.isMethodDeclaration(node)) {
-    const edit = insert(ctx, node.getStart(ctx.sf), `@${foxName(ctx)}(${opts})\n${ctx.indentOf(node)}`);
+    const edit = insert(
+      ctx,
+      node.getStart(ctx.sf),
+      `@${foxName(ctx)}(${opts})\n${ctx.indentOf(node)}`,
+    );
     return { title, path: ctx.path, edits: withImport(ctx, [edit]) };
   }
   if (ts.isFunctionDeclaration(node)) {
-    if (node.parent !== ctx.sf || !node.name && !unit.exportDefault) return undefined;
+    if (node.parent !== ctx.sf || (!node.name && !unit.exportDefault)) return undefined;
     const start = functionKeywordStart(ctx, node);
     const open = unit.exportDefault
       ? `${foxName(ctx)}(${opts}, `
@@ -95,21 +107,34 @@ export function markAsTask(ctx: FileContext, unit: FunctionUnit, mode: FoxMode):
     };
   }
   const variable = unit.variable;
-  const init = variable?.initializer ?? (unit.exportDefault && ts.isExportAssignment(unit.exportDefault) ? unit.exportDefault.expression : undefined);
+  const init =
+    variable?.initializer ??
+    (unit.exportDefault && ts.isExportAssignment(unit.exportDefault)
+      ? unit.exportDefault.expression
+      : undefined);
   if (!init) return undefined;
   const edits = [
     insert(ctx, init.getStart(ctx.sf), `${foxName(ctx)}(${opts}, `),
     insert(ctx, init.getEnd(), ')'),
   ];
   const statement = variable?.parent.parent;
-  if (needsExport && statement && ts.isVariableStatement(statement) && statement.parent === ctx.sf) {
+  if (
+    needsExport &&
+    statement &&
+    ts.isVariableStatement(statement) &&
+    statement.parent === ctx.sf
+  ) {
     edits.unshift(insert(ctx, statement.getStart(ctx.sf), 'export '));
   }
   return { title, path: ctx.path, edits: withImport(ctx, edits) };
 }
 
 /** Replaces the declared mode literal with `mode`. */
-export function changeMode(ctx: FileContext, modeNode: ts.StringLiteralLike, mode: FoxMode): QuickFix {
+export function changeMode(
+  ctx: FileContext,
+  modeNode: ts.StringLiteralLike,
+  mode: FoxMode,
+): QuickFix {
   const quote = modeNode.getText(ctx.sf)[0] ?? "'";
   return {
     title: `Change mode to '${mode}'`,
@@ -168,7 +193,10 @@ export function boundFanOut(
   callback: ts.ArrowFunction | ts.FunctionExpression,
   limit: number,
 ): QuickFix {
-  const names = ['item', 'index', 'array'].slice(0, Math.max(1, Math.min(3, callback.parameters.length)));
+  const names = ['item', 'index', 'array'].slice(
+    0,
+    Math.max(1, Math.min(3, callback.parameters.length)),
+  );
   const fresh = names.map((n) => (ctx.moduleNames.has(n) ? `${n}_` : n));
   const args = fresh.join(', ');
   const header = ctx.moduleNames.has(LANE_NAME)

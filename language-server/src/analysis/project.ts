@@ -44,12 +44,21 @@ export class FoxAnalyzer {
   static fromDirectory(dir: string, options: { tsconfig?: string } = {}): FoxAnalyzer {
     const absDir = resolve(dir);
     const tsconfig = options.tsconfig ? resolve(options.tsconfig) : join(absDir, 'tsconfig.json');
-    const probe = new Project({ skipAddingFilesFromTsConfig: true, compilerOptions: COMPILER_OPTIONS });
+    const probe = new Project({
+      skipAddingFilesFromTsConfig: true,
+      compilerOptions: COMPILER_OPTIONS,
+    });
     if (probe.getFileSystem().fileExistsSync(tsconfig)) {
-      const project = new Project({ tsConfigFilePath: tsconfig, skipFileDependencyResolution: true });
+      const project = new Project({
+        tsConfigFilePath: tsconfig,
+        skipFileDependencyResolution: true,
+      });
       return new FoxAnalyzer(project);
     }
-    const project = new Project({ compilerOptions: COMPILER_OPTIONS, skipFileDependencyResolution: true });
+    const project = new Project({
+      compilerOptions: COMPILER_OPTIONS,
+      skipFileDependencyResolution: true,
+    });
     project.addSourceFilesAtPaths([
       `${absDir.split(sep).join('/')}/**/*.{ts,tsx,mts,cts}`,
       '!**/node_modules/**',
@@ -63,7 +72,8 @@ export class FoxAnalyzer {
   static inMemory(files: Record<string, string>): FoxAnalyzer {
     const project = new Project({ useInMemoryFileSystem: true, compilerOptions: COMPILER_OPTIONS });
     for (const [path, text] of Object.entries(files)) {
-      if (SOURCE_EXT.test(path) && !SKIPPED.test(path)) project.createSourceFile(path, text, { overwrite: true });
+      if (SOURCE_EXT.test(path) && !SKIPPED.test(path))
+        project.createSourceFile(path, text, { overwrite: true });
       else project.getFileSystem().writeFileSync(path, text);
     }
     return new FoxAnalyzer(project);
@@ -114,7 +124,9 @@ export class FoxAnalyzer {
     let config = this.configs.get(root);
     if (!config) {
       const fs = this.project.getFileSystem();
-      config = loadAnalysisConfig(root, (p) => (fs.fileExistsSync(p) ? fs.readFileSync(p) : undefined));
+      config = loadAnalysisConfig(root, (p) =>
+        fs.fileExistsSync(p) ? fs.readFileSync(p) : undefined,
+      );
       this.configs.set(root, config);
     }
     return config;

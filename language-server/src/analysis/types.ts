@@ -8,14 +8,7 @@ export type FoxMode = 'sfox' | 'wfox' | 'tfox' | 'mfox';
 
 /** Stable rule ids. */
 export type RuleId =
-  | 'FOX001'
-  | 'FOX002'
-  | 'FOX003'
-  | 'FOX004'
-  | 'FOX005'
-  | 'FOX006'
-  | 'FOX007'
-  | 'FOX008';
+  'FOX001' | 'FOX002' | 'FOX003' | 'FOX004' | 'FOX005' | 'FOX006' | 'FOX007' | 'FOX008';
 
 /** Severity of a reported finding (`off` rules report nothing). */
 export type Severity = 'error' | 'warning';
@@ -84,6 +77,8 @@ export interface FunctionReport {
   /** 1-based. */
   line: number;
   column: number;
+  /** 0-based range of the function's name (or of the function when it has none). */
+  range: Range;
   kind: WorkKind;
   recommendedMode: FoxMode;
   evidence: Evidence[];

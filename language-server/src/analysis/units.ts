@@ -3,10 +3,7 @@ import type { FileContext } from './file-context.js';
 import type { TaskDeclaration } from './types.js';
 
 export type FunctionNode =
-  | ts.FunctionDeclaration
-  | ts.MethodDeclaration
-  | ts.ArrowFunction
-  | ts.FunctionExpression;
+  ts.FunctionDeclaration | ts.MethodDeclaration | ts.ArrowFunction | ts.FunctionExpression;
 
 /** A function the analyser treats as one unit of work (a task or a task-to-be). */
 export interface FunctionUnit {
@@ -61,7 +58,8 @@ export function readTaskOptions(
   if (first && ts.isObjectLiteralExpression(first)) {
     task.optionsNode = first;
     for (const p of first.properties) {
-      const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+      const key =
+        p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
       if (!key) continue;
       task.options.push(key);
       if (ts.isPropertyAssignment(p) && ts.isStringLiteralLike(p.initializer)) {
@@ -100,7 +98,8 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
   for (const stmt of ctx.sf.statements) {
     if (ts.isExportDeclaration(stmt) && !stmt.moduleSpecifier && stmt.exportClause) {
       if (ts.isNamedExports(stmt.exportClause)) {
-        for (const el of stmt.exportClause.elements) exportedNames.add((el.propertyName ?? el.name).text);
+        for (const el of stmt.exportClause.elements)
+          exportedNames.add((el.propertyName ?? el.name).text);
       }
     }
     if (ts.isExportAssignment(stmt) && !stmt.isExportEquals && ts.isIdentifier(stmt.expression)) {
@@ -206,7 +205,10 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
           ...(isDefault ? { exportDefault: stmt } : {}),
         });
       } else if (ts.isClassDeclaration(stmt)) {
-        visitClass(stmt, exported || (stmt.name !== undefined && exportedNames.has(stmt.name.text)));
+        visitClass(
+          stmt,
+          exported || (stmt.name !== undefined && exportedNames.has(stmt.name.text)),
+        );
       } else if (ts.isVariableStatement(stmt)) {
         for (const decl of stmt.declarationList.declarations) {
           if (!ts.isIdentifier(decl.name) || !decl.initializer) continue;
@@ -228,7 +230,8 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
         }
       } else if (ts.isExportAssignment(stmt) && !stmt.isExportEquals) {
         const expr = unwrapExpression(stmt.expression);
-        if (isFoxCall(ctx, expr)) fromFoxCall(expr, 'default', { exported: true, exportDefault: stmt });
+        if (isFoxCall(ctx, expr))
+          fromFoxCall(expr, 'default', { exported: true, exportDefault: stmt });
         else if (isFunctionExpressionLike(expr)) {
           add({ node: expr, name: 'default', anchor: stmt, exported: true, exportDefault: stmt });
         }
@@ -244,7 +247,8 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
     if (isFoxCall(ctx, node)) {
       const parent = node.parent;
       let binding: string | undefined;
-      if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) binding = parent.name.text;
+      if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name))
+        binding = parent.name.text;
       else if (
         ts.isBinaryExpression(parent) &&
         parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
@@ -256,11 +260,7 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
       }
       const fn = node.arguments[1] ? unwrapExpression(node.arguments[1]) : undefined;
       if (fn && !seen.has(fn)) {
-        fromFoxCall(
-          node,
-          binding,
-          ts.isVariableDeclaration(parent) ? { variable: parent } : {},
-        );
+        fromFoxCall(node, binding, ts.isVariableDeclaration(parent) ? { variable: parent } : {});
       }
     }
     ts.forEachChild(node, visitNested);

@@ -8,7 +8,17 @@ export interface WalkState {
   awaited: boolean;
 }
 
-const ITERATION_METHODS = new Set(['map', 'forEach', 'reduce', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex']);
+const ITERATION_METHODS = new Set([
+  'map',
+  'forEach',
+  'reduce',
+  'filter',
+  'flatMap',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+]);
 
 export function isLoop(node: ts.Node): node is ts.IterationStatement {
   return (

@@ -128,7 +128,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 }
 
 /** A one-line progress bar redrawn in place on a terminal. */
-function progressBar(io: CliIo): { update: (done: number, total: number, file: string) => void; done: () => void } {
+function progressBar(io: CliIo): {
+  update: (done: number, total: number, file: string) => void;
+  done: () => void;
+} {
   let last = 0;
   let drawn = false;
   return {

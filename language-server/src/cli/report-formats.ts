@@ -19,7 +19,13 @@ export interface JsonReport {
     kind: WorkKind;
     recommendedMode: string;
     declaredMode?: string;
-    evidence: { kind: Evidence['kind']; reason: string; line: number; column: number; text: string }[];
+    evidence: {
+      kind: Evidence['kind'];
+      reason: string;
+      line: number;
+      column: number;
+      text: string;
+    }[];
   }[];
   findings: {
     rule: string;
@@ -49,7 +55,13 @@ export function toJsonReport(result: AnalysisResult, root: string): JsonReport {
       kind: fn.kind,
       recommendedMode: fn.recommendedMode,
       ...(fn.task?.mode ? { declaredMode: fn.task.mode } : {}),
-      evidence: fn.evidence.map((e) => ({ kind: e.kind, reason: e.reason, line: e.line, column: e.column, text: e.text })),
+      evidence: fn.evidence.map((e) => ({
+        kind: e.kind,
+        reason: e.reason,
+        line: e.line,
+        column: e.column,
+        text: e.text,
+      })),
     })),
     findings: result.findings.map((f) => ({
       rule: f.rule,
@@ -132,12 +144,16 @@ export function toText(result: AnalysisResult, root: string, withFunctions: bool
     for (const fn of result.functions) {
       const why = [...new Set(fn.evidence.map((e) => e.reason))].slice(0, 3).join(', ');
       const declared = fn.task?.mode ? ` (declared ${fn.task.mode})` : '';
-      lines.push(`${fn.id}  ${fn.kind} → ${fn.recommendedMode}${declared}${why ? `  [${why}]` : ''}`);
+      lines.push(
+        `${fn.id}  ${fn.kind} → ${fn.recommendedMode}${declared}${why ? `  [${why}]` : ''}`,
+      );
     }
     if (result.functions.length) lines.push('');
   }
   for (const f of result.findings) {
-    lines.push(`${rel(root, f.path)}:${f.line}:${f.column}  ${f.severity.padEnd(7)}  ${f.rule}  ${f.message}`);
+    lines.push(
+      `${rel(root, f.path)}:${f.line}:${f.column}  ${f.severity.padEnd(7)}  ${f.rule}  ${f.message}`,
+    );
   }
   const kinds: Record<WorkKind, number> = { cpu: 0, io: 0, light: 0, mixed: 0 };
   for (const fn of result.functions) kinds[fn.kind]++;

@@ -1,10 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { CancellationTokenSource } from 'vscode-languageserver/node';
-import {
-  AnalysisCancelledError,
-  analyzeSourceFile,
-  parseSource,
-} from '../analysis/analyzer.js';
+import { CancellationTokenSource } from 'vscode-languageserver/node.js';
+import { AnalysisCancelledError, analyzeSourceFile, parseSource } from '../analysis/analyzer.js';
 import { toRelative, type FoxAnalyzer } from '../analysis/project.js';
 import type { FileAnalysis } from '../analysis/types.js';
 
@@ -36,7 +32,7 @@ export class DocumentAnalysis {
   private readonly docs = new Map<string, DocumentState>();
 
   constructor(
-    private readonly analyzer: FoxAnalyzer,
+    readonly analyzer: FoxAnalyzer,
     private readonly options: DocumentAnalysisOptions,
   ) {}
 
@@ -125,7 +121,8 @@ export class DocumentAnalysis {
         doc.types = { version, result };
         this.options.onTypesReady(uri);
       } catch (e) {
-        if (!(e instanceof AnalysisCancelledError)) this.options.onError(`fox: type-aware analysis failed: ${String(e)}`);
+        if (!(e instanceof AnalysisCancelledError))
+          this.options.onError(`fox: type-aware analysis failed: ${String(e)}`);
       } finally {
         if (doc.pending?.source === source) doc.pending = undefined;
         source.dispose();

@@ -20,8 +20,13 @@ export const NO_LIVE_STATS: LiveStats = { forTask: () => undefined };
 
 /** `p50 12 ms · p99 80 ms · 1.2k calls · 3 errors`. */
 export function formatLiveStats(s: TaskLiveStats): string {
-  const ms = (v: number): string => (v >= 100 ? `${Math.round(v)} ms` : `${Number(v.toPrecision(2))} ms`);
+  const ms = (v: number): string =>
+    v >= 100 ? `${Math.round(v)} ms` : `${Number(v.toPrecision(2))} ms`;
   const count = (n: number): string =>
-    n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${n}`;
+    n >= 1_000_000
+      ? `${(n / 1_000_000).toFixed(1)}M`
+      : n >= 1000
+        ? `${(n / 1000).toFixed(1)}k`
+        : `${n}`;
   return `p50 ${ms(s.p50)} · p99 ${ms(s.p99)} · ${count(s.calls)} calls · ${count(s.errors)} errors`;
 }

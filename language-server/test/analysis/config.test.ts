@@ -8,17 +8,24 @@ const CODE = `export async function get(url: string) {
 
 function findings(files: Record<string, string>): { rule: string; severity: string }[] {
   const analyzer = FoxAnalyzer.inMemory({ '/p/src/a.ts': CODE, ...files });
-  return analyzer.analyzeFile('/p/src/a.ts').findings.map((f) => ({ rule: f.rule, severity: f.severity }));
+  return analyzer
+    .analyzeFile('/p/src/a.ts')
+    .findings.map((f) => ({ rule: f.rule, severity: f.severity }));
 }
 
 describe('analysis config', () => {
   it('uses default severities without a config', () => {
-    assert.deepEqual(findings({ '/p/package.json': '{}' }), [{ rule: 'FOX002', severity: 'warning' }]);
+    assert.deepEqual(findings({ '/p/package.json': '{}' }), [
+      { rule: 'FOX002', severity: 'warning' },
+    ]);
   });
 
   it('turns a rule off in fox.config.json', () => {
     assert.deepEqual(
-      findings({ '/p/package.json': '{}', '/p/fox.config.json': '{ "rules": { "FOX002": "off" } }' }),
+      findings({
+        '/p/package.json': '{}',
+        '/p/fox.config.json': '{ "rules": { "FOX002": "off" } }',
+      }),
       [],
     );
   });

@@ -89,13 +89,19 @@ describe('task ids', () => {
       const file = join(dir, 'src', 'lib', 'orders.ts');
       writeFileSync(file, SOURCE);
       const analyzer = FoxAnalyzer.fromDirectory(dir);
-      const tasks = analyzer.analyzeFile(file, { phase: 'syntax' }).functions.filter((fn) => fn.task);
+      const tasks = analyzer
+        .analyzeFile(file, { phase: 'syntax' })
+        .functions.filter((fn) => fn.task);
       // The sdk's view: the call site of each fox(...) call / @fox(...) decorator.
       const sf = ts.createSourceFile(file, SOURCE, ts.ScriptTarget.ES2022, true);
       const sdkIds: string[] = [];
       const prefix = `${relativeSourcePath(file, projectRootOf(file))}#`;
       const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^(fox|f)$/.test(node.expression.text)) {
+        if (
+          ts.isCallExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          /^(fox|f)$/.test(node.expression.text)
+        ) {
           const opts = node.arguments[0];
           const idProp =
             opts && ts.isObjectLiteralExpression(opts)
@@ -105,7 +111,9 @@ describe('task ids', () => {
             sdkIds.push(idProp.initializer.text);
           } else if (ts.isDecorator(node.parent)) {
             const method = node.parent.parent as ts.MethodDeclaration;
-            sdkIds.push(`${prefix}${enclosingClassAt(SOURCE, node.getStart(sf))}.${method.name.getText(sf)}`);
+            sdkIds.push(
+              `${prefix}${enclosingClassAt(SOURCE, node.getStart(sf))}.${method.name.getText(sf)}`,
+            );
           } else {
             const fn = node.arguments[1];
             const own = fn && ts.isFunctionExpression(fn) ? fn.name?.text : undefined;

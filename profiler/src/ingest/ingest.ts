@@ -88,6 +88,8 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     switch (frame.type) {
       case 'aggregates':
         onAggregates(processId, frame);
+        // Lets the exporter tell intervals lost in a dying connection from delivered ones.
+        if (ws.bufferedAmount < 1 << 16) ws.send(`{"type":"ack","seq":${frame.seq}}`);
         break;
       case 'spans':
         onSpans(processId, frame.spans);

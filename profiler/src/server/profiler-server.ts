@@ -183,6 +183,10 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           js ? assets.js : assets.css,
         );
       }
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204);
+        return void res.end();
+      }
       if (url.pathname === '/api/state') {
         if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
         return reply(res, 200, 'application/json', JSON.stringify(state()));

@@ -122,7 +122,10 @@ export function timeline(spans: readonly TimelineSpan[]): HTMLElement {
       s('rect', { x: bx.toFixed(1), y: y + 2, width: bw.toFixed(1), height: rowH - 5, rx: 2 }),
       s(
         'text',
-        { x: Math.min(width - 40, bx + bw + 3).toFixed(1), y: y + 11, class: 'fox-span-ms' },
+        // Right of the bar, or left of it when the bar reaches the edge.
+        bx + bw + 44 <= width
+          ? { x: (bx + bw + 3).toFixed(1), y: y + 11, class: 'fox-span-ms' }
+          : { x: (bx - 3).toFixed(1), y: y + 11, class: 'fox-span-ms', 'text-anchor': 'end' },
         fmtMs(x.duration),
       ),
     );

@@ -11,7 +11,8 @@
  *
  * The admitted path adds no promise: it returns the inner attempt's promise as it is.
  */
-import { FoxAbortedError } from '../errors/errors.js';
+import { FoxAbortedError, FoxShutdownError } from '../errors/errors.js';
+import type { TimerHandle } from '../clock/clock.js';
 import type { Attempt } from '../modes/strategy.js';
 import type { Call } from '../task/call.js';
 import { FoxRateLimitedError } from './errors.js';
@@ -98,6 +99,8 @@ class SlidingWindow implements Admission {
 
 export class RateLimitPolicy extends PolicyBase<'rateLimit'> {
   private admission: TokenBucket | SlidingWindow;
+  /** Calls waiting for their slot ('wait' mode), so dispose can release them. */
+  private readonly waits = new Map<TimerHandle, (err: unknown) => void>();
 
   constructor(config: ConfigOf<'rateLimit'>, ctx: PolicyContext, emit: PolicyEmitters) {
     super('rateLimit', config, ctx, emit);
@@ -163,13 +166,28 @@ export class RateLimitPolicy extends PolicyBase<'rateLimit'> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         clock.clearTimeout(timer);
+        this.waits.delete(timer);
         reject(new FoxAbortedError(caller!.reason, call.taskId));
       };
       const timer = clock.setTimeout(() => {
+        this.waits.delete(timer);
         caller?.removeEventListener('abort', onAbort);
         resolve();
       }, delay);
+      this.waits.set(timer, (err) => {
+        caller?.removeEventListener('abort', onAbort);
+        reject(err);
+      });
       caller?.addEventListener('abort', onAbort, { once: true });
     }).then(() => inner(call));
+  }
+
+  /** Waiting calls fail with FoxShutdownError instead of starting later. */
+  override dispose(): void {
+    for (const [timer, reject] of this.waits) {
+      this.ctx.clock.clearTimeout(timer);
+      reject(new FoxShutdownError());
+    }
+    this.waits.clear();
   }
 }

@@ -56,7 +56,9 @@ export function offsetOf(source: string, line: number, column: number): number {
 
 const IDENT = '[A-Za-z_$][\\w$]*';
 /** `const x = ` / `let x: T = ` right before the call (the annotation may not hold `=` or `;`). */
-const DECLARATION = new RegExp(`^(?:const|let|var)\\s+(${IDENT})\\s*(?::[^=;]*)?=\\s*(?:await\\s+)?$`);
+const DECLARATION = new RegExp(
+  `^(?:const|let|var)\\s+(${IDENT})\\s*(?::[^=;]*)?=\\s*(?:await\\s+)?$`,
+);
 /** `x = ` / `obj.x = ` / `x: ` (object property) on the same line, right before the call. */
 const ASSIGNMENT = new RegExp(`(?:^|[\\s;{},.(])(${IDENT})\\s*[=:]\\s*(?:await\\s+)?$`);
 const DEFAULT_EXPORT = /\bexport\s+default\s+$/;

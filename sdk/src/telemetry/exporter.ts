@@ -420,7 +420,6 @@ class WsExporter implements Exporter {
   }
 
   private countDropped(item: Queued): void {
-    if (process.env.DBG) console.error('drop', item.seq, item.text.length);
     if (item.seq > 0) this.dropped.frames++;
     this.dropped.spans += item.spans;
     this.dropped.events += item.events;
@@ -439,7 +438,6 @@ class WsExporter implements Exporter {
       this.queueBytes -= item.text.length;
       this.sendNow(item.text);
       if (item.seq > 0) {
-        if (process.env.DBG) console.error('sent', item.seq, item.text.length, this.connects);
         this.unacked.push(item.seq);
         // A profiler that never acknowledges must not grow this list.
         if (this.unacked.length > 1000) this.unacked.shift();

@@ -21,8 +21,13 @@ export interface SpanSamplerOptions {
 
 /** The per-task admission check the runtime keeps next to each task. */
 export interface SpanGate {
-  /** Whether the call that just settled should be recorded as a span. */
+  /** Whether this call should be recorded as a span (decide at call start, keep on the call). */
   admit(): boolean;
+  /**
+   * For a call whose parent was admitted: records it too, so sampled trees are complete. Only
+   * the process-wide cap applies (the parent already paid the per-task one).
+   */
+  admitChild(): boolean;
 }
 
 interface Window {
@@ -57,6 +62,17 @@ class TaskGate implements SpanGate {
       return false;
     }
     this.taken++;
+    w.taken++;
+    return true;
+  }
+
+  admitChild(): boolean {
+    const w = this.window;
+    const s = this.sampler;
+    if (w.taken >= s.total) {
+      s.sampledOut++;
+      return false;
+    }
     w.taken++;
     return true;
   }

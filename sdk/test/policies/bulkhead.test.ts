@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FoxAbortedError } from '../../src/errors/errors.js';
+import { FoxAbortedError, FoxShutdownError } from '../../src/errors/errors.js';
 import { FoxBulkheadRejectedError } from '../../src/policies/index.js';
 import { chain, deferred, fakeClock, flush, makeCall, settle } from './fixtures.js';
 
@@ -54,6 +54,17 @@ describe('bulkhead policy', () => {
     await flush();
     assert.equal(first.value(), 'done');
     assert.equal(c.get('bulkhead')!.inFlight, 0);
+  });
+
+  it('dispose fails queued calls with FoxShutdownError', async () => {
+    const c = chain({ bulkhead: { limit: 1, queue: 2 } }, fakeClock());
+    const run = c.wrap(() => new Promise(() => {}));
+    run(makeCall()).catch(() => undefined);
+    const queued = settle(run(makeCall()));
+    await flush();
+    c.dispose();
+    await flush();
+    assert.ok(queued.value() instanceof FoxShutdownError);
   });
 
   it('raising the limit at run time admits waiters at once', async () => {

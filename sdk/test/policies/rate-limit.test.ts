@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { FoxAbortedError, FoxShutdownError } from '../../src/errors/errors.js';
 import { FoxRateLimitedError } from '../../src/policies/index.js';
 import { chain, fakeClock, makeCall, settle } from './fixtures.js';
 
@@ -39,6 +40,36 @@ describe('rate limit policy', () => {
     const r = settle(run(makeCall()));
     await clock.tick(0);
     assert.ok(r.value() instanceof FoxRateLimitedError);
+  });
+
+  it('wait mode: the caller aborting ends the wait; dispose fails the waiters', async () => {
+    const clock = fakeClock();
+    const c = chain({ rateLimit: { perSecond: 1, mode: 'wait' } }, clock);
+    let started = 0;
+    const run = c.wrap(async () => ++started);
+    await run(makeCall());
+    const ac = new AbortController();
+    const aborted = settle(run(makeCall([], ac.signal)));
+    const disposed = settle(run(makeCall()));
+    ac.abort('no');
+    await clock.tick(0);
+    assert.ok(aborted.value() instanceof FoxAbortedError);
+    c.dispose();
+    await clock.tick(0);
+    assert.ok(disposed.value() instanceof FoxShutdownError);
+    await clock.tick(5000);
+    assert.equal(started, 1);
+    assert.equal(clock.timers(), 0);
+  });
+
+  it('a lowered rate applies to the next call', async () => {
+    const clock = fakeClock();
+    const c = chain({ rateLimit: { limit: 5, window: 1000 } }, clock);
+    const run = c.wrap(async () => 'ok');
+    await run(makeCall());
+    await run(makeCall());
+    c.get('rateLimit')!.configure({ limit: 2 });
+    await assert.rejects(run(makeCall()), FoxRateLimitedError);
   });
 
   for (const mode of ['reject', 'wait'] as const) {

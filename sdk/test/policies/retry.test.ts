@@ -167,7 +167,7 @@ describe('retry budget', () => {
             ),
             kind: fc.constantFrom('call', 'retry', 'retry', 'retry'),
           }),
-          { minLength: 1, maxLength: 300 },
+          { minLength: 1, maxLength: 300, size: 'max' },
         ),
         (ratio, minPerSecond, steps) => {
           const clock = fakeClock(0);

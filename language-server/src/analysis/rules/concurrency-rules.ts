@@ -5,7 +5,8 @@ import { unwrapExpression } from '../units.js';
 import { calleeName, calleePath, isLoop } from '../walk.js';
 import { unitOf, type Rule } from './rule.js';
 
-const LIMITED = /^(limit|limiter|pLimit|foxLane|semaphore|acquire|schedule|throttle|queue|enqueue|run)$/i;
+const LIMITED =
+  /^(limit|limiter|pLimit|foxLane|semaphore|acquire|schedule|throttle|queue|enqueue|run)$/i;
 
 function callsLimiter(node: ts.Node): boolean {
   let found = false;
@@ -14,7 +15,10 @@ function callsLimiter(node: ts.Node): boolean {
     if (ts.isCallExpression(n)) {
       const name = calleeName(n) ?? '';
       const path = calleePath(n) ?? '';
-      if (LIMITED.test(name) || /(limit|queue|semaphore|bulkhead|pool)/i.test(path.split('.').slice(0, -1).join('.'))) {
+      if (
+        LIMITED.test(name) ||
+        /(limit|queue|semaphore|bulkhead|pool)/i.test(path.split('.').slice(0, -1).join('.'))
+      ) {
         found = true;
       }
     }
@@ -48,7 +52,8 @@ function boundedSource(expr: ts.Expression): boolean {
 export const unboundedFanOut: Rule = {
   id: 'FOX003',
   name: 'unbounded-fan-out',
-  description: 'Promise.all over items.map(async …) starts every call at once; bound it with a bulkhead or an mfox lane.',
+  description:
+    'Promise.all over items.map(async …) starts every call at once; bound it with a bulkhead or an mfox lane.',
   defaultSeverity: 'warning',
   pattern: 'bulkhead',
   needsTypes: false,
@@ -63,7 +68,9 @@ export const unboundedFanOut: Rule = {
       if (!ts.isPropertyAccessExpression(arg.expression)) return;
       const cb = arg.arguments[0] ? unwrapExpression(arg.arguments[0]) : undefined;
       if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return;
-      const isAsync = (ts.getModifiers(cb) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+      const isAsync = (ts.getModifiers(cb) ?? []).some(
+        (m) => m.kind === ts.SyntaxKind.AsyncKeyword,
+      );
       let doesIo = isAsync;
       if (!doesIo) {
         ts.forEachChild(cb, function go(n) {
@@ -71,7 +78,13 @@ export const unboundedFanOut: Rule = {
           if (!doesIo) ts.forEachChild(n, go);
         });
       }
-      if (!doesIo || boundedSource(arg.expression.expression) || isInsideLoop(node) || callsLimiter(cb)) return;
+      if (
+        !doesIo ||
+        boundedSource(arg.expression.expression) ||
+        isInsideLoop(node) ||
+        callsLimiter(cb)
+      )
+        return;
       const unit = unitOf(rc, node);
       rc.report({
         node,
@@ -100,7 +113,10 @@ function carriedState(loop: ts.IterationStatement, sf: ts.SourceFile): Set<strin
     ) {
       assigned.add(n.left.text);
     }
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand)) {
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      ts.isIdentifier(n.operand)
+    ) {
       assigned.add(n.operand.text);
     }
     ts.forEachChild(n, go);
@@ -115,7 +131,12 @@ function hasEarlyExit(body: ts.Node): boolean {
   let found = false;
   const go = (n: ts.Node): void => {
     if (found || ts.isFunctionLike(n)) return;
-    if (ts.isBreakStatement(n) || ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isContinueStatement(n)) {
+    if (
+      ts.isBreakStatement(n) ||
+      ts.isReturnStatement(n) ||
+      ts.isThrowStatement(n) ||
+      ts.isContinueStatement(n)
+    ) {
       found = true;
     }
     if (!found) ts.forEachChild(n, go);
@@ -128,7 +149,8 @@ function hasEarlyExit(body: ts.Node): boolean {
 export const sequentialAwaits: Rule = {
   id: 'FOX004',
   name: 'sequential-awaits-in-loop',
-  description: 'Independent awaits run one after another inside a loop; run them with bounded concurrency.',
+  description:
+    'Independent awaits run one after another inside a loop; run them with bounded concurrency.',
   defaultSeverity: 'warning',
   pattern: 'bulkhead',
   needsTypes: false,
@@ -136,7 +158,8 @@ export const sequentialAwaits: Rule = {
     const sf = rc.file.sf;
     const visit = (node: ts.Node): void => {
       ts.forEachChild(node, visit);
-      if (!(ts.isForOfStatement(node) || ts.isForStatement(node) || ts.isForInStatement(node))) return;
+      if (!(ts.isForOfStatement(node) || ts.isForStatement(node) || ts.isForInStatement(node)))
+        return;
       if (ts.isForOfStatement(node) && node.awaitModifier) return;
       if (hasEarlyExit(node.statement)) return;
       const awaits: ts.AwaitExpression[] = [];

@@ -10,7 +10,12 @@ import { unitOf, type Rule, type RuleContext } from './rule.js';
 function optionsIndex(kind: NetworkCall, call: ts.CallExpression): number {
   const name = calleeName(call) ?? '';
   if (kind === 'axios') {
-    if (ts.isIdentifier(call.expression) || name === 'request') return ts.isIdentifier(call.expression) && call.arguments.length > 0 && !ts.isObjectLiteralExpression(call.arguments[0]!) ? 1 : 0;
+    if (ts.isIdentifier(call.expression) || name === 'request')
+      return ts.isIdentifier(call.expression) &&
+        call.arguments.length > 0 &&
+        !ts.isObjectLiteralExpression(call.arguments[0]!)
+        ? 1
+        : 0;
     return /^(post|put|patch)$/.test(name) ? 2 : 1;
   }
   if (kind === 'http') {
@@ -39,7 +44,8 @@ function hasTimeout(kind: NetworkCall, call: ts.CallExpression): boolean {
   if (!ts.isObjectLiteralExpression(opts)) return !ts.isFunctionLike(opts);
   return opts.properties.some((p) => {
     if (ts.isSpreadAssignment(p)) return true;
-    const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '';
+    const key =
+      p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '';
     return TIMEOUT_KEYS[kind].test(key);
   });
 }
@@ -54,7 +60,8 @@ function timeoutElsewhere(fn: ts.Node | undefined, sf: ts.SourceFile): boolean {
 export const networkWithoutTimeout: Rule = {
   id: 'FOX002',
   name: 'network-without-timeout',
-  description: 'A network call has no timeout or AbortSignal; a stuck peer holds the caller forever.',
+  description:
+    'A network call has no timeout or AbortSignal; a stuck peer holds the caller forever.',
   defaultSeverity: 'warning',
   pattern: 'timeout',
   needsTypes: false,
@@ -79,7 +86,10 @@ export const networkWithoutTimeout: Rule = {
         node,
         ...(unit ? { unit } : {}),
         message: `${calleePath(node) ?? kind}(…) has no timeout or AbortSignal; add one (or a fox timeout policy) so a stuck peer cannot hold this call forever.`,
-        fixes: kind === 'http' ? [] : [addOptionProperty(rc.file, node, index, property, `Add ${property}`)],
+        fixes:
+          kind === 'http'
+            ? []
+            : [addOptionProperty(rc.file, node, index, property, `Add ${property}`)],
       });
     };
     visit(rc.file.sf);
@@ -93,9 +103,11 @@ function unsafeMethod(rc: RuleContext, call: ts.CallExpression): string | undefi
   const name = calleeName(call) ?? '';
   const kind = networkCallKind(rc.file, call);
   const path = calleePath(call) ?? '';
-  const isClient = kind !== undefined || /(client|http|api)\b/i.test(path.slice(0, path.lastIndexOf('.')));
+  const isClient =
+    kind !== undefined || /(client|http|api)\b/i.test(path.slice(0, path.lastIndexOf('.')));
   if (!isClient) return undefined;
-  if (UNSAFE_METHODS.test(name) && ts.isPropertyAccessExpression(call.expression)) return name.toUpperCase();
+  if (UNSAFE_METHODS.test(name) && ts.isPropertyAccessExpression(call.expression))
+    return name.toUpperCase();
   for (const arg of call.arguments) {
     const o = unwrapExpression(arg);
     if (!ts.isObjectLiteralExpression(o)) continue;
@@ -118,7 +130,8 @@ function unsafeMethod(rc: RuleContext, call: ts.CallExpression): string | undefi
 export const nonIdempotentRetry: Rule = {
   id: 'FOX005',
   name: 'retry-non-idempotent',
-  description: 'A retried task makes a non-idempotent call without an idempotency key; a retry can apply it twice.',
+  description:
+    'A retried task makes a non-idempotent call without an idempotency key; a retry can apply it twice.',
   defaultSeverity: 'warning',
   pattern: 'retry',
   needsTypes: false,
@@ -145,7 +158,8 @@ const EXCLUDED_PACKAGES = /[\\/]node_modules[\\/](typescript|@types[\\/]node|@fo
 export const unguardedDependency: Rule = {
   id: 'FOX008',
   name: 'dependency-without-breaker',
-  description: 'A fox task calls an external dependency with neither a circuit breaker nor a fallback.',
+  description:
+    'A fox task calls an external dependency with neither a circuit breaker nor a fallback.',
   defaultSeverity: 'warning',
   pattern: 'breaker',
   needsTypes: true,
@@ -162,11 +176,18 @@ export const unguardedDependency: Rule = {
           const sig = checker.getResolvedSignature(node);
           const file = sig?.declaration?.getSourceFile().fileName ?? '';
           if (/[\\/]node_modules[\\/]/.test(file) && !EXCLUDED_PACKAGES.test(file)) {
-            external = checker.getPropertyOfType(checker.getTypeAtLocation(node), 'then') !== undefined;
+            external =
+              checker.getPropertyOfType(checker.getTypeAtLocation(node), 'then') !== undefined;
           }
         }
         if (external) {
-          calls.push({ kind: 'io', reason: 'external dependency call', text: rc.file.text(node), ...rc.file.lineColumn(node), weight: 1 });
+          calls.push({
+            kind: 'io',
+            reason: 'external dependency call',
+            text: rc.file.text(node),
+            ...rc.file.lineColumn(node),
+            weight: 1,
+          });
         }
       });
       if (calls.length === 0) continue;
@@ -177,7 +198,15 @@ export const unguardedDependency: Rule = {
         evidence: calls,
         fixes:
           u.taskCall && t.optionsNode
-            ? [addOptionProperty(rc.file, u.taskCall, 0, 'breaker: { consecutive: 5 }', 'Add breaker: { consecutive: 5 }')]
+            ? [
+                addOptionProperty(
+                  rc.file,
+                  u.taskCall,
+                  0,
+                  'breaker: { consecutive: 5 }',
+                  'Add breaker: { consecutive: 5 }',
+                ),
+              ]
             : [],
       });
     }

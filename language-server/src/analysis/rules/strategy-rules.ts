@@ -38,7 +38,10 @@ export const cpuOnEventLoop: Rule = {
         walkFunction(u.node, rc.unitNodes, (node) => {
           if (!ts.isCallExpression(node)) return;
           const ev = c.evidence.find(
-            (e) => e.kind === 'blocking' && e.line === rc.file.lineColumn(node).line && e.text === rc.file.text(node),
+            (e) =>
+              e.kind === 'blocking' &&
+              e.line === rc.file.lineColumn(node).line &&
+              e.text === rc.file.text(node),
           );
           if (!ev) return;
           rc.report({
@@ -57,7 +60,8 @@ export const cpuOnEventLoop: Rule = {
 export const modeMismatch: Rule = {
   id: 'FOX007',
   name: 'mode-mismatch',
-  description: 'The declared mode does not fit the work: tfox on I/O-bound code or sfox on CPU-heavy code.',
+  description:
+    'The declared mode does not fit the work: tfox on I/O-bound code or sfox on CPU-heavy code.',
   defaultSeverity: 'warning',
   pattern: 'mode',
   needsTypes: false,
@@ -117,14 +121,17 @@ function notCloneable(checker: ts.TypeChecker, type: ts.Type, depth = 0): string
   if (type.flags & (ts.TypeFlags.ESSymbol | ts.TypeFlags.UniqueESSymbol)) return 'a symbol';
   const symbol = type.getSymbol();
   const name = symbol?.getName();
-  if (name && /^(Promise|WeakMap|WeakSet|WeakRef|AbortSignal|EventEmitter|Socket|Stream|Readable|Writable)$/.test(name)) {
+  if (
+    name &&
+    /^(Promise|WeakMap|WeakSet|WeakRef|AbortSignal|EventEmitter|Socket|Stream|Readable|Writable)$/.test(
+      name,
+    )
+  ) {
     return `a ${name}`;
   }
   if (name && (CLONEABLE_CLASSES.has(name) || /Array$/.test(name))) return undefined;
   if (symbol && symbol.flags & ts.SymbolFlags.Class) {
-    const hasMethods = type
-      .getProperties()
-      .some((p) => (p.flags & ts.SymbolFlags.Method) !== 0);
+    const hasMethods = type.getProperties().some((p) => (p.flags & ts.SymbolFlags.Method) !== 0);
     if (hasMethods) return `a ${name} instance (its methods and prototype are lost in a worker)`;
   }
   return undefined;
@@ -166,7 +173,10 @@ function workerProblems(rc: RuleContext, u: AnalyzedUnit): Problem[] {
   const ctx = rc.file;
   if (!u.exported) {
     const stmt = u.classNode ?? u.variable?.parent.parent;
-    const top = stmt && stmt.parent === ctx.sf && (ts.isVariableStatement(stmt) || ts.isClassDeclaration(stmt));
+    const top =
+      stmt &&
+      stmt.parent === ctx.sf &&
+      (ts.isVariableStatement(stmt) || ts.isClassDeclaration(stmt));
     const at = stmt ? stmt.getStart(ctx.sf) : 0;
     out.push({
       node: u.anchor,
@@ -176,7 +186,9 @@ function workerProblems(rc: RuleContext, u: AnalyzedUnit): Problem[] {
             fix: {
               title: 'Export it',
               path: ctx.path,
-              edits: [{ range: { start: ctx.position(at), end: ctx.position(at) }, newText: 'export ' }],
+              edits: [
+                { range: { start: ctx.position(at), end: ctx.position(at) }, newText: 'export ' },
+              ],
             },
           }
         : {}),
@@ -200,20 +212,33 @@ function workerProblems(rc: RuleContext, u: AnalyzedUnit): Problem[] {
       const mutable = (list.flags & ts.NodeFlags.Const) === 0;
       if (ts.isVariableStatement(stmt) && stmt.parent === ctx.sf && mutable) {
         reported.add(node.text);
-        out.push({ node, reason: `it reads module state '${node.text}', which each worker has its own copy of` });
+        out.push({
+          node,
+          reason: `it reads module state '${node.text}', which each worker has its own copy of`,
+        });
       } else if (enclosingFn && isInside(decl, enclosingFn) && !isInside(decl, u.node)) {
         reported.add(node.text);
-        out.push({ node, reason: `it captures '${node.text}' from an enclosing function (closures do not cross threads)` });
+        out.push({
+          node,
+          reason: `it captures '${node.text}' from an enclosing function (closures do not cross threads)`,
+        });
       }
     } else if (!checker && ctx.moduleMutables.has(node.text)) {
       reported.add(node.text);
-      out.push({ node, reason: `it reads module state '${node.text}', which each worker has its own copy of` });
+      out.push({
+        node,
+        reason: `it reads module state '${node.text}', which each worker has its own copy of`,
+      });
     }
   });
   if (checker) {
     for (const p of u.node.parameters) {
       const why = notCloneable(checker, checker.getTypeAtLocation(p));
-      if (why) out.push({ node: p, reason: `parameter '${p.name.getText(ctx.sf)}' is ${why}, which cannot be cloned to a worker` });
+      if (why)
+        out.push({
+          node: p,
+          reason: `parameter '${p.name.getText(ctx.sf)}' is ${why}, which cannot be cloned to a worker`,
+        });
     }
   }
   return out;
@@ -225,5 +250,9 @@ function enclosingFunction(node: ts.Node): ts.Node | undefined {
 }
 
 function isInside(node: ts.Node, container: ts.Node): boolean {
-  return node.pos >= container.pos && node.end <= container.end && node.getSourceFile() === container.getSourceFile();
+  return (
+    node.pos >= container.pos &&
+    node.end <= container.end &&
+    node.getSourceFile() === container.getSourceFile()
+  );
 }

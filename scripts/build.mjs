@@ -48,14 +48,36 @@ async function build() {
       format: 'esm',
       outfile: at('profiler/dist/index.js'),
     }),
-    // VS Code loads extensions as CommonJS and provides `vscode` itself.
+    esbuild.build({
+      ...common,
+      entryPoints: [at('profiler/src/cli/run-profile.ts')],
+      format: 'esm',
+      outfile: at('profiler/dist/cli.js'),
+    }),
+    // The live UI: one browser bundle shared by the profiler's page and the VS Code webview.
+    esbuild.build({
+      entryPoints: [at('profiler/src/ui/browser-main.ts')],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['chrome110', 'firefox110', 'safari16'],
+      minify: true,
+      outfile: at('profiler/dist/ui/fox-ui.js'),
+      logLevel: 'warning',
+    }),
+    // VS Code loads extensions as CommonJS and provides `vscode` itself; everything else is
+    // bundled, with import.meta.url mapped to the bundle's own file.
     esbuild.build({
       ...common,
       entryPoints: [at('extension/src/extension.ts')],
       format: 'cjs',
       outfile: at('extension/dist/extension.cjs'),
       packages: undefined,
-      external: ['vscode'],
+      external: ['vscode', 'esbuild', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+      define: { 'import.meta.url': '__foxImportMetaUrl' },
+      banner: {
+        js: "const __foxImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      },
     }),
     // The demo is compiled per file (not bundled) so its task ids come from its own sources.
     esbuild.build({

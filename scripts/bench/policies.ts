@@ -166,7 +166,7 @@ export async function runPoliciesBench(
 
 function print(result: PoliciesBenchResult): void {
   console.log(
-    `node ${process.version}, median of 3 rounds after warm-up, sequential awaited calls`,
+    `node ${process.version}, median of ${ROUNDS} interleaved rounds after warm-up, sequential awaited calls`,
   );
   console.log(
     'case'.padEnd(40) + 'calls'.padStart(10) + 'ns/call'.padStart(10) + 'overhead ns'.padStart(13),

@@ -92,17 +92,17 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
 
   const rows: Record<string, string>[] = [];
   const verdicts: string[] = [];
+  const shed: string[] = [];
   for (const n of producerCounts) {
     const r = await ingest(n, ingestMs);
     const seconds = ingestMs / 1000;
     const dropped = r.sent.spans === 0 ? 0 : 1 - r.stored / r.sent.spans;
     rows.push({
       measurement: `ingest, ${n} producer${n === 1 ? '' : 's'}`,
-      'frames/s accepted': (r.accepted / seconds).toFixed(0),
-      'spans/s stored': (r.stored / seconds).toFixed(0),
-      'spans dropped': `${(dropped * 100).toFixed(1)}%`,
-      'frames rejected': String(r.rejected),
+      result: `${(r.accepted / seconds).toFixed(0)} frames/s, ${(r.stored / seconds).toFixed(0)} spans/s stored`,
+      detail: `${(dropped * 100).toFixed(1)}% of spans dropped, ${r.rejected} frames rejected`,
     });
+    if (dropped > 0) shed.push(`${n} producers: ${(dropped * 100).toFixed(1)}%`);
   }
 
   // The profiler the connected variant talks to lives in this process, with a real store.
@@ -124,19 +124,16 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
   for (const [variant, xs] of Object.entries(samples)) {
     rows.push({
       measurement: `sfox call, exporter ${variant}`,
-      'frames/s accepted': '',
-      'spans/s stored': '',
-      'spans dropped': '',
-      'frames rejected': `${median(xs).toFixed(1)} ns/call (runs ${xs.map((x) => x.toFixed(0)).join(' ')})`,
+      result: `${median(xs).toFixed(1)} ns/call`,
+      detail: `runs: ${xs.map((x) => x.toFixed(0)).join(' ')}`,
     });
   }
   verdicts.push(
     `connected / unconnected sfox time per call = ${ratio.toFixed(3)}× (target ≤ 1.2): ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
   );
-  const worst = rows.find((r) => r['spans dropped'] && r['spans dropped'] !== '0.0%');
   verdicts.push(
-    worst
-      ? `ingest dropped spans under full load (${worst.measurement}: ${worst['spans dropped']})`
+    shed.length > 0
+      ? `ingest shed spans under full load (counted, never blocking producers): ${shed.join(', ')}`
       : 'ingest stored every span it was sent',
   );
   return {

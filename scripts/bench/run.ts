@@ -14,7 +14,45 @@ type Bench = () => Promise<BenchSection>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   overhead: async () => (await import('./overhead.js')).runOverheadBench,
   wfox: async () => wfoxSection,
+  policies: async () => policiesSection,
+  profiler: async () => (await import('./profiler.js')).runProfilerBench,
+  analyze: async () => (await import('./analyze.js')).runAnalyzeBench,
 };
+
+/** The policy overhead benchmark as a report section, with the issue's targets. */
+async function policiesSection(): Promise<BenchSection> {
+  const { runPoliciesBench } = await import('./policies.js');
+  const r = await runPoliciesBench();
+  const over = (name: string) => r.rows.find((row) => row.name === name)?.overheadNs ?? NaN;
+  const rb = over('fox retry+breaker');
+  const rbt = over('fox retry+breaker+timeout');
+  const hit = over('fox cache L1 hit');
+  const verdict = (label: string, ok: boolean) => `${label}: ${ok ? 'PASS' : 'FAIL'}`;
+  return {
+    title: 'Resilience policies: no-failure overhead',
+    command: 'npm run bench -- policies',
+    description:
+      'Sequential awaited calls of a trivial async attempt through each chain, 1e6 calls (2e5 for the peers and the cache miss), median of 3 interleaved rounds; overhead is against the bare await of the same round.',
+    table: table(
+      r.rows.map((row) => ({
+        case: row.name,
+        calls: row.calls.toLocaleString('en'),
+        'ns/call': row.nsPerCall.toFixed(0),
+        'overhead ns': row.overheadNs.toFixed(0),
+      })),
+    ),
+    verdicts: [
+      verdict(`retry+breaker overhead ${rb.toFixed(0)} ns (target ≤ 500)`, rb <= 500),
+      verdict(`retry+breaker+timeout overhead ${rbt.toFixed(0)} ns (target ≤ 1000)`, rbt <= 1000),
+      verdict(
+        `cockatiel wrap(retry, breaker, timeout) / fox = ${r.vsCockatiel.toFixed(1)}× (target ≥ 10)`,
+        r.vsCockatiel >= 10,
+      ),
+      verdict(`opossum fire() / fox = ${r.vsOpossum.toFixed(2)}× (target > 1)`, r.vsOpossum > 1),
+      verdict(`cache L1 hit overhead ${hit.toFixed(0)} ns (target ≤ 300)`, hit <= 300),
+    ],
+  };
+}
 
 /** The wfox simulation as a report section (its own runner prints a plain-text table). */
 async function wfoxSection(): Promise<BenchSection> {

@@ -28,3 +28,28 @@ export type {
   TaskRow,
   PruneResult,
 } from './store/index.js';
+export * from './policies/errors.js';
+export { POLICY_ORDER, parseDuration } from './policies/index.js';
+export type {
+  AnyPolicy,
+  BreakerConfig,
+  BreakerSnapshot,
+  BreakerState as PolicyBreakerState,
+  CacheL2,
+  CacheL2Entry,
+  Duration,
+  PolicyChain,
+  PolicyEventMap,
+  PolicyEventName,
+  PolicyEvents,
+  PolicyKind,
+  PolicyOptionsInput,
+  RetryConfig,
+  TimeoutConfig,
+} from './policies/index.js';
+export { AdaptiveLimiter } from './modes/wfox/index.js';
+export type { LimiterOptions, LimitChangeEvent, LimiterRejectEvent } from './modes/wfox/index.js';
+export { PATTERNS, findPattern, patternForOption } from './vault/index.js';
+export type { Pattern, PatternParameter, VerificationLevel } from './vault/index.js';
+export { startExporter, profilerUrlFromEnv } from './telemetry/exporter.js';
+export type { Exporter, ExporterHost, ExporterOptions, SpanSink } from './telemetry/exporter.js';

@@ -3,12 +3,23 @@ import { bindingNames, type FileContext } from './file-context.js';
 import type { Evidence, FoxMode, WorkKind } from './types.js';
 import type { FunctionUnit } from './units.js';
 import {
-  calleeName,
+  BLOCKING_IO,
+  DB_CALLS,
+  FS_ASYNC,
+  HASHING,
+  HTTP_CLIENTS,
+  HTTP_METHODS,
+  STREAMS,
+  SYNC_CPU,
+  networkCallKind,
+} from './known-calls.js';
+import {
   calleePath,
   calleeRoot,
   isIterationCall,
   isLoop,
   walkFunction,
+  calleeName,
 } from './walk.js';
 
 /** Classification of one function. */
@@ -18,141 +29,6 @@ export interface Classification {
   evidence: Evidence[];
   cpuScore: number;
   ioScore: number;
-}
-
-const SYNC_CPU = new Map<string, [number, string]>(
-  Object.entries({
-  pbkdf2Sync: [4, 'synchronous key derivation (pbkdf2Sync)'],
-  scryptSync: [4, 'synchronous key derivation (scryptSync)'],
-  generateKeyPairSync: [4, 'synchronous key generation'],
-  hashSync: [4, 'synchronous password hashing'],
-  compareSync: [3, 'synchronous password check'],
-  gzipSync: [3, 'synchronous compression'],
-  gunzipSync: [3, 'synchronous decompression'],
-  deflateSync: [3, 'synchronous compression'],
-  deflateRawSync: [3, 'synchronous compression'],
-  inflateSync: [3, 'synchronous decompression'],
-  inflateRawSync: [3, 'synchronous decompression'],
-  unzipSync: [3, 'synchronous decompression'],
-  brotliCompressSync: [3, 'synchronous compression'],
-  brotliDecompressSync: [3, 'synchronous decompression'],
-  }) as [string, [number, string]][],
-);
-
-const HASHING = new Set([
-  'createHash',
-  'createHmac',
-  'createCipheriv',
-  'createDecipheriv',
-  'createSign',
-]);
-
-/** Blocking I/O: fine in a CLI, a stall for everyone else on a server's event loop. */
-export const BLOCKING_IO = new Set([
-  'readFileSync',
-  'writeFileSync',
-  'appendFileSync',
-  'readdirSync',
-  'statSync',
-  'lstatSync',
-  'mkdirSync',
-  'copyFileSync',
-  'rmSync',
-  'unlinkSync',
-  'renameSync',
-  'openSync',
-  'readSync',
-  'writeSync',
-  'execSync',
-  'execFileSync',
-  'spawnSync',
-]);
-
-const FS_ASYNC = new Set([
-  'readFile',
-  'writeFile',
-  'appendFile',
-  'readdir',
-  'stat',
-  'lstat',
-  'mkdir',
-  'rm',
-  'unlink',
-  'rename',
-  'copyFile',
-  'open',
-  'access',
-  'opendir',
-]);
-const STREAMS = new Set(['createReadStream', 'createWriteStream', 'pipeline']);
-const DB_CALLS = new Set([
-  'query',
-  'execute',
-  'findOne',
-  'findMany',
-  'findUnique',
-  'findFirst',
-  'insertOne',
-  'insertMany',
-  'updateOne',
-  'updateMany',
-  'deleteOne',
-  'deleteMany',
-  'aggregate',
-  'transaction',
-  '$transaction',
-  '$queryRaw',
-  'upsert',
-  'bulkWrite',
-  'hgetall',
-  'mget',
-  'xadd',
-  'publish',
-  'sendMessage',
-  'send',
-]);
-/** HTTP client method names on a client object (`axios.get`, `got.post`, `this.http.get`). */
-const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request']);
-const HTTP_CLIENTS = new Set(['axios', 'got', 'ky', 'superagent', 'undici', 'http', 'https']);
-
-/** Kinds of network call, shared with the rules that look for timeouts and retries. */
-export type NetworkCall = 'fetch' | 'axios' | 'got' | 'undici' | 'http';
-
-/** Which HTTP client a call uses, when it is a network call. */
-export function networkCallKind(
-  ctx: FileContext,
-  call: ts.CallExpression,
-): NetworkCall | undefined {
-  const name = calleeName(call);
-  const root = calleeRoot(call);
-  const path = calleePath(call);
-  if (name === undefined) return undefined;
-  const fromModule = root !== undefined ? ctx.packageImports.get(root) : undefined;
-  if (ts.isIdentifier(call.expression)) {
-    if (name === 'fetch') return 'fetch';
-    if (fromModule === 'axios') return 'axios';
-    if (fromModule === 'got') return 'got';
-    if (fromModule === 'undici' && (name === 'request' || name === 'fetch')) return 'undici';
-    if (
-      (fromModule === 'node:http' ||
-        fromModule === 'node:https' ||
-        fromModule === 'http' ||
-        fromModule === 'https') &&
-      (name === 'request' || name === 'get')
-    ) {
-      return 'http';
-    }
-    return undefined;
-  }
-  if (root === undefined || !HTTP_METHODS.has(name) || path === undefined) return undefined;
-  const module = fromModule ?? '';
-  if (root === 'axios' || module === 'axios') return 'axios';
-  if (root === 'got' || module === 'got') return 'got';
-  if (root === 'undici' || module === 'undici') return 'undici';
-  if (/^(node:)?https?$/.test(module) || root === 'http' || root === 'https') {
-    return name === 'request' || name === 'get' ? 'http' : undefined;
-  }
-  return undefined;
 }
 
 const SUPER_LINEAR = /\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]/;
@@ -205,7 +81,7 @@ function loopWork(node: ts.Node): { ops: number; inner: boolean } {
   let inner = false;
   const go = (n: ts.Node): void => {
     if (isLoop(n) || isIterationCall(n)) inner = true;
-    if (ts.isBinaryExpression(n) && ARITH.has(n.operatorToken.kind)) ops++;
+    if (ts.isBinaryExpression(n) && ARITH.has(n.operatorToken.kind) && !isOffset(n)) ops++;
     if (
       (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
       n.operator !== ts.SyntaxKind.ExclamationToken
@@ -240,6 +116,8 @@ export function classify(
     ? unit.name.slice(unit.name.lastIndexOf('.') + 1)
     : unit.name;
   let genericAwaits = 0;
+  let jsonCounted = false;
+  let hashCounted = false;
   const params = inputNames(unit.node);
   const countedLoops = new Set<ts.Node>();
 
@@ -288,10 +166,17 @@ export function classify(
     if (name === undefined) return;
     const sync = SYNC_CPU.get(name);
     if (sync) add('cpu', node, sync[1], sync[0]);
-    else if (HASHING.has(name))
-      add('cpu', node, inLoop ? 'hashing in a loop' : 'hashing', inLoop ? 3 : 2);
-    else if (path === 'JSON.parse' || path === 'JSON.stringify') {
-      add('cpu', node, inLoop ? `${path} in a loop` : `${path} of input`, inLoop ? 3 : 1);
+    else if (HASHING.has(name)) {
+      // A digest or two of one payload is cheap; hashing per element scales with the input.
+      if (inLoop) add('cpu', node, 'hashing in a loop', 3);
+      else if (!hashCounted) add('cpu', node, 'hashing', 2);
+      hashCounted ||= !inLoop;
+    } else if (path === 'JSON.parse' || path === 'JSON.stringify') {
+      // One payload per call is ordinary request handling however many call sites build it;
+      // only the first counts. Per element of a loop it scales with the input.
+      if (inLoop) add('cpu', node, `${path} in a loop`, 3);
+      else if (!jsonCounted) add('cpu', node, `${path} of a payload`, 1);
+      jsonCounted ||= !inLoop;
     } else if (name === 'sort' && ts.isPropertyAccessExpression(node.expression)) {
       add('cpu', node, 'sorting', 1);
     } else if (name === ownName && ts.isIdentifier(node.expression) && !unit.name.includes('.')) {
@@ -304,7 +189,13 @@ export function classify(
       add('io', node, `network call (${path})`, 2);
     } else if (STREAMS.has(name)) {
       add('io', node, `stream (${name})`, 2);
-    } else if (FS_ASYNC.has(name) && (state.awaited || /\b(fs|fsp|promises)\b/.test(path))) {
+    } else if (
+      FS_ASYNC.has(name) &&
+      (state.awaited ||
+        isReturned(node) ||
+        /\b(fs|fsp|promises)\b/.test(path) ||
+        /^(node:)?fs(\/promises)?$/.test(ctx.packageImports.get(calleeRoot(node) ?? '') ?? ''))
+    ) {
       add('io', node, `file I/O (${path})`, 2);
     } else if (
       DB_CALLS.has(name) &&
@@ -438,4 +329,14 @@ function inputNames(fn: ts.FunctionLikeDeclaration): Set<string> {
     }
   }
   return names;
+}
+
+/** `k + 1` / `i - 1` inside an index (`a[k + 1]`): addressing, not computation. */
+function isOffset(n: ts.BinaryExpression): boolean {
+  const additive =
+    n.operatorToken.kind === ts.SyntaxKind.PlusToken ||
+    n.operatorToken.kind === ts.SyntaxKind.MinusToken;
+  if (!additive || !(ts.isNumericLiteral(n.right) || ts.isNumericLiteral(n.left))) return false;
+  const p = n.parent;
+  return ts.isElementAccessExpression(p) && p.argumentExpression === n;
 }

@@ -87,7 +87,6 @@ export function toSarif(result: AnalysisResult, root: string, version: string): 
         tool: {
           driver: {
             name: 'fox-analyze',
-            informationUri: 'https://github.com/fox/fox',
             semanticVersion: version,
             version,
             rules: RULES.map((r) => ({

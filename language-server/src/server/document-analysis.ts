@@ -134,6 +134,16 @@ export class DocumentAnalysis {
     doc.pending = { timer, source, done };
   }
 
+  /** Re-reads configs; cached results are recomputed on the next request. */
+  reloadConfig(): void {
+    this.analyzer.reloadConfig();
+    for (const doc of this.docs.values()) {
+      doc.syntax = undefined;
+      doc.types = undefined;
+      this.schedule(doc.uri);
+    }
+  }
+
   dispose(): void {
     for (const doc of this.docs.values()) this.cancelPending(doc);
     this.docs.clear();

@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseSource } from '../analysis/analyzer.js';
+import { isAnalysisConfigError } from '../analysis/config.js';
 import { FileContext } from '../analysis/file-context.js';
 import { markAsTask } from '../analysis/fixes.js';
 import { FoxAnalyzer, toRelative } from '../analysis/project.js';
@@ -31,7 +32,7 @@ export interface FoxServerOptions {
   createAnalyzer?: (root: string) => FoxAnalyzer;
 }
 
-/** Commands the server executes (`workspace/executeCommand`). */
+/** Command ids the code lenses carry: `fox.runAs` runs on the server, `fox.showTask` in the client. */
 export const COMMANDS = { runAs: 'fox.runAs', showTask: 'fox.showTask' } as const;
 
 const contains = (r: Range, line: number, character: number): boolean =>
@@ -89,7 +90,8 @@ export function createFoxServer(
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-        executeCommandProvider: { commands: [COMMANDS.runAs, COMMANDS.showTask] },
+        // fox.showTask is the client's (it opens the profiler view); the server runs fox.runAs.
+        executeCommandProvider: { commands: [COMMANDS.runAs] },
       },
       serverInfo: { name: 'fox-language-server', version: '0.1.0' },
     };
@@ -114,10 +116,21 @@ export function createFoxServer(
   });
 
   /** Syntax findings for the current text plus type-aware ones when they are current. */
+  let configError: string | undefined;
   const current = (
     uri: string,
   ): { syntax: FileAnalysis; findings: Finding[]; complete: boolean } | undefined => {
-    const syntax = docs().syntax(uri);
+    let syntax: FileAnalysis | undefined;
+    try {
+      syntax = docs().syntax(uri);
+      configError = undefined;
+    } catch (e) {
+      // A bad fox.config.json must not break the editor: say so once, analyse nothing.
+      if (!isAnalysisConfigError(e)) throw e;
+      if (configError !== e.message) void connection.window.showErrorMessage(e.message);
+      configError = e.message;
+      return undefined;
+    }
     if (!syntax) return undefined;
     const types = docs().types(uri);
     return {
@@ -221,6 +234,13 @@ export function createFoxServer(
       edit: { changes: { [uri]: fix.edits } },
     });
     return result.applied;
+  });
+
+  // fox.config.json / package.json edits change rule settings: re-read them, re-pull everything.
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    if (!changes.some((c) => /(fox\.config|package)\.json$/.test(c.uri))) return;
+    docs().reloadConfig();
+    if (refreshSupported) void connection.languages.diagnostics.refresh();
   });
 
   connection.onShutdown(() => analysis?.dispose());

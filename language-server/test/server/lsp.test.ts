@@ -237,3 +237,53 @@ describe('language server over an in-memory connection', function () {
     await h.client.sendRequest('shutdown');
   });
 });
+
+describe('language server with a bad fox.config.json', () => {
+  it('shows the config error once and reports no diagnostics instead of failing requests', async () => {
+    const up = new PassThrough();
+    const down = new PassThrough();
+    const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
+    const fox = createFoxServer(server, {
+      debounceMs: 10,
+      createAnalyzer: () =>
+        FoxAnalyzer.inMemory({
+          '/proj/package.json': '{}',
+          '/proj/fox.config.json': '{ "rules": { "FOX002": "loud" } }',
+        }),
+    });
+    server.listen();
+    const client = createMessageConnection(
+      new StreamMessageReader(down),
+      new StreamMessageWriter(up),
+    );
+    const messages: string[] = [];
+    client.onRequest('window/showMessageRequest', (p: { message: string }) => {
+      messages.push(p.message);
+      return null;
+    });
+    client.listen();
+    try {
+      await client.sendRequest('initialize', {
+        processId: null,
+        rootUri: 'file:///proj',
+        capabilities: {},
+      });
+      await client.sendNotification('textDocument/didOpen', {
+        textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SOURCE },
+      });
+      for (let i = 0; i < 2; i++) {
+        const report = (await client.sendRequest('textDocument/diagnostic', {
+          textDocument: { uri: URI },
+        })) as FullDocumentDiagnosticReport;
+        assert.deepEqual(report.items, []);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(messages.length, 1);
+      assert.match(messages[0]!, /Invalid Fox analysis config.*\n.*rules\.FOX002/);
+    } finally {
+      fox.dispose();
+      client.dispose();
+      server.dispose();
+    }
+  });
+});

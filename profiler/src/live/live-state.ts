@@ -47,7 +47,7 @@ export class LiveState {
           startedAt: p.startedAt,
           connected: true,
           lastSeen: Date.now(),
-          dropped: { frames: 0, spans: 0, events: 0, sampledOut: 0 },
+          dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
           missedIntervals: 0,
           gauges: [],
         },

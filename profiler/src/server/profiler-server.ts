@@ -72,7 +72,8 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
         });
   const uiClients = new Map<WebSocket, { selected?: { processId: string; taskId: string } }>();
-  let collector: Collector | undefined;
+  // Assigned once listening; the closures below run only after that.
+  const holder: { collector?: Collector } = {};
 
   const collectorStats = (): CollectorStatsView => {
     const w = writer?.stats();
@@ -81,7 +82,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
       framesRejected: rejectedTotal(ingest),
       spansStored: w?.spansStored ?? 0,
       spansDropped: w?.spansDropped ?? 0,
-      connections: collector?.counters().open ?? 0,
+      connections: holder.collector?.counters().open ?? 0,
     };
   };
   const state = (): UiState => live.snapshot(collectorStats());
@@ -124,7 +125,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     });
   };
 
-  collector = await startCollector({
+  const collector = (holder.collector = await startCollector({
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.token === undefined ? {} : { token: options.token }),
@@ -142,7 +143,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
             : { bytesPerSecond: options.bytesPerSecond }),
         });
     },
-  });
+  }));
   const token = collector.token;
   const base = `http://${collector.host.includes(':') ? `[${collector.host}]` : collector.host}:${collector.port}`;
 

@@ -10,6 +10,14 @@ import { exited, repoRoot, spawnFixture, tempDir } from '../helpers.js';
 const CHROMIUM = '/usr/bin/chromium';
 const artifacts = join(repoRoot, 'artifacts', 'profiler-ui');
 
+async function poll(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('live UI in headless chromium', function () {
   this.timeout(90_000);
   let browser: Browser | undefined;
@@ -75,23 +83,26 @@ describe('live UI in headless chromium', function () {
     await row.waitFor({ timeout: 30_000 });
     const calls = row.locator('td[data-col="calls"]');
     const before = await calls.textContent();
-    await page.waitForFunction(
-      ({ sel, text }) => document.querySelector(sel)?.textContent !== text,
-      { sel: 'tr[data-task-id="fixture#handle"] td[data-col="calls"]', text: before },
-      { timeout: 15_000 },
-    );
+    // Polled from here: waitForFunction would eval in the page, which its CSP forbids.
+    await poll(async () => (await calls.textContent()) !== before, 'the calls cell to update');
     assert.notEqual(await calls.textContent(), before);
     assert.ok((await page.locator('[data-testid="processes"] li').count()) >= 2);
+    // The flaky task's breaker opens for real in the fixture; the runtime forwards the change.
+    await page
+      .locator('[data-testid="events"] li.fox-event-breaker')
+      .first()
+      .waitFor({ timeout: 15_000 });
+    assert.match(
+      (await page.locator('[data-testid="events"]').textContent()) ?? '',
+      /fixture#flaky: breaker closed → open/,
+    );
     assert.equal(await page.locator('figure.fox-figure').count(), 2);
 
     // The timeline of the selected task shows its calls with their nested children.
     await row.click();
     await page.locator('[data-testid="timeline"] g.fox-span').first().waitFor({ timeout: 15_000 });
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="timeline"] g.fox-span').length > 3,
-      undefined,
-      { timeout: 15_000 },
-    );
+    const spans = page.locator('[data-testid="timeline"] g.fox-span');
+    await poll(async () => (await spans.count()) > 3, 'several spans');
     const labels = await page.locator('[data-testid="timeline"] .fox-span-label').allTextContents();
     assert.ok(
       labels.some((l) => l.includes('fixture#lookup')),
@@ -105,7 +116,9 @@ describe('live UI in headless chromium', function () {
   it('is readable in dark mode and toggles theme by class', async () => {
     const { page, problems } = await openPage('dark');
     await page.locator('tr[data-task-id="fixture#handle"]').waitFor({ timeout: 30_000 });
-    const bg = () => page.locator('.fox-ui').evaluate((el) => getComputedStyle(el).backgroundColor);
+    // Runtime.evaluate (unlike waitForFunction) is not subject to the page's CSP.
+    const bg = () =>
+      page.evaluate<string>(`getComputedStyle(document.querySelector('.fox-ui')).backgroundColor`);
     const dark = await bg();
     await page.screenshot({ path: join(artifacts, 'live-dark.png'), fullPage: true });
     await page.locator('button.fox-theme').click();

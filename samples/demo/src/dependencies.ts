@@ -30,8 +30,16 @@ export class PartnerApi {
   /** Share of calls that fail. */
   failureRate = 0.15;
 
-  /** A flaky dependency: usually 5–25 ms, sometimes a 200 ms stall, sometimes an error. */
-  @fox({ mode: 'wfox', limiter: { algorithm: 'aimd', initial: 16, max: 64 } })
+  /**
+   * A flaky dependency: usually 5–25 ms, sometimes a 200 ms stall, sometimes an error. Stalls
+   * are cut by the timeout; failures and timeouts are retried with exponential backoff.
+   */
+  @fox({
+    mode: 'wfox',
+    limiter: { algorithm: 'aimd', initial: 16, max: 64 },
+    timeout: 100,
+    retry: { attempts: 3, backoff: 'exponential' },
+  })
   async quote(sku: string): Promise<number> {
     const r = random();
     await sleep(r < 0.05 ? 200 : 5 + r * 20);

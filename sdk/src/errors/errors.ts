@@ -15,7 +15,10 @@ export type FoxErrorCode =
   | 'FOX_RATE_LIMITED'
   | 'FOX_ABORTED'
   | 'FOX_SHUTDOWN'
-  | 'FOX_STORE';
+  | 'FOX_STORE'
+  | 'FOX_WORKER'
+  | 'FOX_NOT_EXPORTED'
+  | 'FOX_DATA_CLONE';
 
 /** Base class of every error thrown by Fox. */
 export class FoxError extends Error {

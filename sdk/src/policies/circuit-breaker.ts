@@ -64,8 +64,14 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
   }
 
   protected override configured(previous: ConfigOf<'breaker'>): void {
-    if (previous.window !== this.cfg.window || previous.count !== this.cfg.count) {
-      this.window = windowOf(this.cfg);
+    const cfg = this.cfg;
+    if (
+      previous.window !== cfg.window ||
+      previous.count !== cfg.count ||
+      (previous.consecutive === undefined) !== (cfg.consecutive === undefined)
+    ) {
+      this.window = windowOf(cfg);
+      this.consecutiveFailures = 0;
     }
   }
 
@@ -76,22 +82,33 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
   }
 
   wrap(inner: Attempt): Attempt {
-    const clock = this.ctx.clock;
     return async (call) => {
-      const gen = this.stateCode === CLOSED ? this.gen : this.admit();
-      const cfg = this.cfg;
-      const timed = cfg.slowCallMs !== undefined;
-      const start = timed ? clock.now() : 0;
+      const gen = this.enter();
+      const start = this.startTime();
       let value: unknown;
       try {
         value = await inner(call);
       } catch (err) {
-        this.onFailure(gen, err, start);
+        this.recordFailure(gen, err, start);
         throw err;
       }
-      this.onSuccess(gen, start);
+      this.recordSuccess(gen, start);
       return value;
     };
+  }
+
+  /**
+   * @internal Admits one attempt: returns the generation it runs under (hand it back to
+   * `recordSuccess`/`recordFailure`), or throws FoxBrokenCircuitError. Split out of `wrap` so
+   * the retry right above can run the breaker's bookkeeping inline (see RetryPolicy).
+   */
+  enter(): number {
+    return this.stateCode === CLOSED ? this.gen : this.admit();
+  }
+
+  /** @internal When the attempt started, if slow calls are measured (else 0, no clock read). */
+  startTime(): number {
+    return this.cfg.slowCallMs !== undefined ? this.ctx.clock.now() : 0;
   }
 
   /** Non-closed admission: returns the generation the call runs under, or throws. */
@@ -124,7 +141,8 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
     if (e.hasListeners) e.fire({ taskId: this.ctx.taskId, policy: 'breaker', reason });
   }
 
-  private onSuccess(gen: number, start: number): void {
+  /** @internal */
+  recordSuccess(gen: number, start: number): void {
     if (gen !== this.gen) return;
     const cfg = this.cfg;
     if (
@@ -140,7 +158,8 @@ export class CircuitBreakerPolicy extends PolicyBase<'breaker'> {
     this.recordOutcome(false, slow, now);
   }
 
-  private onFailure(gen: number, err: unknown, start: number): void {
+  /** @internal */
+  recordFailure(gen: number, err: unknown, start: number): void {
     if (gen !== this.gen) return;
     if (isLocalRefusal(errorCode(err))) {
       // Says nothing about the dependency: a trial gives its slot back.

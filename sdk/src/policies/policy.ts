@@ -20,6 +20,11 @@ export interface PolicyContext {
   latencyPercentile?: (p: number) => number | undefined;
   /** Source of randomness for jitter; tests inject a seeded one. Default `Math.random`. */
   random?: () => number;
+  /**
+   * @internal Fuse retry with the breaker below it on the hot path (default true). Tests turn
+   * it off to trace the plain composition.
+   */
+  fuse?: boolean;
 }
 
 // ── events ──────────────────────────────────────────────────────────────────────────────────
@@ -119,6 +124,24 @@ export const POLICY_EVENT_NAMES: readonly PolicyEventName[] = [
 /** Subscribable events, one per name; each subscription returns a Disposable. */
 export type PolicyEvents = { readonly [K in PolicyEventName]: FoxEvent<PolicyEventMap[K]> };
 
+/** The events each kind of policy fires. */
+export const EVENTS_OF = {
+  timeout: ['timeout'],
+  retry: ['retry', 'giveUp'],
+  breaker: ['break', 'halfOpen', 'reset', 'reject'],
+  bulkhead: ['reject'],
+  fallback: ['fallback'],
+  rateLimit: ['reject'],
+  hedge: ['hedge'],
+  cache: ['cacheHit', 'cacheMiss'],
+} as const satisfies Record<PolicyKind, readonly PolicyEventName[]>;
+
+/** The events of one policy (e.g. `breaker.events.break(...)`). */
+export type PolicyOwnEvents<K extends PolicyKind> = Pick<
+  PolicyEvents,
+  (typeof EVENTS_OF)[K][number]
+>;
+
 /** The emitters a chain shares with its policies, so one subscription sees every policy. */
 export type PolicyEmitters = { readonly [K in PolicyEventName]: Emitter<PolicyEventMap[K]> };
 
@@ -153,10 +176,20 @@ export interface Policy<K extends PolicyKind = PolicyKind> {
    * A shorthand (e.g. `retry.configure(5)`) replaces the config.
    */
   configure(partial: unknown): void;
+  /** This policy's own events; each subscription returns a Disposable. */
+  readonly events: PolicyOwnEvents<K>;
   /** Wraps the next step in this policy. Called once per task, not per call. */
   wrap(inner: Attempt): Attempt;
+  /**
+   * The config as plain JSON (functions become `'[function]'`, an L2 store `'[l2]'`), for
+   * telemetry, the profiler and proposals.
+   */
+  describe(): { kind: K; config: Record<string, unknown> };
   dispose(): void;
 }
+
+/** A policy of any kind (a union, so `policy.kind` narrows it). */
+export type AnyPolicy = { [K in PolicyKind]: Policy<K> }[PolicyKind];
 
 export abstract class PolicyBase<K extends PolicyKind> implements Policy<K> {
   protected cfg: ConfigOf<K>;
@@ -178,6 +211,27 @@ export abstract class PolicyBase<K extends PolicyKind> implements Policy<K> {
     return this.cfg;
   }
 
+  private ownEvents: PolicyOwnEvents<K> | undefined;
+
+  get events(): PolicyOwnEvents<K> {
+    if (this.ownEvents) return this.ownEvents;
+    const out: Record<string, FoxEvent<never>> = {};
+    const kind: string = this.kind;
+    for (const name of EVENTS_OF[this.kind] as readonly PolicyEventName[]) {
+      if (name === 'reject') {
+        // One reject emitter serves breaker, bulkhead and rateLimit: keep only this policy's.
+        const reject = this.emit.reject;
+        out[name] = ((listener: (e: RejectEvent) => void) =>
+          reject.event((e) => {
+            if (e.policy === kind) listener(e);
+          })) as FoxEvent<never>;
+      } else {
+        out[name] = this.emit[name].event as FoxEvent<never>;
+      }
+    }
+    return (this.ownEvents = out as unknown as PolicyOwnEvents<K>);
+  }
+
   configure(partial: unknown): void {
     const current = this.cfg as unknown;
     const merged =
@@ -196,7 +250,23 @@ export abstract class PolicyBase<K extends PolicyKind> implements Policy<K> {
 
   abstract wrap(inner: Attempt): Attempt;
 
+  describe(): { kind: K; config: Record<string, unknown> } {
+    return { kind: this.kind, config: jsonSafe(this.cfg) as Record<string, unknown> };
+  }
+
   dispose(): void {}
+}
+
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'function') return '[function]';
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (isPlainRecord(value)) {
+    if (Object.getPrototypeOf(value) !== Object.prototype) return '[l2]';
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v);
+    return out;
+  }
+  return value;
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {

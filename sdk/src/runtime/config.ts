@@ -14,6 +14,18 @@ export const RuntimeConfigSchema = z
     /** How often aggregates are written to the store, in ms. */
     flushIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
     /**
+     * Stream telemetry to a Fox profiler (`ws://127.0.0.1:PORT?token=…`), or `false` for none.
+     * Default: the `FOX_PROFILER` environment variable (set by `fox profile` and the editor).
+     */
+    profiler: z
+      .union([
+        z.literal(false),
+        z.string().regex(/^wss?:\/\/[^\s]+$/, 'expected a ws:// or wss:// URL'),
+      ])
+      .optional(),
+    /** How often telemetry is sent to the profiler, in ms (default 1000). */
+    profilerIntervalMs: z.number().int().min(50).max(60_000).optional(),
+    /**
      * Track the current call across awaits with AsyncLocalStorage (exact span trees, at a cost
      * on every await in the process on Node 20). Default: only while spans are being collected.
      */

@@ -13,7 +13,10 @@ import type { Task, TaskHost } from '../task/task.js';
 import { relativeSourcePath, projectRootOf } from '../task/task-id.js';
 import { ProcessGauges } from '../telemetry/process-gauges.js';
 import { LatencyHistogram, bucketLowerBound, bucketWidth } from '../telemetry/histogram.js';
+import type { Exporter } from '../telemetry/exporter.js';
+import { profilerUrlFromEnv } from '../telemetry/exporter.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
+import { connectProfiler } from './profiling.js';
 
 type ParsedConfig = ReturnType<typeof parseRuntimeConfig>;
 
@@ -38,6 +41,11 @@ export class Runtime implements TaskHost {
     { calls: number; successes: number; errors: number; latency: LatencyHistogram }
   >();
   private shuttingDown: Promise<void> | undefined;
+  private exporter: Exporter | undefined;
+  /** Whether FOX_PROFILER has been looked at (once, at the first registration). */
+  private profilerChecked = false;
+  /** Called for every task registered while a profiler is connected. */
+  onTaskRegistered: ((task: Task) => void) | undefined;
   closed = false;
 
   /** Applies `fox.configure()` settings. Validates everything before changing anything. */
@@ -45,8 +53,29 @@ export class Runtime implements TaskHost {
     const next = { ...this.config, ...parseRuntimeConfig(input) };
     if (next.asyncContext !== undefined) setAsyncContext(next.asyncContext);
     const storeChanged = 'store' in (input ?? {}) && next.store !== this.config.store;
+    const profilerChanged = 'profiler' in (input ?? {}) && next.profiler !== this.config.profiler;
     this.config = next;
     if (storeChanged) this.reopenStore();
+    if (profilerChanged) {
+      this.profilerChecked = true;
+      void this.connect(next.profiler || undefined);
+    }
+  }
+
+  /** Connects to (or, with undefined, disconnects from) a profiler. */
+  private async connect(url: string | undefined): Promise<void> {
+    const previous = this.exporter;
+    this.exporter = undefined;
+    if (previous) await previous.shutdown();
+    if (!url) return;
+    // Span trees need the parent across awaits, unless the user chose otherwise explicitly.
+    if (this.config.asyncContext === undefined) setAsyncContext(true);
+    this.exporter = connectProfiler(this, url, this.config.profilerIntervalMs);
+  }
+
+  /** The profiler connection, if any. */
+  get profilerExporter(): Exporter | undefined {
+    return this.exporter;
   }
 
   get projectRootOverride(): string | undefined {
@@ -74,6 +103,12 @@ export class Runtime implements TaskHost {
     this.ensureGauges();
     const replaced = this.registry.add(task);
     if (replaced) void replaced.close();
+    if (!this.profilerChecked) {
+      this.profilerChecked = true;
+      const url = profilerUrlFromEnv();
+      if (url) void this.connect(url);
+    }
+    this.onTaskRegistered?.(task);
   }
 
   private ensureGauges(): ProcessGauges {
@@ -183,6 +218,8 @@ export class Runtime implements TaskHost {
     return (this.shuttingDown ??= (async () => {
       this.closed = true;
       await Promise.allSettled(this.registry.all().map((t) => t.close()));
+      // After the tasks settle, so the last interval and spans are in the final frame.
+      await this.connect(undefined);
       this.closeStore();
       this.gauges?.stop();
     })());
@@ -195,6 +232,7 @@ export class Runtime implements TaskHost {
     this.flushed.clear();
     this.gauges = undefined;
     this.config = {};
+    this.profilerChecked = false;
     setAsyncContext(false);
     this.closed = false;
     this.shuttingDown = undefined;

@@ -27,6 +27,8 @@ export class Call implements CallContext {
   attempt = 1;
   /** Scheduling priority for queued strategies; higher runs first. */
   priority = 0;
+  /** Whether this call is recorded as a span (decided at its start, inherited by children). */
+  sampled = false;
   private id: string | undefined;
   private controller: AbortController | undefined;
 

@@ -1,11 +1,15 @@
 import type { Clock } from '../clock/clock.js';
 import { runAs, currentCall } from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
+import { Emitter } from '../events/emitter.js';
 import type { Attempt, Strategy } from '../modes/strategy.js';
 import { buildPolicies, type PolicyChain } from '../policies/index.js';
 import type { ConcreteMode, Mode } from '../protocol/modes.js';
 import type { TaskStats } from '../protocol/stats.js';
-import { TaskMetrics } from '../telemetry/task-metrics.js';
+import type { SpanOutcome } from '../protocol/wire.js';
+import type { SpanSink } from '../telemetry/exporter.js';
+import type { SpanGate } from '../telemetry/span-sampler.js';
+import { TaskMetrics, errorCode } from '../telemetry/task-metrics.js';
 import { Call, findCallerSignal } from './call.js';
 import type { SourceLocation } from './call-site.js';
 import type { ResolvedOptions } from './options.js';
@@ -49,6 +53,12 @@ export class Task {
   private readonly priorityOf: ((args: unknown[]) => number) | undefined;
   /** Whether calls look for a caller AbortSignal (only when something can use it). */
   private watchSignal = false;
+  /** Set while a profiler is connected: which calls become spans, and where they go. */
+  spanGate: SpanGate | undefined;
+  spanSink: SpanSink | undefined;
+  private readonly strategyChanged = new Emitter<{ from: ConcreteMode; to: ConcreteMode }>();
+  /** Fires when the task switches strategy at run time. */
+  readonly onStrategyChange = this.strategyChanged.event;
 
   constructor(
     readonly id: string,
@@ -105,6 +115,7 @@ export class Task {
     const old = this.strategy;
     this.strategy = this.host.createStrategy(mode, this);
     this.compose();
+    this.strategyChanged.fire({ from: old.mode, to: mode });
     await old.close();
   }
 
@@ -155,17 +166,40 @@ export class Task {
     );
     if (this.priorityOf) call.priority = this.priorityOf(args);
     const clock = this.host.clock;
-    const start = metrics.shouldTime() ? clock.now() : -1;
+    // Without a profiler this is one field check; with one, the sampler decides at the start so
+    // a sampled parent's children are sampled too (complete trees).
+    const gate = this.spanGate;
+    if (gate !== undefined) call.sampled = call.parent?.sampled ? gate.admitChild() : gate.admit();
+    const start = metrics.shouldTime() || call.sampled ? clock.now() : -1;
     metrics.start();
     try {
       let value = await this.invoke(call);
       if (this.checkOutput) value = await this.checkOutput(value);
-      metrics.success(start < 0 ? -1 : clock.now() - start);
+      const ms = start < 0 ? -1 : clock.now() - start;
+      metrics.success(ms);
+      if (call.sampled) this.recordSpan(call, start, ms, undefined);
       return value;
     } catch (err) {
-      metrics.failure(start < 0 ? -1 : clock.now() - start, err);
+      const ms = start < 0 ? -1 : clock.now() - start;
+      metrics.failure(ms, err);
+      if (call.sampled) this.recordSpan(call, start, ms, err);
       throw err;
     }
+  }
+
+  private recordSpan(call: Call, start: number, ms: number, error: unknown): void {
+    const code = error === undefined ? undefined : errorCode(error);
+    this.spanSink?.record({
+      runId: call.runId,
+      parentRunId: call.parent?.sampled ? call.parent.runId : null,
+      taskId: this.id,
+      start: performance.timeOrigin + start,
+      duration: Math.max(0, ms),
+      outcome: code === undefined ? 'ok' : spanOutcome(code),
+      attempt: call.attempt,
+      strategy: this.strategy.mode,
+      ...(code === undefined ? {} : { errorCode: code }),
+    });
   }
 
   info(): TaskInfo {
@@ -208,5 +242,23 @@ export class Task {
   async close(): Promise<void> {
     await this.strategy.close();
     this.chain?.dispose();
+    this.strategyChanged.clear();
+  }
+}
+
+function spanOutcome(code: string): SpanOutcome {
+  switch (code) {
+    case 'FOX_TIMEOUT':
+      return 'timeout';
+    case 'FOX_REJECTED':
+    case 'FOX_BULKHEAD_REJECTED':
+    case 'FOX_RATE_LIMITED':
+    case 'FOX_BROKEN_CIRCUIT':
+      return 'rejected';
+    case 'FOX_ABORTED':
+    case 'AbortError':
+      return 'cancelled';
+    default:
+      return 'error';
   }
 }

@@ -94,8 +94,8 @@ describe('fox(options, fn)', () => {
       ['limiter without wfox', { mode: 'sfox', limiter: { algorithm: 'fixed' } }, ['limiter']],
       ['empty id', { id: '' }, ['id']],
       ['input that is not a schema', { input: 42 }, ['input']],
-      ['not-yet-available mode', { mode: 'tfox' }, ['mode']],
-      ['auto before it exists', { mode: 'auto' }, ['mode']],
+      ['lane outside mfox', { mode: 'tfox', lane: 'fs' }, ['lane']],
+      ['module outside tfox', { mode: 'mfox', module: 'file:///x.js' }, ['module']],
     ];
     for (const [name, options, path] of cases) {
       it(`throws FoxConfigError for ${name}`, () => {
@@ -115,8 +115,11 @@ describe('fox(options, fn)', () => {
       });
     }
 
-    it('says clearly that a later mode is not available yet', () => {
-      assert.throws(() => fox({ mode: 'tfox' }, async () => 1), /mode 'tfox' is not available/);
+    it('says clearly which mode an option belongs to', () => {
+      assert.throws(
+        () => fox({ mode: 'sfox', lane: 'net' }, async () => 1),
+        /only applies to mode 'mfox'/,
+      );
     });
 
     it('validates the decorator options when the decorator is created', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Attempt } from '../../src/modes/strategy.js';
 import {
   FoxBrokenCircuitError,
@@ -34,7 +35,8 @@ describe('policy chain', () => {
   });
 
   it('wraps them in that order: a call enters each policy outermost first', async () => {
-    const c = chain(ALL, fakeClock());
+    // Unfused, so every policy's own wrap is on the path and can be traced.
+    const c = chain(ALL, fakeClock(), { fuse: false });
     const trace: string[] = [];
     for (const p of c.policies as Policy[]) {
       const original = p.wrap.bind(p);
@@ -146,6 +148,57 @@ describe('policy chain', () => {
     });
   });
 
+  it('property: retry fused with the breaker behaves exactly like the plain composition', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            fails: fc.integer({ min: 0, max: 4 }),
+            gap: fc.integer({ min: 0, max: 80 }),
+            slow: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        async (plan) => {
+          const run = async (fuse: boolean) => {
+            const clock = fakeClock();
+            const c = chain(
+              {
+                retry: { attempts: 3, backoff: 'constant', delay: 5 },
+                breaker: { consecutive: 3, halfOpenAfter: 50, halfOpenCalls: 2 },
+              },
+              clock,
+              { fuse },
+            );
+            const log: string[] = [];
+            for (const name of POLICY_EVENT_NAMES) {
+              c.events[name](() => log.push(`${clock.now()}:${name}`));
+            }
+            for (const step of plan) {
+              let n = 0;
+              const attempt: Attempt = () =>
+                new Promise((res, rej) =>
+                  clock.setTimeout(
+                    () => (n++ < step.fails ? rej(new Error('x')) : res('ok')),
+                    step.slow ? 20 : 0,
+                  ),
+                );
+              c.wrap(attempt)(makeCall()).then(
+                (v) => log.push(`${clock.now()}:ok:${String(v)}`),
+                (e: unknown) => log.push(`${clock.now()}:err:${(e as Error).name}`),
+              );
+              await clock.tick(step.gap);
+            }
+            await clock.tick(1000);
+            return log;
+          };
+          assert.deepEqual(await run(true), await run(false));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('one subscription sees events from every policy; disposing it stops them', async () => {
     const c = chain({ retry: { attempts: 2, delay: 0 }, timeout: 10 }, fakeClock());
     const names: string[] = [];
@@ -161,6 +214,40 @@ describe('policy chain', () => {
       .wrap(flaky(5))(makeCall())
       .catch(() => undefined);
     assert.equal(names.length, 2);
+  });
+
+  it("each policy's own events see only that policy", async () => {
+    const c = chain({ breaker: { consecutive: 1 }, bulkhead: { limit: 1 } }, fakeClock());
+    const breakerRejects: string[] = [];
+    const bulkheadRejects: string[] = [];
+    c.get('breaker')!.events.reject((e) => breakerRejects.push(e.reason));
+    c.get('bulkhead')!.events.reject((e) => bulkheadRejects.push(e.reason));
+    const breaks: string[] = [];
+    c.get('breaker')!.events.break((e) => breaks.push(e.reason));
+    const run = c.wrap(() => new Promise(() => {}));
+    run(makeCall()).catch(() => undefined);
+    await assert.rejects(run(makeCall()));
+    assert.deepEqual(bulkheadRejects, ['full']);
+    assert.deepEqual(breakerRejects, []);
+    c.get('breaker')!.isolate();
+    await assert.rejects(run(makeCall()));
+    assert.deepEqual(breakerRejects, ['isolated']);
+    assert.deepEqual(bulkheadRejects, ['full']);
+    assert.deepEqual(breaks, ['isolated']);
+  });
+
+  it('describe() gives each policy config as plain JSON', () => {
+    const c = chain(
+      { retry: { attempts: 2, retryOn: () => true }, cache: { ttl: '1s', key: () => 'k' } },
+      fakeClock(),
+    );
+    const described = JSON.parse(JSON.stringify(c.policies.map((p) => p.describe())));
+    assert.deepEqual(described[0], {
+      kind: 'cache',
+      config: { ttl: 1000, key: '[function]', staleWhileRevalidate: 0, max: 1000 },
+    });
+    assert.equal(described[1].config.retryOn, '[function]');
+    assert.equal(described[1].config.attempts, 2);
   });
 
   it('dispose stops the deadline timers', async () => {

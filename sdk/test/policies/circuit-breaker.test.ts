@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { FoxConfigError } from '../../src/errors/errors.js';
 import type { Attempt } from '../../src/modes/strategy.js';
 import { FoxBrokenCircuitError, isBrokenCircuitError } from '../../src/policies/index.js';
+import { CountWindow, TimeWindow } from '../../src/policies/outcome-window.js';
 import { chain, deferred, fakeClock, flush, makeCall, settle } from './fixtures.js';
 
 const ok: Attempt = () => Promise.resolve('ok');
@@ -149,6 +150,17 @@ describe('circuit breaker policy', () => {
     assert.equal(c.get('breaker')!.state, 'closed');
   });
 
+  it('can switch from consecutive to a failure-rate window at run time', async () => {
+    const clock = fakeClock();
+    const c = chain({ breaker: { consecutive: 100 } }, clock);
+    const b = c.get('breaker')!;
+    b.configure({ consecutive: undefined, failureRate: 0.5, minCalls: 2 });
+    await runN(c.wrap(ok), 1);
+    assert.equal(b.state, 'closed');
+    await runN(c.wrap(fail), 1);
+    assert.equal(b.state, 'open');
+  });
+
   it('isolate() holds it open until reset()', async () => {
     const clock = fakeClock();
     const c = chain({ breaker: { consecutive: 5, halfOpenAfter: 10 } }, clock);
@@ -239,5 +251,52 @@ describe('circuit breaker policy', () => {
     );
     // The plans must reach half-open, or the property says nothing.
     assert.ok(episodesSeen > 20, `only ${episodesSeen} half-open episodes exercised`);
+  });
+
+  it('property: the count window totals equal a naive count of the last N outcomes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.tuple(fc.boolean(), fc.boolean()), { maxLength: 100 }),
+        (size, outcomes) => {
+          const w = new CountWindow(size);
+          outcomes.forEach(([failed, slow], i) => {
+            w.record(i, failed, slow);
+            const last = outcomes.slice(Math.max(0, i + 1 - size), i + 1);
+            assert.deepEqual(w.totals(), {
+              calls: last.length,
+              failures: last.filter(([f]) => f).length,
+              slow: last.filter(([, sl]) => sl).length,
+            });
+          });
+        },
+      ),
+    );
+  });
+
+  it('property: the time window counts every outcome a bucket younger than the window, none older than it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 5000 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 700 }), fc.boolean()), { maxLength: 80 }),
+        (ms, steps) => {
+          const w = new TimeWindow(ms);
+          const seen: { t: number; failed: boolean }[] = [];
+          let t = 0;
+          for (const [dt, failed] of steps) {
+            t += dt;
+            w.record(t, failed, false);
+            seen.push({ t, failed });
+            const total = w.totals(t).calls;
+            const younger = seen.filter((e) => e.t > t - ms + ms / 10).length;
+            const notTooOld = seen.filter((e) => e.t > t - ms).length;
+            assert.ok(
+              total >= younger && total <= notTooOld,
+              `${younger} <= ${total} <= ${notTooOld}`,
+            );
+          }
+        },
+      ),
+    );
   });
 });

@@ -37,7 +37,11 @@ export function makeCall(args: unknown[] = [], signal?: AbortSignal): Call {
 export function chain(
   options: PolicyOptionsInput,
   clock: Clock,
-  extra: { latencyPercentile?: (p: number) => number | undefined; random?: () => number } = {},
+  extra: {
+    latencyPercentile?: (p: number) => number | undefined;
+    random?: () => number;
+    fuse?: boolean;
+  } = {},
 ): PolicyChain {
   const c = buildPolicies(options as Record<string, unknown>, {
     taskId: 'test#fn',

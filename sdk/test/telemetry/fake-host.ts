@@ -1,4 +1,4 @@
-import type { StatsSnapshot } from '../../src/protocol/stats.js';
+import type { StatsSnapshot, TaskStats } from '../../src/protocol/stats.js';
 import type { WireEvent } from '../../src/protocol/wire.js';
 import type { ExporterHost, ExporterTaskInfo } from '../../src/telemetry/exporter.js';
 import { LatencyHistogram } from '../../src/telemetry/histogram.js';
@@ -64,7 +64,7 @@ export class FakeHost implements ExporterHost {
         heapUsedBytes: 1e6,
         rssBytes: 2e6,
       },
-      tasks: this.infos.map((t) => {
+      tasks: this.infos.map((t): TaskStats => {
         const c = this.counts.get(t.id)!;
         return {
           id: t.id,

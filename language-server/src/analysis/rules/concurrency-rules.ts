@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { networkCallKind } from '../classify.js';
+import { networkCallKind } from '../known-calls.js';
 import { boundFanOut } from '../fixes.js';
 import { unwrapExpression } from '../units.js';
 import { calleeName, calleePath, isLoop } from '../walk.js';
@@ -8,12 +8,14 @@ import { unitOf, type Rule } from './rule.js';
 const LIMITED =
   /^(limit|limiter|pLimit|foxLane|semaphore|acquire|schedule|throttle|queue|enqueue|run)$/i;
 
-function callsLimiter(node: ts.Node): boolean {
+/** Does the callback go through a limiter, a bulkhead, or a fox task that bounds concurrency? */
+function callsLimiter(node: ts.Node, boundedTasks: ReadonlySet<string>): boolean {
   let found = false;
   const go = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n)) {
       const name = calleeName(n) ?? '';
+      if (ts.isIdentifier(n.expression) && boundedTasks.has(name)) found = true;
       const path = calleePath(n) ?? '';
       if (
         LIMITED.test(name) ||
@@ -58,6 +60,18 @@ export const unboundedFanOut: Rule = {
   pattern: 'bulkhead',
   needsTypes: false,
   check(rc) {
+    // Tasks that queue beyond a limit: wfox (adaptive limiter), mfox (lane), or a bulkhead.
+    const boundedTasks = new Set(
+      rc.units
+        .filter(
+          (u) =>
+            u.task &&
+            (u.task.mode === 'wfox' ||
+              u.task.mode === 'mfox' ||
+              u.task.options.includes('bulkhead')),
+        )
+        .map((u) => u.variable?.name.getText(rc.file.sf) ?? u.name),
+    );
     const visit = (node: ts.Node): void => {
       ts.forEachChild(node, visit);
       if (!ts.isCallExpression(node)) return;
@@ -82,14 +96,14 @@ export const unboundedFanOut: Rule = {
         !doesIo ||
         boundedSource(arg.expression.expression) ||
         isInsideLoop(node) ||
-        callsLimiter(cb)
+        callsLimiter(cb, boundedTasks)
       )
         return;
       const unit = unitOf(rc, node);
       rc.report({
         node,
         ...(unit ? { unit } : {}),
-        message: `${path}(${arg.expression.expression.getText(rc.file.sf).slice(0, 40)}.map(async …)) starts one call per element at once; bound the concurrency with a bulkhead or an mfox lane.`,
+        message: `${path}(${arg.expression.expression.getText(rc.file.sf).slice(0, 40)}.map(…)) starts one call per element at once; bound the concurrency with a bulkhead or an mfox lane.`,
         fixes: [boundFanOut(rc.file, cb, rc.settings.laneLimit)],
       });
     };
@@ -174,6 +188,10 @@ export const sequentialAwaits: Rule = {
       for (const a of awaits) {
         const text = a.expression.getText(sf);
         if (PACING.test(text)) return;
+        // `await Promise.all(batch.map(…))` per chunk is already bounded concurrency.
+        const awaited = unwrapExpression(a.expression);
+        const awaitedPath = ts.isCallExpression(awaited) ? calleePath(awaited) : undefined;
+        if (/^Promise\.(all|allSettled|any|race)$/.test(awaitedPath ?? '')) return;
         const ids = new Set<string>();
         ts.forEachChild(a, function go(n) {
           if (ts.isIdentifier(n)) ids.add(n.text);

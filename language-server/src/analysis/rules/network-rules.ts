@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { networkCallKind, type NetworkCall } from '../classify.js';
+import { networkCallKind, type NetworkCall } from '../known-calls.js';
 import { addOptionProperty } from '../fixes.js';
 import type { Evidence } from '../types.js';
 import { unwrapExpression } from '../units.js';

@@ -116,7 +116,24 @@ export class Task {
     this.strategy = this.host.createStrategy(mode, this);
     this.compose();
     this.strategyChanged.fire({ from: old.mode, to: mode });
+    await this.drained(old);
     await old.close();
+  }
+
+  /** Resolves once a strategy that receives no new calls has nothing running or queued. */
+  private drained(strategy: Strategy): Promise<void> {
+    const idle = () => {
+      const g = strategy.gauges();
+      return g.inFlight === 0 && g.queued === 0;
+    };
+    if (idle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (idle()) resolve();
+        else this.host.clock.setTimeout(poll, 5).unref?.();
+      };
+      poll();
+    });
   }
 
   private compose(): void {

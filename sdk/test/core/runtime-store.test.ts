@@ -137,3 +137,31 @@ describe('fox.task(): live changes', () => {
     );
   });
 });
+
+describe('switching strategy at run time', () => {
+  afterEach(() => runtime().reset());
+
+  it('lets queued and running calls finish under the old strategy', async () => {
+    const gates: (() => void)[] = [];
+    const job = fox(
+      { id: 'switch#job', mode: 'wfox', limiter: { algorithm: 'fixed', initial: 1 } },
+      async (n: number) => {
+        await new Promise<void>((r) => gates.push(r));
+        return n;
+      },
+    );
+    const before = [job(1), job(2)]; // one running, one queued on the wfox limiter
+    await new Promise((r) => setImmediate(r));
+    const task = runtime().registry.get('switch#job')!;
+    const switched = task.setStrategy('sfox');
+    const after = job(3); // runs under sfox at once
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fox.task('switch#job')!.info().current, 'sfox');
+    while (gates.length > 0) {
+      gates.splice(0).forEach((g) => g());
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await Promise.all([...before, after]), [1, 2, 3]);
+    await switched;
+  });
+});

@@ -1,77 +1,48 @@
-// One exporter-overhead measurement in a fresh process: N sequential awaited sfox calls, with
-// the per-call span check the runtime does (`gate.admit()` → `spans.record()`), with or
-// without an exporter connected to FOX_PROFILER. Prints {variant, ns}.
+// One exporter-overhead measurement in a fresh process: sequential awaited sfox calls through
+// the real runtime, with no profiler (`off`), connected through FOX_PROFILER as any program
+// would be (`connected`: span sampling and AsyncLocalStorage for span trees), or connected
+// with async context turned off (`connected-sync`). Prints {variant, ns, framesSent}.
 import { performance } from 'node:perf_hooks';
 import { fox } from '@fox/sdk';
 import { runtime } from '../../sdk/src/runtime/runtime.js';
-import { profilerUrlFromEnv, startExporter } from '../../sdk/src/telemetry/exporter.js';
-import type { SpanGate } from '../../sdk/src/telemetry/span-sampler.js';
 
 const [variant = 'off', nArg] = process.argv.slice(2);
 const N = Number(nArg ?? 1e6);
+if (variant === 'off') delete process.env.FOX_PROFILER;
+// 5× the default rate, so several intervals of serialisation land inside the measurement.
+fox.configure({
+  profilerIntervalMs: 200,
+  ...(variant === 'connected-sync' ? { asyncContext: false } : {}),
+});
 const target = async (x: number) => x + 1;
 const task = fox({ mode: 'sfox', id: 'bench#sfox' }, target);
 
-const url = variant === 'connected' ? profilerUrlFromEnv() : undefined;
-const rt = runtime();
-const exporter = url
-  ? startExporter({
-      url,
-      runtime: {
-        processId: rt.processId,
-        tasks: () => fox.tasks(),
-        stats: () => fox.stats(),
-        histogram: (id) => rt.registry.get(id)?.metrics.latency,
-      },
-      // 5× the default rate, so several intervals of serialisation land inside the measurement.
-      intervalMs: 200,
-    })
-  : undefined;
-const gate: SpanGate | undefined = exporter?.spans.gate('bench#sfox');
-if (exporter) {
+const exporter = runtime().profilerExporter;
+if (variant !== 'off') {
   const end = Date.now() + 3000;
-  while (!exporter.counters().connected && Date.now() < end)
+  while (!exporter?.counters().connected && Date.now() < end)
     await new Promise((r) => setTimeout(r, 5));
-  if (!exporter.counters().connected) throw new Error('exporter did not connect');
-}
-
-// What Task.call will do once the lead wires it: one undefined check when no exporter, a gate
-// check (and a bounded push when admitted) when one is connected.
-async function call(i: number): Promise<number> {
-  const start = performance.now();
-  const admitted = gate !== undefined && gate.admit();
-  const value = await task(i);
-  if (admitted) {
-    exporter!.spans.record({
-      runId: `r${i}`,
-      parentRunId: null,
-      taskId: 'bench#sfox',
-      start,
-      duration: performance.now() - start,
-      outcome: 'ok',
-      attempt: 1,
-      strategy: 'sfox',
-    });
-  }
-  return value;
+  if (!exporter?.counters().connected) throw new Error('exporter did not connect');
 }
 
 // Yield to the event loop now and then (as real programs do), so the exporter's timer and
-// socket get their turns inside the measurement; both variants yield alike.
+// socket get their turns inside the measurement; every variant yields alike.
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 let sink = 0;
 for (let i = 0; i < Math.min(N, 300_000); i++) {
-  sink += await call(i);
+  sink += await task(i);
   if ((i & 4095) === 0) await yieldNow();
 }
+// At least N calls and at least 2 s: the profiler's work (intervals, context windows) is
+// periodic, so a shorter run would measure where it fell in the period, not its average.
 const t0 = performance.now();
-for (let i = 0; i < N; i++) {
-  sink += await call(i);
-  if ((i & 4095) === 0) await yieldNow();
+let calls = 0;
+while (calls < N || performance.now() - t0 < 2000) {
+  for (let k = 0; k < 4096; k++) sink += await task(calls++);
+  await yieldNow();
 }
-const ns = ((performance.now() - t0) * 1e6) / N;
+const ns = ((performance.now() - t0) * 1e6) / calls;
 if (sink === -1) console.log('unreachable');
 const framesSent = exporter?.counters().framesSent ?? 0;
-await exporter?.shutdown();
 await fox.shutdown();
 console.log(JSON.stringify({ variant, ns, framesSent }));

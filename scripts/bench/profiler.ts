@@ -64,11 +64,9 @@ async function ingest(producers: number, ms: number) {
   }
 }
 
-async function overheadRun(
-  variant: 'off' | 'connected',
-  calls: number,
-  url: string,
-): Promise<number> {
+type Variant = 'off' | 'connected' | 'connected-sync';
+
+async function overheadRun(variant: Variant, calls: number, url: string): Promise<number> {
   const out = await run(
     process.execPath,
     [
@@ -108,11 +106,12 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
   // The profiler the connected variant talks to lives in this process, with a real store.
   const dir = mkdtempSync(join(tmpdir(), 'fox-bench-'));
   const profiler = await startProfiler({ storePath: join(dir, 'fox.db') });
-  const samples = { off: [] as number[], connected: [] as number[] };
+  const samples: Record<Variant, number[]> = { off: [], connected: [], 'connected-sync': [] };
   try {
     for (let i = 0; i < rounds; i++) {
-      samples.off.push(await overheadRun('off', calls, profiler.url));
-      samples.connected.push(await overheadRun('connected', calls, profiler.url));
+      for (const v of Object.keys(samples) as Variant[]) {
+        samples[v].push(await overheadRun(v, calls, profiler.url));
+      }
     }
   } finally {
     await profiler.close();
@@ -121,6 +120,7 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
   const off = median(samples.off);
   const on = median(samples.connected);
   const ratio = on / off;
+  const syncRatio = median(samples['connected-sync']) / off;
   for (const [variant, xs] of Object.entries(samples)) {
     rows.push({
       measurement: `sfox call, exporter ${variant}`,
@@ -130,6 +130,7 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
   }
   verdicts.push(
     `connected / unconnected sfox time per call = ${ratio.toFixed(3)}× (target ≤ 1.2): ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
+    `connected without async context (asyncContext: false) / unconnected = ${syncRatio.toFixed(3)}× (target ≤ 1.2): ${syncRatio <= 1.2 ? 'PASS' : 'FAIL'}`,
   );
   verdicts.push(
     shed.length > 0
@@ -143,7 +144,8 @@ export async function runProfilerBench(options: ProfilerBenchOptions = {}): Prom
       `Ingest: ${producerCounts.join(' and ')} producer process(es), each sending aggregates and 200-span frames as fast as ` +
       `the socket takes them for ${ingestMs / 1000} s, into one collector with a SQLite (WAL) store in a temp dir; spans stored ` +
       `are counted from the store writer. Overhead: ${calls.toLocaleString('en')} sequential awaited sfox calls after ` +
-      `warm-up, with the runtime's per-call span check, exporter off vs connected (200 ms interval, 50 spans/task/s), ` +
+      `warm-up through the real runtime: no profiler, connected through FOX_PROFILER (span sampling at 50 spans/task/s, ` +
+      `200 ms interval, AsyncLocalStorage on for span trees), and connected with \`asyncContext: false\`; ` +
       `each in a fresh process, ${rounds} interleaved rounds, median reported. The collector shares the machine's cores with the producers.`,
     table: table(rows),
     verdicts,

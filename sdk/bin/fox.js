@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // The one `fox` command. Subcommands live in the packages that own them and are loaded on
 // demand, so @fox/sdk itself depends on none of them: `fox analyze` needs
-// @fox/language-server installed, `fox profile` needs @fox/profiler.
+// @fox/language-server installed, `fox profile` needs @fox/profiler. Each entry names the
+// package and the exported function that takes the remaining argv and returns an exit code.
 
 const COMMANDS = {
   analyze: {
-    pkg: '@fox/language-server/cli',
+    pkg: '@fox/language-server',
+    fn: 'analyzeMain',
     about: 'analyse a project: fox analyze [dir] --format text|json|sarif',
   },
   profile: {
-    pkg: '@fox/profiler/cli',
+    pkg: '@fox/profiler',
+    fn: 'profileMain',
     about: 'run a program with the live profiler: fox profile -- node app.js',
   },
 };
@@ -34,17 +37,10 @@ let mod;
 try {
   mod = await import(command.pkg);
 } catch (err) {
-  if (
-    err &&
-    err.code === 'ERR_MODULE_NOT_FOUND' &&
-    String(err.message).includes(command.pkg.split('/cli')[0])
-  ) {
-    console.error(
-      `fox ${name}: needs ${command.pkg.replace('/cli', '')}; install it with npm i -D ${command.pkg.replace('/cli', '')}`,
-    );
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(command.pkg)) {
+    console.error(`fox ${name}: needs ${command.pkg}; install it with npm i -D ${command.pkg}`);
     process.exit(2);
   }
   throw err;
 }
-const code = await mod.main(args);
-process.exitCode = typeof code === 'number' ? code : 0;
+process.exitCode = await mod[command.fn](args);

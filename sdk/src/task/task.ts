@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { runAs, currentCall } from '../context/run-context.js';
+import { asyncContextMode, asyncContextOpen, currentCall, runAs } from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
 import { Emitter } from '../events/emitter.js';
 import type { Attempt, Strategy } from '../modes/strategy.js';
@@ -184,9 +184,14 @@ export class Task {
     if (this.priorityOf) call.priority = this.priorityOf(args);
     const clock = this.host.clock;
     // Without a profiler this is one field check; with one, the sampler decides at the start so
-    // a sampled parent's children are sampled too (complete trees).
+    // a sampled parent's children are sampled too (complete trees). Root spans start only while
+    // parents are tracked across awaits, or their trees would be cut at the first await.
     const gate = this.spanGate;
-    if (gate !== undefined) call.sampled = call.parent?.sampled ? gate.admitChild() : gate.admit();
+    if (gate !== undefined) {
+      call.sampled = call.parent?.sampled
+        ? gate.admitChild()
+        : (asyncContextOpen() || asyncContextMode() === false) && gate.admit();
+    }
     const start = metrics.shouldTime() || call.sampled ? clock.now() : -1;
     metrics.start();
     try {

@@ -19,6 +19,70 @@ const common = {
   conditions: ['source'],
 };
 
+/**
+ * `better-sqlite3` is native and a .vsix carries no node_modules: the extension's bundles load it
+ * on first use (opening a store), so an editor without it still activates and the profiler falls
+ * back to memory-only.
+ */
+const lazyNativeModules = {
+  name: 'lazy-native-modules',
+  setup(b) {
+    b.onResolve({ filter: /^better-sqlite3$/ }, ({ namespace }) =>
+      namespace === 'lazy'
+        ? { path: 'better-sqlite3', external: true }
+        : { path: 'better-sqlite3', namespace: 'lazy' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => ({
+      contents:
+        `let real;\n` +
+        `const load = () => (real ??= require(${JSON.stringify(path)}));\n` +
+        `module.exports = function Database(...args) { const D = load(); return new D(...args); };\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+// VS Code loads extensions as CommonJS and provides `vscode` itself; everything else is bundled,
+// with import.meta.url mapped to the bundle's own file: the extension, its language server (node
+// IPC child) and the profiler panel's page (the profiler's UI over postMessage).
+function extensionBuilds() {
+  const cjs = {
+    ...common,
+    format: 'cjs',
+    packages: undefined,
+    external: ['vscode', 'esbuild', 'bufferutil', 'utf-8-validate'],
+    plugins: [lazyNativeModules],
+    define: { 'import.meta.url': '__foxImportMetaUrl' },
+    banner: {
+      js: "const __foxImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
+  };
+  return [
+    esbuild.build({
+      ...cjs,
+      entryPoints: [at('extension/src/extension.ts')],
+      outfile: at('extension/dist/extension.cjs'),
+    }),
+    esbuild.build({
+      ...cjs,
+      entryPoints: [at('language-server/src/server/fox-language-server.ts')],
+      outfile: at('extension/dist/server.cjs'),
+    }),
+    esbuild.build({
+      entryPoints: [at('extension/src/webview/main.ts')],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['chrome110'],
+      minify: true,
+      sourcemap: true,
+      conditions: ['source'],
+      outfile: at('extension/dist/ui/webview.js'),
+      logLevel: 'warning',
+    }),
+  ];
+}
+
 async function build() {
   for (const pkg of ['sdk', 'language-server', 'profiler', 'extension', 'samples/demo']) {
     rmSync(at(pkg, 'dist'), { recursive: true, force: true });
@@ -65,20 +129,7 @@ async function build() {
       outfile: at('profiler/dist/ui/fox-ui.js'),
       logLevel: 'warning',
     }),
-    // VS Code loads extensions as CommonJS and provides `vscode` itself; everything else is
-    // bundled, with import.meta.url mapped to the bundle's own file.
-    esbuild.build({
-      ...common,
-      entryPoints: [at('extension/src/extension.ts')],
-      format: 'cjs',
-      outfile: at('extension/dist/extension.cjs'),
-      packages: undefined,
-      external: ['vscode', 'esbuild', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
-      define: { 'import.meta.url': '__foxImportMetaUrl' },
-      banner: {
-        js: "const __foxImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
-      },
-    }),
+    ...extensionBuilds(),
     // The demo is compiled per file (not bundled) so its task ids come from its own sources.
     esbuild.build({
       ...common,

@@ -1,27 +1,119 @@
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { startCollector } from '@fox/profiler';
-import type { Collector } from '@fox/profiler';
-import { withProfilerEnv } from './profiler-env.js';
+import type { LanguageClient } from 'vscode-languageclient/node.js';
+import { startProfiler } from '@fox/profiler';
+import type { ProfilerOptions, UiState } from '@fox/profiler';
+import { ApprovalsTree, APPROVALS_VIEW_ID } from './approvals/approvals-view.js';
+import { sendDecision, type DecisionTarget } from './approvals/decision-channel.js';
+import { ProposalBook, type Decision, type ProposalItem } from './approvals/proposal-book.js';
+import { createLanguageClient } from './language-client.js';
+import { newlyConnected } from './panel/panel-bridge.js';
+import { ProfilerPanel } from './panel/profiler-panel.js';
+import { PROFILER_ENV_VAR, withProfilerEnv } from './profiler-env.js';
+import { ProfilerHost } from './profiler/profiler-host.js';
+import { statusView } from './status-text.js';
+import { findDeclaration, taskLocation } from './task-source.js';
 
-/** Node debug types whose launch configurations get `FOX_PROFILER`. */
+/** Debug types of VS Code's JavaScript debugger that launch Node. */
 const NODE_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal'];
 
-/**
- * Started on the first Node debug launch rather than at activation, so that editing TypeScript
- * without debugging never opens a port.
- */
-let collector: Promise<Collector> | undefined;
+let client: LanguageClient | undefined;
+let host: ProfilerHost | undefined;
+
+const setting = <T>(key: string, fallback: T): T =>
+  vscode.workspace.getConfiguration('fox').get<T>(key, fallback);
 
 export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Fox', { log: true });
+  const book = new ProposalBook();
+  const tree = new ApprovalsTree(book);
+  // Without better-sqlite3 (a .vsix has no native modules) the profiler runs in memory only.
+  const profilerHost = (host = new ProfilerHost(
+    (o) => startProfiler(o).catch(() => startProfiler({ ...o, storePath: false })),
+    profilerOptions,
+  ));
+  const panel = new ProfilerPanel(context.extensionUri, profilerHost, (s) => {
+    if (setting('profiler.revealTaskOnSelect', true)) void showTask(s.taskId, s.processId, true);
+  });
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  status.name = 'Fox';
+  status.command = 'fox.openProfiler';
+  context.subscriptions.push(log, tree, panel, status);
+
+  // ---- live state → status bar, approvals, auto-open
+  const seen = new Set<string>();
+  const render = (state: UiState | undefined): void => {
+    const connected = state?.processes.filter((p) => p.connected).length ?? 0;
+    const view = statusView({
+      running: profilerHost.profiler !== undefined,
+      connected,
+      pending: book.pending().length,
+    });
+    status.text = view.text;
+    status.tooltip = view.tooltip;
+    status.backgroundColor = view.attention
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
+    status.show();
+  };
+  context.subscriptions.push(
+    profilerHost.onTick((state) => {
+      if (!state) return render(state);
+      const fresh = book.update(state.events);
+      tree.refresh();
+      for (const p of fresh) notifyProposal(p);
+      const arrived = newlyConnected(seen, state);
+      if (arrived.length > 0) {
+        log.info(`process connected: ${arrived.join(', ')}`);
+        if (setting('profiler.autoOpen', true)) panel.show(true);
+      }
+      render(state);
+    }),
+  );
+  render(undefined);
+
+  const notifyProposal = (p: ProposalItem): void => {
+    if (!setting('approvals.notify', true)) return;
+    void vscode.window
+      .showInformationMessage(`Fox proposal: ${p.summary}`, 'Approve', 'Reject', 'Show')
+      .then((choice) => {
+        if (choice === 'Approve') void decide(p, 'approve');
+        else if (choice === 'Reject') void decide(p, 'reject');
+        else if (choice === 'Show')
+          void vscode.commands.executeCommand(`${APPROVALS_VIEW_ID}.focus`);
+      });
+  };
+
+  const decide = async (p: ProposalItem | string | undefined, decision: Decision) => {
+    const item = typeof p === 'string' ? book.get(p) : p;
+    if (!item) return;
+    const by = `vscode:${vscode.env.machineId.slice(0, 12)}`;
+    const result = await sendDecision(
+      profilerHost.profiler as DecisionTarget | undefined,
+      item,
+      decision,
+      by,
+    );
+    book.markDecided(item.id, decision);
+    tree.refresh();
+    render(profilerHost.profiler?.state());
+    log.info(`proposal ${item.id} ${decision}: ${result.detail}`);
+    if (!result.delivered) void vscode.window.showWarningMessage(`Fox: ${result.detail}`);
+  };
+
+  // ---- debug sessions get FOX_PROFILER
   const provider: vscode.DebugConfigurationProvider = {
     async resolveDebugConfigurationWithSubstitutedVariables(_folder, config) {
-      if (config.request !== 'launch') return config;
+      if (config.request !== 'launch' || !setting('profiler.injectIntoDebugSessions', true)) {
+        return config;
+      }
       try {
-        collector ??= startCollector();
-        return withProfilerEnv(config, (await collector).url);
+        const profiler = await profilerHost.ensure();
+        render(profiler.state());
+        return withProfilerEnv(config, profiler.url);
       } catch (err) {
-        collector = undefined;
         const message = err instanceof Error ? err.message : String(err);
+        log.error(`profiler could not start: ${message}`);
         void vscode.window.showWarningMessage(`Fox profiler could not start: ${message}`);
         return config; // debugging must never depend on the profiler
       }
@@ -30,10 +122,129 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const type of NODE_DEBUG_TYPES) {
     context.subscriptions.push(vscode.debug.registerDebugConfigurationProvider(type, provider));
   }
+
+  // ---- tasks: reveal the source
+  const showTask = async (taskId: unknown, processId?: string, preserveFocus = false) => {
+    if (typeof taskId !== 'string') return;
+    const state = profilerHost.profiler?.state();
+    const task = state?.tasks.find(
+      (t) => t.id === taskId && (processId === undefined || t.processId === processId),
+    );
+    const where = taskLocation(taskId, task?.location);
+    if (!where) {
+      void vscode.window.showWarningMessage(`Fox: no source known for task ${taskId}`);
+      return;
+    }
+    const roots = [
+      state?.processes.find((p) => p.id === task?.processId)?.projectRoot,
+      ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    ].filter((r): r is string => typeof r === 'string' && r.length > 0);
+    for (const root of roots) {
+      const uri = vscode.Uri.joinPath(vscode.Uri.file(root), where.file);
+      let doc: vscode.TextDocument;
+      try {
+        doc = await vscode.workspace.openTextDocument(uri);
+      } catch {
+        continue;
+      }
+      let pos = new vscode.Position(Math.max(0, where.line - 1), Math.max(0, where.column - 1));
+      if (where.line === 0) {
+        const name = taskId.slice(taskId.lastIndexOf('#') + 1);
+        const found = findDeclaration(doc.getText(), name);
+        if (found) pos = new vscode.Position(found.line, found.column);
+      }
+      await vscode.window.showTextDocument(doc, {
+        selection: new vscode.Range(pos, pos),
+        viewColumn: vscode.ViewColumn.One,
+        preserveFocus,
+      });
+      return;
+    }
+    void vscode.window.showWarningMessage(`Fox: cannot find ${where.file} for task ${taskId}`);
+  };
+
+  // ---- commands
+  const command = (id: string, run: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  command('fox.openProfiler', async () => {
+    await profilerHost.ensure();
+    panel.show();
+  });
+  command('fox.startProfiler', async () => {
+    const p = await profilerHost.ensure();
+    void vscode.window.showInformationMessage(`Fox profiler listening on 127.0.0.1:${p.port}`);
+  });
+  command('fox.stopProfiler', () => profilerHost.stop());
+  command('fox.openProfilerInBrowser', async () => {
+    const p = await profilerHost.ensure();
+    await vscode.env.openExternal(vscode.Uri.parse(p.uiUrl));
+  });
+  command('fox.runWithProfiler', async (cmd?: unknown) => {
+    const profiler = await profilerHost.ensure();
+    const file = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const line =
+      typeof cmd === 'string'
+        ? cmd
+        : await vscode.window.showInputBox({
+            title: 'Fox: Run with profiler',
+            prompt: `Command to run with ${PROFILER_ENV_VAR} set`,
+            value: file ? `node ${JSON.stringify(file)}` : 'npm start',
+          });
+    if (!line) return;
+    const terminal = vscode.window.createTerminal({
+      name: 'Fox: profiled',
+      env: { [PROFILER_ENV_VAR]: profiler.url },
+      cwd: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    context.subscriptions.push(terminal);
+    terminal.show();
+    terminal.sendText(line);
+  });
+  command('fox.showTask', (taskId) => showTask(taskId));
+  command('fox.approveProposal', (p) => decide(p as ProposalItem | string | undefined, 'approve'));
+  command('fox.rejectProposal', (p) => decide(p as ProposalItem | string | undefined, 'reject'));
+  command('fox.restartLanguageServer', async () => {
+    await client?.restart();
+  });
+
+  context.subscriptions.push(
+    vscode.window.registerTreeDataProvider(APPROVALS_VIEW_ID, tree),
+    { dispose: () => void profilerHost.stop() },
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('fox.languageServer.enabled')) {
+        void vscode.window.showInformationMessage('Fox: reload the window to apply the change.');
+      }
+    }),
+  );
+
+  // ---- language client
+  if (setting('languageServer.enabled', true)) {
+    client = createLanguageClient(context);
+    client.start().catch((err: unknown) => {
+      log.error(`language server failed to start: ${String(err)}`);
+    });
+  }
+
+  function profilerOptions(): ProfilerOptions {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const configured = setting<string>('profiler.storePath', '.fox/fox.db');
+    const storePath =
+      configured === '' || !folder
+        ? false
+        : isAbsolute(configured)
+          ? configured
+          : join(folder, configured);
+    return {
+      storePath,
+      onError: (err) => log.error(`profiler: ${err instanceof Error ? err.message : String(err)}`),
+    };
+  }
 }
 
 export async function deactivate(): Promise<void> {
-  const running = collector;
-  collector = undefined;
-  await (await running)?.close();
+  const c = client;
+  client = undefined;
+  const h = host;
+  host = undefined;
+  await Promise.allSettled([c?.stop(), h?.stop()]);
 }

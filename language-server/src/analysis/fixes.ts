@@ -87,12 +87,11 @@ export function markAsTask(
   const node = unit.node;
   const needsExport = mode === 'tfox' && !unit.exported;
   if (ts.isMethodDeclaration(node)) {
-    const edit = insert(
-      ctx,
-      node.getStart(ctx.sf),
-      `@${foxName(ctx)}(${opts})\n${ctx.indentOf(node)}`,
-    );
-    return { title, path: ctx.path, edits: withImport(ctx, [edit]) };
+    const edits = [
+      insert(ctx, node.getStart(ctx.sf), `@${foxName(ctx)}(${opts})\n${ctx.indentOf(node)}`),
+      ...asyncEdits(ctx, node),
+    ];
+    return { title, path: ctx.path, edits: withImport(ctx, edits) };
   }
   if (ts.isFunctionDeclaration(node)) {
     if (node.parent !== ctx.sf || (!node.name && !unit.exportDefault)) return undefined;
@@ -127,6 +126,23 @@ export function markAsTask(
     edits.unshift(insert(ctx, statement.getStart(ctx.sf), 'export '));
   }
   return { title, path: ctx.path, edits: withImport(ctx, edits) };
+}
+
+/**
+ * A fox call always returns a promise, so a decorated method must be async: for a synchronous
+ * method, adds `async` and wraps an explicit return type in `Promise<…>`. Callers that used the
+ * value synchronously then get a type error at the place that must now `await` — honest, unlike
+ * a decorator type that pretended the method stayed synchronous.
+ */
+function asyncEdits(ctx: FileContext, node: ts.MethodDeclaration): TextEdit[] {
+  const isAsync = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
+  if (isAsync || node.asteriskToken) return [];
+  const edits = [insert(ctx, node.name.getStart(ctx.sf), 'async ')];
+  const type = node.type;
+  if (type && !/^(Promise|PromiseLike)</.test(type.getText(ctx.sf))) {
+    edits.push(insert(ctx, type.getStart(ctx.sf), 'Promise<'), insert(ctx, type.getEnd(), '>'));
+  }
+  return edits;
 }
 
 /** Replaces the declared mode literal with `mode`. */

@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!item) return;
     const by = `vscode:${vscode.env.machineId.slice(0, 12)}`;
     const result = await sendDecision(
-      profilerHost.profiler as DecisionTarget | undefined,
+      profilerHost.profiler satisfies DecisionTarget | undefined,
       item,
       decision,
       by,

@@ -17,6 +17,11 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   policies: async () => policiesSection,
   profiler: async () => (await import('./profiler.js')).runProfilerBench,
   analyze: async () => (await import('./analyze.js')).runAnalyzeBench,
+  tfox: async () => (await import('./tfox.js')).runTfoxBench,
+  mfox: async () => (await import('./mfox.js')).runMfoxBench,
+  auto: async () => (await import('./auto.js')).runAutoBench,
+  guardian: async () => (await import('./guardian.js')).runGuardianBench,
+  chaos: async () => (await import('./chaos.js')).runChaosBench,
 };
 
 /** The policy overhead benchmark as a report section, with the targets. */

@@ -15,6 +15,21 @@ const COMMANDS = {
     fn: 'profileMain',
     about: 'run a program with the live profiler: fox profile -- node app.js',
   },
+  approvals: {
+    pkg: '@fox/sdk',
+    fn: 'approvalsMain',
+    about: 'review runtime change proposals: fox approvals list|show|approve|reject',
+  },
+  audit: {
+    pkg: '@fox/sdk',
+    fn: 'auditMain',
+    about: 'check or export the tamper-evident audit log: fox audit verify|export',
+  },
+  chaos: {
+    pkg: '@fox/sdk',
+    fn: 'chaosMain',
+    about: 'run a chaos experiment: fox chaos run exp.json -- node app.js',
+  },
 };
 
 function help() {

@@ -11,6 +11,23 @@ export { fox, FOX_TASK } from './runtime/fox.js';
 export type { FoxApi, FoxDecorator, Foxed, TaskHandle } from './runtime/fox.js';
 export type { RuntimeConfig } from './runtime/config.js';
 export type { FoxOptions } from './task/options.js';
+export type { FoxIo, LaneStats } from './modes/mfox/index.js';
+export type { PoolOptions } from './modes/tfox/index.js';
+export * from './modes/errors.js';
+export {
+  applyProposal,
+  onProposal,
+  proposalHistory,
+  setProposalHandler,
+} from './modes/auto/index.js';
+export type {
+  AutoEvidence,
+  Proposal,
+  ProposalDecision,
+  ProposalHandler,
+  ProposalRecord,
+  StrategyChangeProposal,
+} from './modes/auto/index.js';
 export type { TaskInfo } from './task/task.js';
 export type { CallContext } from './task/call.js';
 export type { ValueSchema } from './task/schema-check.js';
@@ -53,3 +70,6 @@ export { PATTERNS, findPattern, patternForOption } from './vault/index.js';
 export type { Pattern, PatternParameter, VerificationLevel } from './vault/index.js';
 export { startExporter, profilerUrlFromEnv } from './telemetry/exporter.js';
 export type { Exporter, ExporterHost, ExporterOptions, SpanSink } from './telemetry/exporter.js';
+export { approvalsMain, auditMain, chaosMain } from './cli/index.js';
+export * from './guardian/index.js';
+export * from './chaos/index.js';

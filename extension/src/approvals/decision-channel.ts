@@ -1,16 +1,13 @@
+import type { ApprovalDecision } from '@fox/sdk';
 import type { Decision, ProposalItem } from './proposal-book.js';
 
 /**
- * The one place a decision leaves the editor. The guardian's channel is landing in the sdk and
- * the profiler: a `{ type: 'approval', v, processId, token, decision: { proposalId, payloadHash,
- * approver, verdict } }` message relayed by the profiler to the process's exporter connection.
- * It needs the proposal's `payloadHash`, which the `proposal` wire event does not carry yet, and
- * an in-process entry on `Profiler`; once both exist, the body below becomes that one call.
- * Until then a profiler without a `decide` method gets the decision recorded locally and the
- * caller is told it was not delivered.
+ * The one place a decision leaves the editor: the profiler relays it to the process that made
+ * the proposal (over that process's exporter connection), where the guardian checks the
+ * approver, the payload hash and the expiry, and applies the change once the policy is met.
  */
 export interface DecisionTarget {
-  decide?: (proposalId: string, decision: Decision, by: string) => unknown;
+  decide(processId: string, decision: ApprovalDecision): { ok: boolean; reason?: string };
 }
 
 export interface DecisionResult {
@@ -20,17 +17,23 @@ export interface DecisionResult {
 
 export async function sendDecision(
   target: DecisionTarget | undefined,
-  proposal: Pick<ProposalItem, 'id' | 'summary'>,
+  proposal: Pick<ProposalItem, 'id' | 'processId' | 'payloadHash'>,
   decision: Decision,
   by: string,
 ): Promise<DecisionResult> {
   if (!target) return { delivered: false, detail: 'the Fox profiler is not running' };
-  if (typeof target.decide !== 'function') {
+  if (!proposal.payloadHash) {
     return {
       delivered: false,
-      detail: 'this profiler has no approvals channel yet; the decision was recorded locally',
+      detail: 'the proposal does not say what it changes (no payload hash); use `fox approvals`',
     };
   }
-  await target.decide(proposal.id, decision, by);
-  return { delivered: true, detail: `${decision === 'approve' ? 'approved' : 'rejected'}` };
+  const sent = target.decide(proposal.processId, {
+    proposalId: proposal.id,
+    payloadHash: proposal.payloadHash,
+    approver: by,
+    verdict: decision,
+  });
+  if (!sent.ok) return { delivered: false, detail: sent.reason ?? 'the process is not connected' };
+  return { delivered: true, detail: decision === 'approve' ? 'approval sent' : 'rejection sent' };
 }

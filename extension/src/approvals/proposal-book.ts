@@ -6,6 +6,8 @@ export interface ProposalItem {
   processId: string;
   taskId: string | null;
   summary: string;
+  /** SHA-256 of the exact change; an approval is bound to it. */
+  payloadHash?: string;
   state: ProposalState;
   /** Epoch ms of the latest event about this proposal. */
   at: number;
@@ -42,6 +44,7 @@ export class ProposalBook {
         summary: event.summary,
         state: event.state,
         at: event.at,
+        ...(event.payloadHash ? { payloadHash: event.payloadHash } : {}),
       };
       // A local decision stands until the process reports anything but `pending`.
       if (known?.localDecision && event.state === 'pending')

@@ -15,6 +15,7 @@ function fakeProfiler(): Profiler & { closed: number } {
     },
     state: () => state,
     timeline: (processId, taskId) => ({ type: 'spans', processId, taskId, spans: [] }),
+    decide: () => ({ ok: false, reason: 'unused' }),
     async close() {
       this.closed++;
     },

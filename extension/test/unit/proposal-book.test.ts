@@ -76,25 +76,40 @@ describe('approvals', () => {
   });
 
   describe('sendDecision', () => {
-    const p = { id: 'A', summary: 'switch' };
+    const hash = 'a'.repeat(64);
+    const p = { id: 'A', processId: 'p1', payloadHash: hash };
 
-    it('delivers through the profiler when it has an approvals channel', async () => {
+    it('sends the approval, bound to the payload hash, to the proposing process', async () => {
       const calls: unknown[][] = [];
       const result = await sendDecision(
-        { decide: (...args: unknown[]) => calls.push(args) },
+        { decide: (...args) => (calls.push(args), { ok: true }) },
         p,
+        'approve',
+        'alice',
+      );
+      assert.equal(result.delivered, true);
+      assert.deepEqual(calls, [
+        ['p1', { proposalId: 'A', payloadHash: hash, approver: 'alice', verdict: 'approve' }],
+      ]);
+    });
+
+    it('says why when it cannot be delivered', async () => {
+      assert.equal((await sendDecision(undefined, p, 'reject', 'me')).delivered, false);
+      const gone = await sendDecision(
+        { decide: () => ({ ok: false, reason: 'process p1 is not connected' }) },
+        p,
+        'reject',
+        'me',
+      );
+      assert.deepEqual(gone, { delivered: false, detail: 'process p1 is not connected' });
+      const noHash = await sendDecision(
+        { decide: () => ({ ok: true }) },
+        { id: 'A', processId: 'p1' },
         'approve',
         'me',
       );
-      assert.deepEqual(result.delivered, true);
-      assert.deepEqual(calls, [['A', 'approve', 'me']]);
-    });
-
-    it('says so when nothing can deliver it', async () => {
-      assert.equal((await sendDecision(undefined, p, 'reject', 'me')).delivered, false);
-      const local = await sendDecision({}, p, 'reject', 'me');
-      assert.equal(local.delivered, false);
-      assert.match(local.detail, /recorded locally/);
+      assert.equal(noHash.delivered, false);
+      assert.match(noHash.detail, /payload hash/);
     });
   });
 });

@@ -36,6 +36,8 @@ export interface IngestOptions {
   maxFrameBytes?: number;
   /** Per connection: bytes per second before it is paused. Default 16 MiB. */
   bytesPerSecond?: number;
+  /** Open exporter connections by process id (for relaying approval decisions). */
+  connections?: Map<string, WebSocket>;
 }
 
 /**
@@ -76,6 +78,7 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     const frame = parsed.frame;
     if (frame.type === 'hello') {
       processId = frame.process.id;
+      options.connections?.set(processId, ws);
       onHello(frame);
       counters.framesAccepted++;
       return;
@@ -100,6 +103,9 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     }
   });
   ws.on('close', () => {
+    if (processId !== undefined && options.connections?.get(processId) === ws) {
+      options.connections.delete(processId);
+    }
     if (processId !== undefined) live.disconnected(processId);
   });
   ws.on('error', () => {});

@@ -1,4 +1,10 @@
-import type { BreakerState, DropCounters, SpanRecord, WireEvent } from '@fox/sdk';
+import type {
+  BreakerState,
+  DropCounters,
+  SpanRecord,
+  UiApprovalMessage,
+  WireEvent,
+} from '@fox/sdk';
 
 /**
  * The messages between the profiler and its UI (the browser page, the VS Code webview, the
@@ -86,10 +92,15 @@ export interface TimelineSpan extends SpanRecord {
 
 export type ServerToUi =
   | { type: 'state'; state: UiState }
-  | { type: 'spans'; processId: string; taskId: string; spans: TimelineSpan[] };
+  | { type: 'spans'; processId: string; taskId: string; spans: TimelineSpan[] }
+  /** Whether an approval decision reached its process (not whether the guardian accepted it). */
+  | { type: 'approval-relayed'; proposalId: string; ok: boolean; reason?: string };
 
 export type UiToServer =
-  { type: 'ready' } | { type: 'select'; processId: string; taskId: string } | { type: 'unselect' };
+  | { type: 'ready' }
+  | { type: 'select'; processId: string; taskId: string }
+  | { type: 'unselect' }
+  | UiApprovalMessage;
 
 /** The UI's side of the channel: the browser page uses a WebSocket, VS Code `postMessage`. */
 export interface UiHost {

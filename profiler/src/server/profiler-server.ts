@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  APPROVAL_WIRE_VERSION,
+  ApprovalDecisionSchema,
+  UiApprovalMessageSchema,
+  type ApprovalDecision,
+} from '@fox/sdk';
 import type { WebSocket } from 'ws';
 import { startCollector, type Collector } from '../collector/collector.js';
 import { tokenMatches } from '../collector/token.js';
@@ -51,6 +57,12 @@ export interface Profiler {
   /** The live state as the UI sees it. */
   state(): UiState;
   timeline(processId: string, taskId: string): ServerToUi;
+  /**
+   * Relays an approval decision to the connected process that holds the proposal (for an
+   * in-process host such as the editor; network clients send the `approval` message on `/ui`
+   * with the token). `ok: false` with a reason when invalid or the process is not connected.
+   */
+  decide(processId: string, decision: ApprovalDecision): { ok: boolean; reason?: string };
   /** Stops accepting, flushes the store, closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -72,6 +84,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
         });
   const uiClients = new Map<WebSocket, { selected?: { processId: string; taskId: string } }>();
+  const exporters = new Map<string, WebSocket>();
   // Assigned once listening; the closures below run only after that.
   const holder: { collector?: Collector } = {};
 
@@ -99,6 +112,41 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   };
 
+  /**
+   * Relays an approval decision to the process that holds the proposal. The decision must carry
+   * the profiler token (on top of the connection's), so a page that merely reaches `/ui` through
+   * some other path cannot approve; the process's guardian then checks everything else.
+   */
+  const relayApproval = (input: unknown): ServerToUi => {
+    const r = UiApprovalMessageSchema.safeParse(input);
+    const proposalId = (input as { decision?: { proposalId?: unknown } }).decision?.proposalId;
+    const id = typeof proposalId === 'string' ? proposalId.slice(0, 512) : '';
+    if (!r.success)
+      return { type: 'approval-relayed', proposalId: id, ok: false, reason: 'invalid' };
+    if (!tokenMatches(r.data.token, holder.collector?.token ?? '')) {
+      return { type: 'approval-relayed', proposalId: id, ok: false, reason: 'bad token' };
+    }
+    return {
+      type: 'approval-relayed',
+      proposalId: id,
+      ...deliver(r.data.processId, r.data.decision),
+    };
+  };
+
+  const deliver = (
+    processId: string,
+    input: ApprovalDecision,
+  ): { ok: boolean; reason?: string } => {
+    const d = ApprovalDecisionSchema.safeParse(input);
+    if (!d.success) return { ok: false, reason: 'invalid' };
+    const target = exporters.get(processId);
+    if (!target || target.readyState !== target.OPEN) {
+      return { ok: false, reason: 'process not connected' };
+    }
+    target.send(JSON.stringify({ type: 'approval', v: APPROVAL_WIRE_VERSION, decision: d.data }));
+    return { ok: true };
+  };
+
   const serveUi = (ws: WebSocket): void => {
     const client: { selected?: { processId: string; taskId: string } } = {};
     uiClients.set(ws, client);
@@ -121,6 +169,8 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
         send(ws, timeline(msg.processId, msg.taskId));
       } else if (msg.type === 'unselect') {
         delete client.selected;
+      } else if (msg.type === 'approval') {
+        send(ws, relayApproval(msg));
       }
     });
   };
@@ -137,6 +187,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           live,
           writer,
           counters: ingest,
+          connections: exporters,
           ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
           ...(options.bytesPerSecond === undefined
             ? {}
@@ -214,6 +265,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
       uiClients: uiClients.size,
     }),
     state,
+    decide: deliver,
     timeline,
     close() {
       closing ??= (async () => {

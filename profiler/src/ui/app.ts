@@ -282,6 +282,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
     if (message.type === 'state') {
       state = message.state;
     } else if (
+      message.type === 'spans' &&
       selectedTask &&
       message.processId === selectedTask.processId &&
       message.taskId === selectedTask.taskId

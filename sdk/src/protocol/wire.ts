@@ -177,6 +177,13 @@ export const WireEventSchema = z.discriminatedUnion('kind', [
     taskId: Id.nullable(),
     summary: z.string().max(1024),
     state: z.enum(['pending', 'approved', 'denied', 'expired', 'applied']),
+    /** SHA-256 (hex) of the canonical payload: what an approval must be bound to. */
+    payloadHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    /** Approvals still needed while pending. */
+    approvalsNeeded: Count.optional(),
   }),
   z.object({
     ...EventBase,
@@ -240,4 +247,62 @@ export function parseExporterFrame(
   const issue = r.error.issues[0];
   const detail = issue ? `${issue.path.join('.') || '(frame)'}: ${issue.message}` : 'invalid';
   return { ok: false, reason: 'invalid', detail: detail.slice(0, 300) };
+}
+
+/**
+ * Approvals over the profiler's channel, version 1: the editor (or the browser UI) sends a
+ * decision on one process's proposal to the profiler on `/ui`, carrying the profiler token; the
+ * profiler checks the token and relays the decision to that process's exporter connection, where
+ * the guardian validates it like any other approval (named approver, payload hash, expiry).
+ */
+export const APPROVAL_WIRE_VERSION = 1;
+
+export const ApprovalDecisionSchema = z
+  .object({
+    proposalId: Id,
+    /** SHA-256 (hex) of the canonical payload the approver was shown. */
+    payloadHash: z.string().regex(/^[0-9a-f]{64}$/),
+    approver: z.string().min(1).max(128),
+    verdict: z.enum(['approve', 'reject']),
+    comment: z.string().max(1024).optional(),
+  })
+  .strict();
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/** UI/extension → profiler. */
+export const UiApprovalMessageSchema = z
+  .object({
+    type: z.literal('approval'),
+    v: z.literal(APPROVAL_WIRE_VERSION),
+    /** The process whose guardian holds the proposal. */
+    processId: Id,
+    /** The profiler token (the same one as in the connection URL). */
+    token: z.string().min(1).max(512),
+    decision: ApprovalDecisionSchema,
+  })
+  .strict();
+export type UiApprovalMessage = z.infer<typeof UiApprovalMessageSchema>;
+
+/** Profiler → exporter: a relayed decision. */
+export const ApprovalFrameSchema = z
+  .object({
+    type: z.literal('approval'),
+    v: z.literal(APPROVAL_WIRE_VERSION),
+    decision: ApprovalDecisionSchema,
+  })
+  .strict();
+export type ApprovalFrame = z.infer<typeof ApprovalFrameSchema>;
+
+/** Largest approval frame either side accepts, bytes. */
+export const MAX_APPROVAL_FRAME_BYTES = 4096;
+
+/** Decodes an approval frame (exporter side); undefined for anything else. Never throws. */
+export function parseApprovalFrame(text: string): ApprovalDecision | undefined {
+  if (text.length > MAX_APPROVAL_FRAME_BYTES) return undefined;
+  try {
+    const r = ApprovalFrameSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data.decision : undefined;
+  } catch {
+    return undefined;
+  }
 }

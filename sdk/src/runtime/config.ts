@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { parseOptions } from '../errors/parse-options.js';
+import { GuardianPolicySchema } from '../guardian/policy.js';
+import { LanesOptionsSchema } from '../modes/mfox/lane-options.js';
+import { PoolOptionsSchema } from '../modes/tfox/pool-options.js';
 
 /** Options of `fox.configure()`. Every key is optional; unknown keys are errors. */
 export const RuntimeConfigSchema = z
@@ -23,13 +26,24 @@ export const RuntimeConfigSchema = z
         z.string().regex(/^wss?:\/\/[^\s]+$/, 'expected a ws:// or wss:// URL'),
       ])
       .optional(),
+    /**
+     * Who decides runtime changes proposed by Fox itself (auto strategy switches, tuner, chaos):
+     * auto-approve, deny, or N-of-M named approvers. Active while a store is open.
+     */
+    guardian: GuardianPolicySchema.optional(),
     /** How often telemetry is sent to the profiler, in ms (default 1000). */
     profilerIntervalMs: z.number().int().min(50).max(60_000).optional(),
     /**
-     * Track the current call across awaits with AsyncLocalStorage (exact span trees, at a cost
-     * on every await in the process on Node 20). Default: only while spans are being collected.
+     * Track the current call across awaits with AsyncLocalStorage: `true` always (exact
+     * `fox.context()` after any await, at a cost on every await in the process on Node 20),
+     * `'windows'` in short windows (complete sampled span trees at a tenth of the cost), `false`
+     * never. Default: `'windows'` while a profiler is connected, else `false`.
      */
-    asyncContext: z.boolean().optional(),
+    asyncContext: z.union([z.boolean(), z.literal('windows')]).optional(),
+    /** The tfox worker pool: threads, idle timeout, resource limits (see pool-options.ts). */
+    pool: PoolOptionsSchema.optional(),
+    /** mfox lane limits by lane name (`fs`, `net`, `io`, `origin:<origin>`, `originDefault`). */
+    lanes: LanesOptionsSchema.optional(),
   })
   .strict();
 

@@ -1,11 +1,21 @@
+import type { MessagePort } from 'node:worker_threads';
 import { currentCall } from '../context/run-context.js';
 import { FoxConfigError } from '../errors/errors.js';
+import {
+  AutoController,
+  autoControllerOf,
+  registerAutoController,
+  staticHint,
+} from '../modes/auto/index.js';
+import { io, type FoxIo } from '../modes/mfox/index.js';
+import { WORKER_TARGET, locationKey, move, type WorkerTarget } from '../modes/tfox/index.js';
 import { AdaptiveLimiter, WfoxStrategy } from '../modes/wfox/index.js';
 import type { PolicyChain } from '../policies/index.js';
 import type { StatsSnapshot, TaskStats } from '../protocol/stats.js';
 import type { CallContext } from '../task/call.js';
 import { captureCallSite, readOriginalSource, type SourceLocation } from '../task/call-site.js';
-import { resolveOptions, type FoxOptions } from '../task/options.js';
+import { resolveOptions, type FoxOptions, type ResolvedOptions } from '../task/options.js';
+import type { Mode } from '../protocol/modes.js';
 import { bindingNameAt, enclosingClassAt, offsetOf } from '../task/task-id.js';
 import { Task, type TaskInfo } from '../task/task.js';
 import type { RuntimeConfig } from './config.js';
@@ -79,6 +89,14 @@ export interface FoxApi {
   /** Flushes telemetry, closes strategies and the store. New calls reject with FoxShutdownError. */
   shutdown(): Promise<void>;
   /**
+   * Marks an ArrayBuffer, typed array or MessagePort to be moved (transferred, not copied) when
+   * it crosses to or from a tfox worker: `await resize(fox.move(pixels), 640)`. The sender
+   * loses access to it. Returns the value unchanged.
+   */
+  /** I/O helpers that run in mfox lanes: `fetch`, `readFile(s)`, `chunks`, `lines`, `hashFile`. */
+  readonly io: FoxIo;
+  move<T extends ArrayBuffer | ArrayBufferView | MessagePort>(value: T): T;
+  /**
    * The call running now (task id, run id, parent, attempt, signal), or undefined outside a
    * fox call. Before the function's first `await` this is always exact; after an await it
    * needs `fox.configure({ asyncContext: true })` (see run-context.ts for why).
@@ -86,15 +104,48 @@ export interface FoxApi {
   context(): CallContext | undefined;
 }
 
+/**
+ * Inside a tfox worker the bootstrap installs this map before importing a task's module: the
+ * decoration then records the plain function by its call site (so the worker finds it by
+ * identity among the module's exports) and returns it unwrapped, so the worker runs it directly.
+ */
+const WORKER_REGISTRY = Symbol.for('fox.tfox.worker');
+function workerRegistry(): Map<string, unknown> | undefined {
+  return (globalThis as { [WORKER_REGISTRY]?: Map<string, unknown> })[WORKER_REGISTRY];
+}
+
 function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unknown {
   const location = captureCallSite(foxImpl);
+  const inWorker = workerRegistry();
+  if (inWorker) {
+    const key = locationKey(location);
+    // Two functions decorated at one call site (a factory helper) cannot be told apart by it:
+    // null makes the worker fall back to the export name.
+    const record = (value: unknown): void => {
+      inWorker.set(key, inWorker.has(key) && inWorker.get(key) !== value ? null : value);
+    };
+    if (fn !== undefined) {
+      record(fn);
+      return fn;
+    }
+    return function foxDecoratorInWorker(target: unknown, key2: unknown, d?: PropertyDescriptor) {
+      if (isStandardContext(key2)) {
+        record(target);
+        return target;
+      }
+      if (d) record(d.value);
+      return d;
+    };
+  }
   if (fn !== undefined) {
     if (typeof fn !== 'function') {
       throw new FoxConfigError([], `fox(options, fn): fn must be a function, got ${typeof fn}`);
     }
     const resolved = resolveOptions(options);
     const id = resolved.id ?? functionTaskId(location, fn);
-    return wrap(new Task(id, fn as never, resolved, location, runtime()), fn);
+    const name = resolved.id === undefined ? id.slice(id.lastIndexOf('#') + 1) : fn.name;
+    const opts = withTarget(resolved, { names: [name || fn.name] });
+    return wrap(makeTask(id, fn, opts, location), fn);
   }
   // Validate now, at decoration, even though the task is created when the decorator applies.
   const resolved = resolveOptions(options);
@@ -109,21 +160,74 @@ function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unkn
       }
       const method = String(key.name);
       const id = resolved.id ?? methodTaskId(location, undefined, method);
-      return wrap(new Task(id, target as never, resolved, location, runtime()), target as never);
+      const className = id.includes('#') ? id.slice(id.lastIndexOf('#') + 1).split('.')[0] : '';
+      const opts = methodTarget(resolved, id, className ?? '', method, key.static === true);
+      return wrap(makeTask(id, target as never, opts, location), target as never);
     }
     // experimentalDecorators: (prototype or constructor, name, descriptor)
     if (!descriptor || typeof descriptor.value !== 'function') {
       throw new FoxConfigError([], '@fox() decorates methods; it was applied to something else');
     }
-    const owner = typeof target === 'function' ? target.name : (target as object).constructor.name;
+    const isStatic = typeof target === 'function';
+    const owner = isStatic ? target.name : (target as object).constructor.name;
     const id = resolved.id ?? methodTaskId(location, owner, String(key));
+    const opts = methodTarget(resolved, id, owner, String(key), isStatic);
     const original = descriptor.value as (...args: never[]) => unknown;
-    descriptor.value = wrap(
-      new Task(id, original as never, resolved, location, runtime()),
-      original,
-    );
+    descriptor.value = wrap(makeTask(id, original, opts, location), original);
     return descriptor;
   };
+}
+
+/**
+ * Creates the task. For `mode: 'auto'` the function is wrapped so that each call on this thread
+ * is measured, and an AutoController decides (static hint first, then runtime evidence).
+ */
+function makeTask(
+  id: string,
+  fn: (...args: never[]) => unknown,
+  opts: TargetedOptions,
+  location: SourceLocation | undefined,
+): Task {
+  const rt = runtime();
+  if (opts.mode !== 'auto') return new Task(id, fn as never, opts, location, rt);
+  rt.timingHook ??= (t) => autoControllerOf(t)?.recordWorker;
+  const controller = new AutoController();
+  const task = new Task(id, controller.wrap(fn as never) as never, opts, location, rt);
+  const target = opts[WORKER_TARGET];
+  const noModule =
+    opts.module === undefined && !location ? 'its module is unknown; pass { module }' : undefined;
+  controller.attach(task, target.ineligible ?? noModule);
+  registerAutoController(task, controller);
+  const hint = staticHint(rt.projectRootOverride ?? process.cwd(), id);
+  if (hint && hint !== task.current && !(hint === 'tfox' && controller.ineligible)) {
+    void controller.switchTo(hint, `the analyser recommends ${hint}`, { source: 'static' });
+  }
+  return task;
+}
+
+type TargetedOptions = ResolvedOptions & { mode: Mode; [WORKER_TARGET]: WorkerTarget };
+
+function withTarget(
+  resolved: ResolvedOptions & { mode: Mode },
+  target: WorkerTarget,
+): TargetedOptions {
+  return { ...resolved, [WORKER_TARGET]: target };
+}
+
+/** Only static methods can run in a worker: an instance's `this` cannot cross threads. */
+function methodTarget(
+  resolved: ResolvedOptions & { mode: Mode },
+  id: string,
+  className: string,
+  method: string,
+  isStatic: boolean,
+): TargetedOptions {
+  const ineligible = isStatic
+    ? undefined
+    : `'${className}.${method}' is an instance method: its \`this\` cannot be sent to a worker ` +
+      'and a worker cannot reach it through an export; make it static or a top-level function';
+  if (ineligible && resolved.mode === 'tfox') throw new FoxConfigError(['mode'], ineligible, id);
+  return withTarget(resolved, { names: [className, method], ineligible });
 }
 
 function wrap(
@@ -230,4 +334,6 @@ export const fox: FoxApi = Object.assign(foxImpl as FoxApi, {
   configure: (config: RuntimeConfig) => runtime().configure(config),
   shutdown: () => runtime().shutdown(),
   context: () => currentCall(),
+  move,
+  io,
 });

@@ -29,6 +29,7 @@ export function connectProfiler(runtime: Runtime, url: string, intervalMs?: numb
       return { dispose: () => listeners.delete(listener) };
     },
   };
+  const feed = runtime.wireEvents.event(emit);
   const exporter = startExporter({ url, runtime: host, ...(intervalMs ? { intervalMs } : {}) });
   const watched = new Map<Task, Disposable[]>();
   runtime.onTaskRegistered = (task) => {
@@ -41,6 +42,7 @@ export function connectProfiler(runtime: Runtime, url: string, intervalMs?: numb
   return Object.assign(exporter, {
     shutdown: async (timeoutMs?: number) => {
       runtime.onTaskRegistered = undefined;
+      feed.dispose();
       for (const [task, subs] of watched) {
         task.spanGate = undefined;
         task.spanSink = undefined;

@@ -4,6 +4,20 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import { setAsyncContext } from '../context/run-context.js';
 import type { Strategy } from '../modes/strategy.js';
 import { SfoxStrategy } from '../modes/sfox.js';
+import { FoxConfigError } from '../errors/errors.js';
+import {
+  TfoxStrategy,
+  ThreadPool,
+  WORKER_TARGET,
+  detectTsxApi,
+  locationKey,
+  resolvePoolOptions,
+  toModuleUrl,
+  warnIfEntryScript,
+  type WorkerFunction,
+  type WorkerTarget,
+} from '../modes/tfox/index.js';
+import { MfoxStrategy, lanes } from '../modes/mfox/index.js';
 import { WfoxStrategy } from '../modes/wfox/index.js';
 import type { ConcreteMode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
@@ -17,6 +31,10 @@ import type { Exporter } from '../telemetry/exporter.js';
 import { profilerUrlFromEnv } from '../telemetry/exporter.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
 import { connectProfiler } from './profiling.js';
+import { Emitter, type Disposable } from '../events/emitter.js';
+import { connectApprovals } from '../guardian/wire-approvals.js';
+import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
+import type { WireEvent } from '../protocol/wire.js';
 
 type ParsedConfig = ReturnType<typeof parseRuntimeConfig>;
 
@@ -44,13 +62,29 @@ export class Runtime implements TaskHost {
   private exporter: Exporter | undefined;
   /** Whether FOX_PROFILER has been looked at (once, at the first registration). */
   private profilerChecked = false;
+  /** Guardian, audit log and chaos forge: running while a store is open. */
+  guardianRuntime: GuardianRuntime | undefined;
+  private guardianSubs: Disposable[] = [];
+  /** Approvals relayed by the profiler, fed to the guardian while both run. */
+  private approvalsSub: Disposable | undefined;
+  /** Proposal and chaos events for the profiler's feed. */
+  readonly wireEvents = new Emitter<WireEvent>();
   /** Called for every task registered while a profiler is connected. */
   onTaskRegistered: ((task: Task) => void) | undefined;
+  private pool: ThreadPool | undefined;
+  private readonly workerFunctions = new WeakMap<Task, WorkerFunction>();
+  private nextWorkerFunction = 1;
+  /** Receives each auto task's per-call timing while it runs under tfox (set by auto). */
+  timingHook: ((task: Task) => ((syncMs: number, wallMs: number) => void) | undefined) | undefined;
   closed = false;
 
   /** Applies `fox.configure()` settings. Validates everything before changing anything. */
   configure(input: RuntimeConfig): void {
-    const next = { ...this.config, ...parseRuntimeConfig(input) };
+    const parsed = parseRuntimeConfig(input);
+    const next = { ...this.config, ...parsed };
+    // Pool settings merge key by key; they apply to the pool started next.
+    if (parsed.pool) next.pool = { ...this.config.pool, ...parsed.pool };
+    if (parsed.lanes) lanes().configure(parsed.lanes);
     if (next.asyncContext !== undefined) setAsyncContext(next.asyncContext);
     const storeChanged = 'store' in (input ?? {}) && next.store !== this.config.store;
     const profilerChanged = 'profiler' in (input ?? {}) && next.profiler !== this.config.profiler;
@@ -66,11 +100,15 @@ export class Runtime implements TaskHost {
   private async connect(url: string | undefined): Promise<void> {
     const previous = this.exporter;
     this.exporter = undefined;
+    this.approvalsSub?.dispose();
+    this.approvalsSub = undefined;
     if (previous) await previous.shutdown();
+    // Span trees need parents across awaits; unless the user chose a mode, track them in
+    // windows while connected (see run-context.ts for the cost this avoids).
+    if (this.config.asyncContext === undefined) setAsyncContext(url ? 'windows' : false);
     if (!url) return;
-    // Span trees need the parent across awaits, unless the user chose otherwise explicitly.
-    if (this.config.asyncContext === undefined) setAsyncContext(true);
     this.exporter = connectProfiler(this, url, this.config.profilerIntervalMs);
+    this.connectApprovals();
   }
 
   /** The profiler connection, if any. */
@@ -94,9 +132,51 @@ export class Runtime implements TaskHost {
         return new SfoxStrategy();
       case 'wfox':
         return new WfoxStrategy(task.options.limiter ?? {}, { clock: this.clock, taskId: task.id });
+      case 'tfox':
+        return new TfoxStrategy(this.workerFunction(task), {
+          pool: () => this.tfoxPool(),
+          watchCallSignal: task.options.timeout !== undefined,
+          onTiming: this.timingHook?.(task),
+        });
+      case 'mfox': {
+        const lane = task.options.lane ?? 'io';
+        return new MfoxStrategy(() => lanes().get(lane));
+      }
       default:
         throw new Error(`strategy '${mode}' is not available in this version`);
     }
+  }
+
+  /** How a worker finds the task's function: the defining module and the export path. */
+  private workerFunction(task: Task): WorkerFunction {
+    const known = this.workerFunctions.get(task);
+    if (known) return known;
+    const target = (task.options as { [WORKER_TARGET]?: WorkerTarget })[WORKER_TARGET];
+    if (target?.ineligible) throw new FoxConfigError(['mode'], target.ineligible, task.id);
+    const spec = task.options.module ?? task.location?.runtimeFile;
+    if (!spec) {
+      throw new FoxConfigError(
+        ['module'],
+        'cannot tell which module defines this function (its call site is unknown); pass { module: import.meta.url } or { module: __filename }',
+        task.id,
+      );
+    }
+    const moduleUrl = toModuleUrl(spec);
+    warnIfEntryScript(moduleUrl, task.id);
+    const fn: WorkerFunction = {
+      index: this.nextWorkerFunction++,
+      taskId: task.id,
+      moduleUrl,
+      locationKey: locationKey(task.location),
+      names: target?.names ?? [task.id.slice(task.id.lastIndexOf('#') + 1)],
+    };
+    this.workerFunctions.set(task, fn);
+    return fn;
+  }
+
+  /** The shared tfox worker pool, started on first use with `fox.configure({ pool })`. */
+  tfoxPool(): ThreadPool {
+    return (this.pool ??= new ThreadPool(resolvePoolOptions(this.config.pool), detectTsxApi()));
   }
 
   register(task: Task): void {
@@ -107,6 +187,12 @@ export class Runtime implements TaskHost {
       this.profilerChecked = true;
       const url = profilerUrlFromEnv();
       if (url) void this.connect(url);
+      // `fox chaos run` and other launchers pass a store by environment; a chaos experiment
+      // needs one (the guardian decides on it and its report is stored).
+      if (this.config.store === undefined) {
+        const store = process.env.FOX_STORE || (process.env.FOX_CHAOS ? true : undefined);
+        if (store) this.configure({ store });
+      }
     }
     this.onTaskRegistered?.(task);
   }
@@ -140,6 +226,17 @@ export class Runtime implements TaskHost {
       nodeVersion: process.version,
       projectRoot: this.projectRootOverride ?? process.cwd(),
     });
+    const guardianRt = startGuardian({
+      db: this.store.connection(),
+      storePath: path,
+      ...(this.config.guardian ? { policy: this.config.guardian } : {}),
+      getTask: (id) => this.registry.get(id),
+      tasks: () => this.registry.all(),
+      stats: () => this.stats(),
+    });
+    this.guardianRuntime = guardianRt;
+    this.guardianSubs = [guardianRt.onWireEvent((e) => this.wireEvents.fire(e))];
+    this.connectApprovals();
     this.flushTimer = setInterval(
       () => this.flush(),
       this.config.flushIntervalMs ?? DEFAULT_FLUSH_MS,
@@ -203,7 +300,27 @@ export class Runtime implements TaskHost {
     return this.store;
   }
 
+  /** Feeds the profiler's approvals to the guardian once both are running. */
+  private connectApprovals(): void {
+    this.approvalsSub?.dispose();
+    this.approvalsSub =
+      this.exporter && this.guardianRuntime
+        ? connectApprovals(this.exporter.onApproval, this.guardianRuntime.guardian, (d, err) =>
+            process.emitWarning(
+              `approval for ${d.proposalId} refused: ${err.message}`,
+              'FoxGuardianWarning',
+            ),
+          )
+        : undefined;
+  }
+
   private closeStore(): void {
+    this.approvalsSub?.dispose();
+    this.approvalsSub = undefined;
+    this.guardianSubs.forEach((d) => d.dispose());
+    this.guardianSubs = [];
+    this.guardianRuntime?.close();
+    this.guardianRuntime = undefined;
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = undefined;
     if (this.store) {
@@ -218,6 +335,9 @@ export class Runtime implements TaskHost {
     return (this.shuttingDown ??= (async () => {
       this.closed = true;
       await Promise.allSettled(this.registry.all().map((t) => t.close()));
+      await this.pool?.close();
+      this.pool = undefined;
+      await lanes().close();
       // After the tasks settle, so the last interval and spans are in the final frame.
       await this.connect(undefined);
       this.closeStore();

@@ -103,6 +103,71 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     },
   },
+  {
+    version: 3,
+    name: 'audit log, proposals, approvals and chaos reports',
+    up(db) {
+      // The audit log is append-only: the triggers refuse UPDATE and DELETE through SQLite.
+      // Someone editing the file directly gets past them; the hash chain and the signed
+      // checkpoints kept outside the file are what detect that (see guardian/audit-log.ts).
+      db.exec(`
+        CREATE TABLE audit_log (
+          seq       INTEGER PRIMARY KEY,
+          id        TEXT NOT NULL,
+          at        INTEGER NOT NULL,
+          type      TEXT NOT NULL,
+          entry     TEXT NOT NULL,
+          prev_hash TEXT NOT NULL,
+          hash      TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+        CREATE TABLE proposals (
+          id           TEXT PRIMARY KEY,
+          kind         TEXT NOT NULL,
+          task_id      TEXT,
+          payload      TEXT NOT NULL,
+          payload_hash TEXT NOT NULL,
+          impact       TEXT NOT NULL,
+          proposer     TEXT NOT NULL,
+          evidence     TEXT,
+          created_at   INTEGER NOT NULL,
+          expires_at   INTEGER NOT NULL,
+          state        TEXT NOT NULL,
+          required     INTEGER NOT NULL,
+          approvers    TEXT NOT NULL,
+          reason       TEXT,
+          owner        TEXT,
+          updated_at   INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE INDEX proposals_state ON proposals (state, created_at);
+
+        CREATE TABLE approvals (
+          proposal_id  TEXT NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,
+          approver     TEXT NOT NULL,
+          verdict      TEXT NOT NULL,
+          payload_hash TEXT NOT NULL,
+          at           INTEGER NOT NULL,
+          comment      TEXT,
+          PRIMARY KEY (proposal_id, approver)
+        ) STRICT;
+
+        CREATE TABLE chaos_reports (
+          experiment_id TEXT PRIMARY KEY,
+          name          TEXT NOT NULL,
+          started_at    INTEGER NOT NULL,
+          ended_at      INTEGER NOT NULL,
+          outcome       TEXT NOT NULL,
+          report        TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** Schema version a freshly opened store ends at. */

@@ -69,6 +69,12 @@ export interface FoxStore {
   setMeta(key: string, value: string): void;
   /** Closes the file. Idempotent; any other call afterwards throws. */
   close(): void;
+  /**
+   * The underlying connection, for the sdk's own modules that own tables of their own (the
+   * guardian's audit log and proposals, chaos reports). Not part of the public surface.
+   * @internal
+   */
+  connection(): Database.Database;
 }
 
 /**
@@ -332,6 +338,11 @@ class SqliteFoxStore implements FoxStore {
     this.#guard('setMeta', () => {
       this.#statements.setMeta.run(key, value);
     });
+  }
+
+  connection(): Database.Database {
+    if (!this.#open) throw new FoxStoreError('The fox store is closed');
+    return this.#db;
   }
 
   close(): void {

@@ -7,7 +7,7 @@ import { ModeSchema, type ConcreteMode, type Mode } from '../protocol/modes.js';
 import { isValueSchema, type ValueSchema } from './schema-check.js';
 
 /** Modes this version of the sdk can run. The rest of the matrix is rejected, not remapped. */
-export const AVAILABLE_MODES: readonly ConcreteMode[] = ['sfox', 'wfox'];
+export const AVAILABLE_MODES: readonly ConcreteMode[] = ['sfox', 'wfox', 'tfox', 'mfox'];
 
 const ValueSchemaOption = z.custom<ValueSchema>(isValueSchema, {
   message: 'expected a zod schema (or any Standard Schema object)',
@@ -35,7 +35,16 @@ const CoreOptionsShape = {
     ])
     .optional(),
   limiter: LimiterOptionsSchema.optional(),
+  /** mfox: the I/O lane the calls run in (default `io`; see `fox.configure({ lanes })`). */
   lane: z.string().min(1).optional(),
+  /**
+   * tfox: the module a worker imports to find the function (`import.meta.url`, `__filename`
+   * or a path); default: the module that made the decoration. Bundled single-file apps: every
+   * worker would import the whole app, so build the tfox tasks as a second esbuild entry point
+   * (e.g. `dist/workers.js`) and pass `{ module: new URL('./workers.js', import.meta.url).href }`;
+   * the bundle keeps calling the tasks, workers import only that entry. A module that never
+   * finishes loading fails calls with FoxWorkerError('load-timeout') instead of hanging.
+   */
   module: z.string().min(1).optional(),
 };
 
@@ -63,14 +72,7 @@ export function resolveOptions(
       taskHint,
     );
   }
-  if (mode === 'auto') {
-    throw new FoxConfigError(
-      ['mode'],
-      `mode 'auto' is not available in this version of @fox/sdk (available: ${AVAILABLE_MODES.join(', ')})`,
-      taskHint,
-    );
-  }
-  if (resolved.limiter && mode !== 'wfox') {
+  if (resolved.limiter && mode !== 'wfox' && mode !== 'auto') {
     throw new FoxConfigError(
       ['limiter'],
       `only applies to mode 'wfox' (mode is '${mode}')`,
@@ -78,8 +80,9 @@ export function resolveOptions(
     );
   }
   for (const key of ['lane', 'module'] as const) {
-    if (resolved[key] !== undefined) {
-      const owner = key === 'lane' ? 'mfox' : 'tfox';
+    const owner = key === 'lane' ? 'mfox' : 'tfox';
+    // auto may pick either, so it accepts both.
+    if (resolved[key] !== undefined && mode !== owner && mode !== 'auto') {
       throw new FoxConfigError(
         [key],
         `only applies to mode '${owner}' (mode is '${mode}')`,

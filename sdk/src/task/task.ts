@@ -1,3 +1,4 @@
+import type { ChaosHook } from '../chaos/hook.js';
 import type { Clock } from '../clock/clock.js';
 import { asyncContextMode, asyncContextOpen, currentCall, runAs } from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
@@ -59,6 +60,11 @@ export class Task {
   private readonly strategyChanged = new Emitter<{ from: ConcreteMode; to: ConcreteMode }>();
   /** Fires when the task switches strategy at run time. */
   readonly onStrategyChange = this.strategyChanged.event;
+  /**
+   * The Chaos Forge's injection point while an experiment targets this task. It is woven into
+   * the pipeline by compose(), not tested per call, so an untargeted task pays nothing.
+   */
+  private chaosHook: ChaosHook | undefined;
 
   constructor(
     readonly id: string,
@@ -120,6 +126,17 @@ export class Task {
     await old.close();
   }
 
+  /** Installs (or, with undefined, removes) a chaos experiment's hook on this task. */
+  setChaos(hook: ChaosHook | undefined): void {
+    if (hook === this.chaosHook) return;
+    this.chaosHook = hook;
+    this.compose();
+  }
+
+  get chaos(): ChaosHook | undefined {
+    return this.chaosHook;
+  }
+
   /** Resolves once a strategy that receives no new calls has nothing running or queued. */
   private drained(strategy: Strategy): Promise<void> {
     const idle = () => {
@@ -143,7 +160,8 @@ export class Task {
     const runUser = (call: Call): unknown => runAs(call, invokeUser);
     const invokeUser = (call: Call): unknown => fn.apply(call.self, call.args);
     const strategy = this.strategy;
-    if (strategy.mode === 'sfox' && !this.chain) {
+    const chaos = this.chaosHook;
+    if (strategy.mode === 'sfox' && !this.chain && !chaos) {
       // sfox without policies: nothing to admit, nothing to wrap.
       this.invoke = runUser;
       this.watchSignal = false;
@@ -156,8 +174,11 @@ export class Task {
         return Promise.reject(err);
       }
     };
-    const attempt: Attempt =
+    const run: Attempt =
       strategy.mode === 'sfox' ? toPromise : (call) => strategy.run(call, toPromise);
+    // Chaos sits at the guard point of each attempt: inside the policies (so retry, fallback
+    // and the breaker react to injected faults as they would to real ones), around the strategy.
+    const attempt = chaos ? chaos.wrap(run) : run;
     this.invoke = this.chain ? this.chain.wrap(attempt) : attempt;
     this.watchSignal = true;
   }

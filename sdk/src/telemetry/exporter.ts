@@ -1,8 +1,10 @@
 import type { WebSocket as WsSocket } from 'ws';
-import type { Disposable } from '../events/emitter.js';
+import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { Mode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
 import {
+  parseApprovalFrame,
+  type ApprovalDecision,
   MAX_FRAME_BYTES,
   WIRE_VERSION,
   type AggregatesFrame,
@@ -99,6 +101,11 @@ export interface Exporter {
   flush(timeoutMs?: number): Promise<void>;
   /** Final flush, then closes the connection and stops. Idempotent; never rejects. */
   shutdown(timeoutMs?: number): Promise<void>;
+  /**
+   * Approval decisions the profiler relays from the editor (validated against the wire schema;
+   * the guardian still checks approver, hash and expiry). See `connectApprovals` in guardian.
+   */
+  readonly onApproval: FoxEvent<ApprovalDecision>;
 }
 
 /** The profiler URL from `FOX_PROFILER`, or undefined when unset or not a ws(s) URL. */
@@ -142,6 +149,8 @@ export function startExporter(options: ExporterOptions): Exporter {
 }
 
 class WsExporter implements Exporter {
+  private readonly approvalEmitter = new Emitter<ApprovalDecision>();
+  readonly onApproval: FoxEvent<ApprovalDecision> = this.approvalEmitter.event;
   readonly url: string;
   readonly spans: SpanSink;
   private readonly host: ExporterHost;
@@ -312,11 +321,15 @@ class WsExporter implements Exporter {
       if (this.ws === ws) this.ws = undefined;
       this.scheduleReconnect();
     });
-    // The profiler may send acknowledgements or commands later; ignore them for now.
+    // The profiler sends acknowledgements and relayed approval decisions; nothing else.
     ws.on('message', (data, binary) => {
       if (binary) return;
       const text = String(data);
-      if (text.length > 64) return;
+      if (text.length > 64) {
+        const decision = this.approvalEmitter.hasListeners ? parseApprovalFrame(text) : undefined;
+        if (decision) this.approvalEmitter.fire(decision);
+        return;
+      }
       try {
         const ack = JSON.parse(text) as { type?: unknown; seq?: unknown };
         if (ack.type === 'ack' && typeof ack.seq === 'number') {

@@ -100,6 +100,44 @@ const SAMPLES: Record<number, { seed(db: Database.Database): void; check(dbPath:
         }
       },
     },
+    3: {
+      seed(db) {
+        db.prepare(
+          `INSERT INTO proposals (id, kind, task_id, payload, payload_hash, impact, proposer,
+             evidence, created_at, expires_at, state, required, approvers, reason, owner, updated_at)
+           VALUES ('01JPROPOSAL000000000000001', 'policy-change', 'src/images.ts#resize',
+             '{"config":{"attempts":5},"policy":"retry"}', 'h', 'medium', 'tuner', NULL,
+             1000, 2000, 'pending', 1, '["alice"]', NULL, NULL, 1000)`,
+        ).run();
+        db.prepare(
+          `INSERT INTO approvals VALUES ('01JPROPOSAL000000000000001', 'alice', 'approve', 'h', 1500, NULL)`,
+        ).run();
+        db.prepare(
+          `INSERT INTO audit_log VALUES (1, '01JAUDIT00000000000000001', 1000, 'proposal', '{}', ?, 'x')`,
+        ).run('0'.repeat(64));
+        db.prepare(
+          `INSERT INTO chaos_reports VALUES ('01JEXP0000000000000000001', 'latency', 1, 2, 'completed', '{}')`,
+        ).run();
+      },
+      check(dbPath) {
+        const store = openStore({ path: dbPath });
+        try {
+          const db = store.connection();
+          assert.deepEqual(db.prepare('SELECT state, approvers FROM proposals').all(), [
+            { state: 'pending', approvers: '["alice"]' },
+          ]);
+          assert.equal(db.prepare('SELECT count(*) AS n FROM approvals').pluck().get(), 1);
+          assert.equal(
+            db.prepare('SELECT type FROM audit_log WHERE seq = 1').pluck().get(),
+            'proposal',
+          );
+          assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
+          assert.equal(db.prepare('SELECT outcome FROM chaos_reports').pluck().get(), 'completed');
+        } finally {
+          store.close();
+        }
+      },
+    },
   };
 
 describe('store migrations', () => {

@@ -1,0 +1,32 @@
+export {
+  ChaosExperimentError,
+  ExperimentSchema,
+  FaultSchema,
+  ProbeSchema,
+  TargetSchema,
+  parseExperiment,
+  type Experiment,
+  type ExperimentInput,
+  type Fault,
+  type Probe,
+  type Target,
+} from './experiment.js';
+export {
+  ChaosForge,
+  chaosKilled,
+  killAllChaos,
+  resetChaosKillSwitch,
+  type ChaosEvent,
+  type ChaosForgeOptions,
+  type ChaosHost,
+  type ChaosTarget,
+  type ExperimentRun,
+  type RunState,
+} from './forge.js';
+export { isInjected, type ChaosHook } from './hook.js';
+export { FaultInjector, type ChaosSample, type Decision, type Phase } from './injector.js';
+export type { ChaosReport, Interval, PhaseStats } from './report.js';
+export { SeededRandom } from './rng.js';
+export { taskGlob, taskMatcher } from './task-glob.js';
+export { CHAOS_ENV, chaosTargetOf, experimentFromEnv } from './runtime-bridge.js';
+export { quantileWithCi, wilson } from './confidence.js';

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ChaosExperimentError, parseExperiment } from '../chaos/experiment.js';
+import { CHAOS_ENV } from '../chaos/runtime-bridge.js';
+import { openStore } from '../store/store.js';
+import { parseArgs, processIo, stringOption, storePathOf, UsageError, type Io } from './args.js';
+
+const USAGE = `usage: fox chaos <command>
+  run EXPERIMENT.json [--store PATH] -- COMMAND [ARGS…]   run COMMAND with the experiment
+  validate EXPERIMENT.json                               check an experiment, inject nothing
+  reports [ID] [--store PATH] [--json]                   saved before/during/after reports
+The child learns the experiment through $${CHAOS_ENV}; starting it is a guardian proposal there.`;
+
+/** `fox chaos …`. Exit 0 ok, 1 child/refusal failure, 2 usage or invalid experiment. */
+export async function chaosMain(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv, ['json', 'help']);
+  } catch (err) {
+    io.err(`fox chaos: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [command, target] = args.positionals;
+  if (!command || args.options.has('help')) {
+    io.err(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case 'validate': {
+        const e = loadExperiment(target);
+        io.out(`ok: ${e.name} (seed ${e.seed}, ${e.method.length} step(s), ${e.durationMs} ms)`);
+        return 0;
+      }
+      case 'run': {
+        const file = resolve(target ?? '');
+        loadExperiment(target); // nothing starts unless the experiment is valid
+        const [cmd, ...cmdArgs] = args.rest;
+        if (!cmd) throw new UsageError('run needs a command after --');
+        const env: NodeJS.ProcessEnv = { ...process.env, [CHAOS_ENV]: file };
+        const store = stringOption(args, 'store');
+        if (store) env['FOX_STORE'] = resolve(store);
+        return await new Promise<number>((done) => {
+          const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env });
+          const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+          const onInt = forward('SIGINT');
+          const onTerm = forward('SIGTERM');
+          process.on('SIGINT', onInt);
+          process.on('SIGTERM', onTerm);
+          const cleanup = () => {
+            process.off('SIGINT', onInt);
+            process.off('SIGTERM', onTerm);
+          };
+          child.on('error', (err) => {
+            cleanup();
+            io.err(`fox chaos: cannot start ${cmd}: ${err.message}`);
+            done(1);
+          });
+          child.on('exit', (code, signal) => {
+            cleanup();
+            done(code ?? (signal ? 1 : 0));
+          });
+        });
+      }
+      case 'reports': {
+        const path = storePathOf(args);
+        if (!existsSync(path)) throw new UsageError(`no store at ${path}`);
+        const store = openStore({ path });
+        try {
+          const db = store.connection();
+          const rows = (
+            target
+              ? db.prepare('SELECT * FROM chaos_reports WHERE experiment_id = ?').all(target)
+              : db.prepare('SELECT * FROM chaos_reports ORDER BY started_at DESC LIMIT 50').all()
+          ) as {
+            experiment_id: string;
+            name: string;
+            outcome: string;
+            started_at: number;
+            report: string;
+          }[];
+          if (args.options.has('json') || target) {
+            io.out(
+              JSON.stringify(
+                rows.map((r) => JSON.parse(r.report) as unknown),
+                null,
+                2,
+              ),
+            );
+          } else if (rows.length === 0) io.out('no chaos reports');
+          else {
+            for (const r of rows) {
+              io.out(
+                `${r.experiment_id}  ${r.outcome.padEnd(9)}  ${new Date(r.started_at).toISOString()}  ${r.name}`,
+              );
+            }
+          }
+          return 0;
+        } finally {
+          store.close();
+        }
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`fox chaos: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ChaosExperimentError) {
+      io.err(`fox chaos: ${err.message}`);
+      for (const i of err.issues.slice(1)) io.err(`  ${i}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function loadExperiment(file: string | undefined) {
+  if (!file) throw new UsageError('missing EXPERIMENT.json');
+  if (!existsSync(file)) throw new ChaosExperimentError(`no experiment file ${file}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ChaosExperimentError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  return parseExperiment(json);
+}

@@ -1,0 +1,50 @@
+export { canonicalJson, payloadHash, sha256Hex } from './canonical-json.js';
+export { auditKeyFrom, loadOrCreateAuditKey, type AuditKey } from './audit-key.js';
+export {
+  AuditLog,
+  CHECKPOINT_EVERY_ENTRIES,
+  CHECKPOINT_EVERY_MS,
+  GENESIS_HASH,
+  linkHash,
+  readCheckpoints,
+  verifyAuditLog,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditProblem,
+  type Checkpoint,
+  type VerifyResult,
+} from './audit-log.js';
+export { GuardianError, isGuardianError, type GuardianErrorCode } from './errors.js';
+export { Guardian, type GuardianOptions, type VoteInput } from './guardian.js';
+export {
+  decide,
+  GuardianPolicySchema,
+  GuardianRuleSchema,
+  ImpactSchema,
+  type GuardianPolicy,
+  type GuardianPolicyInput,
+  type Impact,
+  type PolicyDecision,
+} from './policy.js';
+export {
+  ProposalInputSchema,
+  type KnownProposalKind,
+  type Proposal,
+  type ProposalInput,
+  type ProposalState,
+  type Vote,
+} from './proposal.js';
+export {
+  taskApplier,
+  type ChangeApplier,
+  type GuardedTask,
+  type TaskResolver,
+} from './appliers.js';
+export { auditPaths, openAuditLog } from './paths.js';
+export { connectApprovals } from './wire-approvals.js';
+export {
+  guardedTask,
+  startGuardian,
+  type GuardianRuntime,
+  type GuardianRuntimeOptions,
+} from './runtime-guardian.js';

@@ -1,0 +1,137 @@
+import type { Database } from 'better-sqlite3';
+import { ChaosForge } from '../chaos/forge.js';
+import { chaosTargetOf, experimentFromEnv } from '../chaos/runtime-bridge.js';
+import type { Disposable, FoxEvent } from '../events/emitter.js';
+import type { ApprovalDecision, WireEvent } from '../protocol/wire.js';
+import { setProposalHandler } from '../modes/auto/proposals.js';
+import { WfoxStrategy } from '../modes/wfox/index.js';
+import type { StatsSnapshot } from '../protocol/stats.js';
+import type { Task } from '../task/task.js';
+import type { AuditLog } from './audit-log.js';
+import type { GuardedTask } from './appliers.js';
+import { Guardian } from './guardian.js';
+import { openAuditLog } from './paths.js';
+import { connectApprovals } from './wire-approvals.js';
+import type { GuardianPolicyInput } from './policy.js';
+
+/** What the runtime hands to {@link startGuardian}. */
+export interface GuardianRuntimeOptions {
+  /** The store connection (`store.connection()`), migrated. */
+  db: Database;
+  /** The store path: the audit key and checkpoints live next to it. */
+  storePath: string;
+  policy?: GuardianPolicyInput;
+  /** The task registry's lookups. */
+  getTask(id: string): Task | undefined;
+  tasks(): Task[];
+  stats(): StatsSnapshot;
+  /** Decisions relayed by the profiler (`exporter.onApproval`), when a profiler is connected. */
+  approvals?: FoxEvent<ApprovalDecision>;
+  /** Where to report a chaos experiment from `FOX_CHAOS` that is invalid (default: stderr). */
+  warn?: (message: string) => void;
+}
+
+export interface GuardianRuntime {
+  readonly guardian: Guardian;
+  readonly audit: AuditLog;
+  readonly forge: ChaosForge;
+  /**
+   * Proposal and chaos changes as wire events, for the exporter's events feed (hand it to the
+   * exporter host's `onEvent`).
+   */
+  onWireEvent(listener: (event: WireEvent) => void): Disposable;
+  close(): void;
+}
+
+/** What the guardian applies changes to: a live task's strategy, policies and limiter. */
+export function guardedTask(task: Task): GuardedTask {
+  return {
+    setStrategy: (mode) => task.setStrategy(mode),
+    get policies() {
+      return task.policyChain;
+    },
+    get limiter() {
+      const s = task.currentStrategy;
+      return s instanceof WfoxStrategy ? s.limiter : undefined;
+    },
+  };
+}
+
+/**
+ * Starts the guardian, its audit log and the Chaos Forge for a runtime with a store: routes
+ * auto's strategy proposals to the guardian, polls the store for approvals made elsewhere
+ * (`fox approvals`, the profiler), and starts the experiment named by `FOX_CHAOS` (as a
+ * proposal) when there is one. An invalid or unreachable experiment is reported and ignored.
+ */
+export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime {
+  const audit = openAuditLog(options.db, options.storePath);
+  audit.startTimer();
+  const guardian = new Guardian({
+    db: options.db,
+    audit,
+    ...(options.policy ? { policy: options.policy } : {}),
+    resolveTask: (id) => {
+      const t = options.getTask(id);
+      return t ? guardedTask(t) : undefined;
+    },
+  });
+  guardian.startSync();
+  const subs: Disposable[] = [setProposalHandler(guardian.autoHandler())];
+  if (options.approvals) subs.push(connectApprovals(options.approvals, guardian));
+  const forge = new ChaosForge({
+    host: { tasks: () => options.tasks().map(chaosTargetOf), stats: options.stats },
+    guardian,
+    db: options.db,
+  });
+  const fromEnv = experimentFromEnv();
+  const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'FoxChaosWarning'));
+  if (fromEnv && 'error' in fromEnv) warn(`${fromEnv.error.message}; no fault will be injected`);
+  else if (fromEnv) {
+    forge
+      .start(fromEnv.experiment)
+      .catch((err: Error) => warn(`chaos experiment not started: ${err.message}`));
+  }
+  return {
+    guardian,
+    audit,
+    forge,
+    onWireEvent(listener) {
+      const a = guardian.onChange((p) =>
+        listener({
+          kind: 'proposal',
+          at: Date.now(),
+          proposalId: p.id,
+          taskId: p.taskId,
+          summary: `${p.kind} by ${p.proposer}: ${JSON.stringify(p.payload)}`.slice(0, 1024),
+          state: p.state === 'failed' || p.state === 'dry-run' ? 'denied' : p.state,
+          payloadHash: p.payloadHash,
+          ...(p.state === 'pending'
+            ? {
+                approvalsNeeded: Math.max(
+                  0,
+                  p.required - p.votes.filter((v) => v.verdict === 'approve').length,
+                ),
+              }
+            : {}),
+        }),
+      );
+      const b = forge.onEvent((e) =>
+        listener({
+          kind: 'chaos',
+          at: Date.now(),
+          experimentId: e.experimentId,
+          action: e.action,
+          taskIds: e.taskIds.slice(0, 1000),
+          ...(e.detail === undefined ? {} : { detail: e.detail.slice(0, 1024) }),
+        }),
+      );
+      return { dispose: () => (a.dispose(), b.dispose()) };
+    },
+    close() {
+      forge.dispose();
+      for (const s of subs) s.dispose();
+      guardian.close();
+      audit.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { ulid } from 'ulid';
+import { Emitter, type Disposable, type FoxEvent } from '../../events/emitter.js';
+import type { ConcreteMode } from '../../protocol/modes.js';
+
+/** What auto saw that made it want a switch. */
+export interface AutoEvidence {
+  /** `static`: the analyser's recommendation; `runtime`: measured calls. */
+  source: 'static' | 'runtime';
+  /** Median time a call held the event loop (entry to first await), ms. */
+  syncMs?: number;
+  /** Median wall time of a call, ms. */
+  wallMs?: number;
+  /** Share of the wall time spent waiting (I/O), 0..1. */
+  ioShare?: number;
+  /** Most calls of the task in flight at once in the window (fan-out). */
+  fanOut?: number;
+  /** Calls in the window the decision is based on. */
+  calls?: number;
+}
+
+/** A runtime change the system itself wants; the guardian decides (see ARCHITECTURE.md). */
+export interface StrategyChangeProposal {
+  id: string;
+  kind: 'strategy-change';
+  taskId: string;
+  from: ConcreteMode;
+  to: ConcreteMode;
+  at: number;
+  reason: string;
+  evidence: AutoEvidence;
+}
+
+export type Proposal = StrategyChangeProposal;
+export type ProposalDecision = 'applied' | 'denied' | 'pending';
+
+/**
+ * Decides a proposal. `apply` performs the change; a handler that approves calls it (now, or
+ * later for 'pending'). The guardian installs its own handler; until then the default applies.
+ */
+export type ProposalHandler = (
+  proposal: Proposal,
+  apply: () => Promise<void>,
+) => ProposalDecision | Promise<ProposalDecision>;
+
+export interface ProposalRecord {
+  proposal: Proposal;
+  decision: ProposalDecision;
+}
+
+/** The default: apply the change at once (it is recorded by {@link propose}). */
+export const applyProposal: ProposalHandler = async (_proposal, apply) => {
+  await apply();
+  return 'applied' as const;
+};
+
+const MAX_HISTORY = 1_000;
+let handler: ProposalHandler = applyProposal;
+const history: ProposalRecord[] = [];
+const emitter = new Emitter<ProposalRecord>();
+
+/** Fires for every proposal once decided. */
+export const onProposal: FoxEvent<ProposalRecord> = emitter.event;
+
+/** Routes proposals to `h` (the guardian) until the returned disposable is disposed. */
+export function setProposalHandler(h: ProposalHandler): Disposable {
+  handler = h;
+  return {
+    dispose: () => {
+      if (handler === h) handler = applyProposal;
+    },
+  };
+}
+
+/** Recent proposals and their decisions, oldest first (bounded). */
+export function proposalHistory(): readonly ProposalRecord[] {
+  return history;
+}
+
+export function newProposalId(): string {
+  return ulid();
+}
+
+/** Hands a proposal to the handler, records the decision and fires `onProposal`. */
+export async function propose(
+  proposal: Proposal,
+  apply: () => Promise<void>,
+): Promise<ProposalDecision> {
+  let decision: ProposalDecision;
+  try {
+    decision = await handler(proposal, apply);
+  } catch {
+    decision = 'denied';
+  }
+  const record = { proposal, decision };
+  history.push(record);
+  if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
+  emitter.fire(record);
+  return decision;
+}

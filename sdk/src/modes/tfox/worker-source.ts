@@ -1,0 +1,241 @@
+/**
+ * The worker's bootstrap, an ES module run from a `data:` URL. A data URL (rather than a file
+ * next to the bundle) keeps the sdk one file per format: the ESM and CJS bundles start the
+ * same worker without knowing where they were installed, and bundlers need no extra entry.
+ *
+ * Wire format (arrays, not objects: they clone faster and this is the hot path):
+ * - parent → worker `[0, defs, ...calls]`: `defs` is `[index, moduleUrl, locationKey, names,
+ *   taskId][]` for functions this worker has not seen (or null); each call is the four entries
+ *   `id, fnIndex, args, flags`.
+ *   flags: 1 = an AbortSignal placeholder is in the args, 2 = measure the synchronous time.
+ * - parent → worker `[1, id, reason]`: abort that call's signal (cooperative cancel).
+ * - worker → parent `[0, ...results]`: each is `id, status, value, syncMs, wallMs` (status: 0 ok, 1 threw,
+ *   2 result not cloneable, 3 not exported, 4 load failed, 5 load timed out).
+ * - worker → parent `[1, id]`: the cancel arrived (the worker's event loop is not blocked).
+ * - worker → parent `[2, heapBytes]`: over its memory budget; please recycle me.
+ * `started[0]` (shared memory) counts calls the worker has begun, so after a crash the pool
+ * knows which calls never started and can run them elsewhere instead of failing them.
+ */
+export const WORKER_SOURCE = String.raw`
+import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+
+const SIGNAL = '\u0000fox:signal';
+const registry = (globalThis[Symbol.for('fox.tfox.worker')] = new Map());
+const moved = (globalThis[Symbol.for('fox.moved')] ??= { set: new WeakSet(), count: 0 });
+const started = new Int32Array(workerData.started);
+const fns = new Map();
+const controllers = new Map();
+let out = [0];
+let transfer = [];
+let inBatch = false;
+let flushQueued = false;
+let startedCount = 0;
+let heapCheckedAt = Date.now();
+
+if (workerData.tsx) {
+  const api = await import(workerData.tsx);
+  (api.register ?? api.default?.register)();
+}
+
+function serialize(err) {
+  if (err instanceof Error) {
+    const props = {};
+    for (const k of Object.keys(err)) {
+      try { props[k] = structuredClone(err[k]); } catch { /* not cloneable: dropped */ }
+    }
+    return { name: err.name, message: err.message, stack: err.stack, props };
+  }
+  try { return { value: structuredClone(err) }; } catch { return { value: String(err) }; }
+}
+
+function describe(ns) {
+  const keys = Object.keys(ns);
+  return keys.length ? keys.join(', ') : 'none';
+}
+
+function find(ns, fn, names) {
+  const scopes = [ns];
+  if (ns.default && (typeof ns.default === 'object' || typeof ns.default === 'function')) scopes.push(ns.default);
+  for (const scope of scopes) {
+    for (const key of Object.keys(scope)) {
+      let v;
+      try { v = scope[key]; } catch { continue; }
+      if (fn && v === fn) return { fn, self: undefined };
+      if (fn && v && (typeof v === 'function' || typeof v === 'object')) {
+        for (const m of Object.getOwnPropertyNames(v)) {
+          let mv;
+          try { mv = v[m]; } catch { continue; }
+          if (mv === fn) return { fn, self: v };
+        }
+      }
+    }
+  }
+  if (fn) return undefined;
+  for (const scope of scopes) {
+    let self;
+    let v = scope;
+    for (const n of names) {
+      if (v === null || v === undefined) break;
+      self = v;
+      v = v[n];
+    }
+    if (typeof v === 'function') return { fn: v, self: names.length > 1 ? self : undefined };
+  }
+  return undefined;
+}
+
+function define([index, url, key, names, taskId]) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject({ status: 5, error: serialize(new Error(
+      'the module did not finish loading within ' + workerData.loadTimeoutMs + ' ms; it is probably an ' +
+      "app's entry script or a bundle whose top level keeps running. Give tfox tasks their own module " +
+      '(or a separate worker entry in a bundle) and point { module } at it')) }), workerData.loadTimeoutMs);
+  });
+  const load = import(url).then(
+    (ns) => {
+      const found = find(ns, registry.get(key), names);
+      if (!found) {
+        throw { status: 3, error: serialize(new Error(
+          "'" + names.join('.') + "' is not among its exports (exports: " + describe(ns) +
+          (ns.default ? '; default: ' + describe(ns.default) : '') + ')')) };
+      }
+      return found;
+    },
+    (err) => { throw { status: 4, error: serialize(err) }; },
+  );
+  const entry = { ready: undefined, failed: undefined, wait: undefined };
+  entry.wait = Promise.race([load, timeout]).then(
+    (found) => { entry.ready = found; },
+    (failure) => { entry.failed = failure; },
+  ).finally(() => clearTimeout(timer));
+  fns.set(index, entry);
+  void taskId;
+}
+
+function done(id, status, value, sync, wall) {
+  out.push(id, status, value, sync, wall);
+  if (moved.count > 0 && status === 0) collect(value);
+  if (!inBatch && !flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flush);
+  }
+}
+
+function collect(value) {
+  const add = (v) => {
+    if (v === null || typeof v !== 'object' || !moved.set.has(v)) return;
+    moved.set.delete(v);
+    transfer.push(ArrayBuffer.isView(v) ? v.buffer : v);
+  };
+  add(value);
+  if (Array.isArray(value)) value.forEach(add);
+  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach(add);
+}
+
+function flush() {
+  flushQueued = false;
+  if (out.length === 1) return;
+  const batch = out;
+  const list = transfer;
+  out = [0];
+  transfer = [];
+  try {
+    parentPort.postMessage(batch, list);
+  } catch {
+    for (let i = 1; i < batch.length; i += 5) {
+      if (batch[i + 1] !== 0) continue;
+      try { structuredClone(batch[i + 2]); } catch (err) { batch[i + 1] = 2; batch[i + 2] = serialize(err); }
+    }
+    parentPort.postMessage(batch);
+  }
+  const now = Date.now();
+  if (workerData.maxHeapBytes > 0 && now - heapCheckedAt > 500) {
+    heapCheckedAt = now;
+    const used = getHeapStatistics().used_heap_size;
+    if (used > workerData.maxHeapBytes) parentPort.postMessage([2, used]);
+  }
+}
+
+function invoke(id, found, args, flags) {
+  started[0] = ++startedCount;
+  if (flags & 1) {
+    const controller = new AbortController();
+    controllers.set(id, controller);
+    const last = args.length - 1;
+    if (args[last] === SIGNAL) args[last] = controller.signal;
+    else args[last] = { ...args[last], signal: controller.signal };
+  }
+  // Always timed: the pool sizes its per-worker window from the time calls hold the loop.
+  const t0 = performance.now();
+  let result;
+  try {
+    result = found.fn.apply(found.self, args);
+  } catch (err) {
+    if (flags & 1) controllers.delete(id);
+    const t = performance.now() - t0;
+    done(id, 1, serialize(err), t, t);
+    return;
+  }
+  const sync = performance.now() - t0;
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    result.then(
+      (v) => { if (flags & 1) controllers.delete(id); done(id, 0, v, sync, performance.now() - t0); },
+      (e) => { if (flags & 1) controllers.delete(id); done(id, 1, serialize(e), sync, performance.now() - t0); },
+    );
+  } else {
+    if (flags & 1) controllers.delete(id);
+    done(id, 0, result, sync, sync);
+  }
+}
+
+function start(id, index, args, flags) {
+  const entry = fns.get(index);
+  if (entry.ready) return invoke(id, entry.ready, args, flags);
+  if (entry.failed) {
+    started[0] = ++startedCount;
+    return done(id, entry.failed.status, entry.failed.error, -1, -1);
+  }
+  // Not loaded yet: keep the call's place by counting it as started only when it runs.
+  entry.wait.then(() => {
+    inBatch = true;
+    try { start(id, index, args, flags); } finally { inBatch = false; flush(); }
+  });
+}
+
+// process.exit() in a task ends this thread; results already computed still get out.
+process.on('exit', () => {
+  try { flush(); } catch { /* the port is gone */ }
+});
+
+parentPort.on('message', (msg) => {
+  if (msg[0] === 1) {
+    const c = controllers.get(msg[1]);
+    if (c) c.abort(msg[2]);
+    parentPort.postMessage([1, msg[1]]);
+    return;
+  }
+  const defs = msg[1];
+  if (defs) for (const d of defs) define(d);
+  inBatch = true;
+  let last = performance.now();
+  try {
+    for (let i = 2; i < msg.length; i += 4) {
+      start(msg[i], msg[i + 1], msg[i + 2], msg[i + 3]);
+      // Long calls: report results as they finish (not once per batch), so the pool refills
+      // this worker before it runs dry.
+      if (i + 4 < msg.length) {
+        const now = performance.now();
+        if (now - last > 0.25) {
+          last = now;
+          flush();
+        }
+      }
+    }
+  } finally {
+    inBatch = false;
+  }
+  flush();
+});
+`;

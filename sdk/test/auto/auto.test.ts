@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fox, FOX_TASK, proposalHistory, setProposalHandler } from '@fox/sdk';
+import { AutoController, autoControllerOf, clearStaticHints } from '../../src/modes/auto/index.js';
+import { runtime } from '../../src/runtime/runtime.js';
+import type { Task } from '../../src/task/task.js';
+import { work, type Kind } from './fixtures/workload.js';
+
+const task = (work as unknown as { [FOX_TASK]: Task })[FOX_TASK];
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+async function drive(kind: Kind, ms: number, calls: number, fanOut = 1): Promise<void> {
+  for (let i = 0; i < calls; i += fanOut) {
+    await Promise.all(Array.from({ length: fanOut }, () => work(kind, ms)));
+  }
+  await settle();
+}
+
+describe('auto: strategy selection with hysteresis', function () {
+  this.timeout(60_000);
+  after(() => runtime().reset());
+
+  it('follows a workload that changes character, one proposal per switch', async () => {
+    const start = proposalHistory().length;
+    await drive('light', 0, 80);
+    assert.equal(task.current, 'sfox', 'light calls stay on the event loop');
+
+    await drive('cpu', 2, 80);
+    assert.equal(task.current, 'tfox', 'blocking calls are promoted to worker threads');
+
+    await drive('light', 0, 120);
+    assert.equal(task.current, 'sfox', 'light again: demoted');
+
+    await drive('io', 5, 160, 20);
+    assert.equal(task.current, 'mfox', 'high fan-out I/O goes to an I/O lane');
+
+    const switches = proposalHistory().slice(start);
+    assert.deepEqual(
+      switches.map((r) => `${r.proposal.from}->${r.proposal.to}:${r.decision}`),
+      ['sfox->tfox:applied', 'tfox->sfox:applied', 'sfox->mfox:applied'],
+    );
+    const promote = switches[0]!.proposal;
+    assert.equal(promote.kind, 'strategy-change');
+    assert.equal(promote.evidence.source, 'runtime');
+    assert.ok(promote.evidence.syncMs! >= 0.5, JSON.stringify(promote.evidence));
+  });
+
+  it('does not flap when the workload alternates faster than the confirmation window', async () => {
+    await task.setStrategy('sfox');
+    autoControllerOf(task)!.reset();
+    const start = proposalHistory().length;
+    const window = autoControllerOf(task)!.thresholds.window;
+    for (let round = 0; round < 6; round++) {
+      await drive(round % 2 ? 'light' : 'cpu', 2, window);
+    }
+    assert.equal(proposalHistory().length, start, 'no switch');
+    assert.equal(task.current, 'sfox');
+  });
+
+  it('keeps the mode inside the hysteresis band between demote and promote thresholds', () => {
+    const c = new AutoController();
+    const band = { ioShare: 0, fanOut: 1 };
+    assert.equal(c.target('sfox', { syncMs: 0.3, ...band }), 'sfox', 'not promoted at 0.3 ms');
+    assert.equal(c.target('tfox', { syncMs: 0.3, ...band }), 'tfox', 'not demoted at 0.3 ms');
+    assert.equal(c.target('tfox', { syncMs: 0.1, ...band }), 'sfox');
+    assert.equal(c.target('sfox', { syncMs: 0.01, ioShare: 0.9, fanOut: 6 }), 'sfox');
+    assert.equal(c.target('mfox', { syncMs: 0.01, ioShare: 0.9, fanOut: 6 }), 'mfox');
+  });
+
+  it('routes proposals through the hook: a denied change is recorded and not applied', async () => {
+    await task.setStrategy('sfox');
+    autoControllerOf(task)!.reset();
+    const seen: string[] = [];
+    const hook = setProposalHandler((p) => {
+      seen.push(`${p.kind}:${p.to}`);
+      return 'denied';
+    });
+    try {
+      await drive('cpu', 2, 64);
+      assert.equal(task.current, 'sfox');
+      assert.ok(seen.includes('strategy-change:tfox'), seen.join());
+      assert.equal(proposalHistory().at(-1)!.decision, 'denied');
+    } finally {
+      hook.dispose();
+    }
+  });
+
+  it('starts from the static hint in .fox/analysis.json', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fox-auto-'));
+    try {
+      mkdirSync(join(root, '.fox'));
+      writeFileSync(
+        join(root, '.fox', 'analysis.json'),
+        JSON.stringify({ functions: [{ id: 'hinted', recommendedMode: 'mfox' }] }),
+      );
+      clearStaticHints();
+      fox.configure({ root });
+      const hinted = fox({ mode: 'auto', id: 'hinted' }, async () => 1);
+      await settle();
+      assert.equal(fox.tasks().find((t) => t.id === 'hinted')!.current, 'mfox');
+      assert.equal(await hinted(), 1);
+      assert.equal(proposalHistory().at(-1)!.proposal.evidence.source, 'static');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      clearStaticHints();
+    }
+  });
+});

@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { loadOrCreateAuditKey } from '../../src/guardian/audit-key.js';
+import {
+  AuditLog,
+  CHECKPOINT_EVERY_ENTRIES,
+  readCheckpoints,
+  verifyAuditLog,
+} from '../../src/guardian/audit-log.js';
+import { auditPaths } from '../../src/guardian/paths.js';
+import { openStore } from '../../src/store/index.js';
+import { makeEnv, type Env } from './fixtures.js';
+
+function fill(audit: AuditLog, n: number): void {
+  for (let i = 0; i < n; i++) {
+    audit.append({
+      type: i % 3 === 0 ? 'proposal' : 'decision',
+      data: { i, note: `entry ${i}`, nested: { k: [i, 'x'] } },
+    });
+  }
+}
+
+/** Opens the db file raw, without the append-only triggers, as an attacker with the file would. */
+function tamper(dbPath: string, edit: (db: Database.Database) => void): void {
+  const db = new Database(dbPath);
+  db.exec(
+    'DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;',
+  );
+  edit(db);
+  db.close();
+}
+
+function verifyFile(env: Env): ReturnType<typeof verifyAuditLog> {
+  const { keyPath, checkpointsPath } = auditPaths(env.dbPath);
+  let db: Database.Database;
+  try {
+    db = new Database(env.dbPath, { readonly: true });
+  } catch (err) {
+    return {
+      ok: false,
+      entries: 0,
+      checkpoints: 0,
+      checkpointedTo: 0,
+      problems: [{ seq: null, problem: String(err) }],
+    };
+  }
+  try {
+    return verifyAuditLog(db, loadOrCreateAuditKey(keyPath), checkpointsPath);
+  } catch (err) {
+    return {
+      ok: false,
+      entries: 0,
+      checkpoints: 0,
+      checkpointedTo: 0,
+      problems: [{ seq: null, problem: String(err) }],
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('audit log', () => {
+  let env: Env;
+  beforeEach(() => (env = makeEnv()));
+  afterEach(() => env.cleanup());
+
+  it('chains entries and verifies clean', () => {
+    fill(env.audit, 10);
+    env.audit.close();
+    const r = env.audit.verify();
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.entries, 10);
+    assert.equal(r.checkpointedTo, 10);
+  });
+
+  it('detects deleted checkpoints once 100 entries are uncovered', () => {
+    fill(env.audit, 150);
+    env.audit.close();
+    assert.ok(env.audit.verify().ok);
+    rmSync(auditPaths(env.dbPath).checkpointsPath);
+    assert.match(JSON.stringify(env.audit.verify().problems), /checkpoints are missing/);
+  });
+
+  it('refuses UPDATE and DELETE through SQLite', () => {
+    fill(env.audit, 2);
+    const db = env.store.connection();
+    assert.throws(() => db.prepare('UPDATE audit_log SET type = ?').run('x'), /append-only/);
+    assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
+  });
+
+  it('checkpoints every 100 entries and every 60 s, signed, outside the db', () => {
+    const { checkpointsPath, keyPath } = auditPaths(env.dbPath);
+    fill(env.audit, CHECKPOINT_EVERY_ENTRIES - 1);
+    assert.equal(readCheckpoints(checkpointsPath).length, 0);
+    fill(env.audit, 1);
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [100],
+    );
+    env.clock.t += 60_000;
+    fill(env.audit, 1);
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [100, 101],
+    );
+    assert.equal(statSync(keyPath).mode & 0o777, 0o600);
+  });
+
+  it('detects a forged checkpoint and a rewritten log', () => {
+    fill(env.audit, 5);
+    env.audit.close();
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    const lines = readFileSync(checkpointsPath, 'utf8').trim().split('\n');
+    const cp = JSON.parse(lines.at(-1)!) as { seq: number; hash: string };
+    cp.hash = 'f'.repeat(64);
+    writeFileSync(checkpointsPath, JSON.stringify(cp) + '\n');
+    assert.match(JSON.stringify(env.audit.verify().problems), /signature is invalid/);
+  });
+
+  it('property: every single-byte row edit, deletion, reorder and tail truncation is detected', function () {
+    this.timeout(120_000);
+    fill(env.audit, 30);
+    env.audit.close();
+    const pristine = join(env.dir, 'pristine.db');
+    env.store.connection().pragma('wal_checkpoint(TRUNCATE)');
+    env.store.close();
+    copyFileSync(env.dbPath, pristine);
+    assert.ok(verifyFile(env).ok);
+    const restore = () => copyFileSync(pristine, env.dbPath);
+
+    const editByte = fc.record({
+      kind: fc.constant('edit' as const),
+      seq: fc.integer({ min: 1, max: 30 }),
+      column: fc.constantFrom('entry', 'hash', 'prev_hash', 'id', 'type'),
+      pos: fc.nat(),
+      delta: fc.integer({ min: 1, max: 255 }),
+    });
+    const del = fc.record({
+      kind: fc.constant('delete' as const),
+      seq: fc.integer({ min: 1, max: 30 }),
+    });
+    const reorder = fc
+      .record({
+        kind: fc.constant('reorder' as const),
+        a: fc.integer({ min: 1, max: 30 }),
+        b: fc.integer({ min: 1, max: 30 }),
+      })
+      .filter((r) => r.a !== r.b);
+    const truncate = fc.record({
+      kind: fc.constant('truncate' as const),
+      keep: fc.integer({ min: 0, max: 29 }),
+    });
+
+    fc.assert(
+      fc.property(fc.oneof(editByte, del, reorder, truncate), (t) => {
+        restore();
+        tamper(env.dbPath, (db) => {
+          if (t.kind === 'edit') {
+            const row = db
+              .prepare(`SELECT ${t.column} AS v FROM audit_log WHERE seq = ?`)
+              .get(t.seq) as { v: string };
+            const bytes = Buffer.from(row.v, 'utf8');
+            const i = t.pos % bytes.length;
+            bytes[i] = (bytes[i]! + t.delta) % 256;
+            // STRICT TEXT column: an edit that breaks UTF-8 decodes to U+FFFD, still a change.
+            db.prepare(`UPDATE audit_log SET ${t.column} = ? WHERE seq = ?`).run(
+              bytes.toString('utf8'),
+              t.seq,
+            );
+          } else if (t.kind === 'delete') {
+            db.prepare('DELETE FROM audit_log WHERE seq = ?').run(t.seq);
+          } else if (t.kind === 'reorder') {
+            const get = db.prepare(
+              'SELECT id, at, type, entry, prev_hash, hash FROM audit_log WHERE seq = ?',
+            );
+            const a = get.get(t.a) as Record<string, unknown>;
+            const b = get.get(t.b) as Record<string, unknown>;
+            const set = db.prepare(
+              'UPDATE audit_log SET id = @id, at = @at, type = @type, entry = @entry, prev_hash = @prev_hash, hash = @hash WHERE seq = @seq',
+            );
+            set.run({ ...b, seq: t.a });
+            set.run({ ...a, seq: t.b });
+          } else {
+            db.prepare('DELETE FROM audit_log WHERE seq > ?').run(t.keep);
+          }
+        });
+        const r = verifyFile(env);
+        assert.equal(r.ok, false, `undetected: ${JSON.stringify(t)}`);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('property: single-byte edits of the database file inside the log are detected', function () {
+    this.timeout(120_000);
+    // secure_delete zeroes freed pages, so every copy of a log value left in the file is the
+    // live one (a stale copy in a free page is not part of the log and nobody reads it).
+    env.store.connection().pragma('secure_delete = ON');
+    fill(env.audit, 20);
+    env.audit.close();
+    env.store.connection().pragma('journal_mode = DELETE');
+    env.store.close();
+    const pristine = readFileSync(env.dbPath);
+    // Where the log's bytes are in the file: every stored entry and hash.
+    const db = new Database(env.dbPath, { readonly: true });
+    const values = (
+      db.prepare('SELECT entry, hash, prev_hash FROM audit_log').all() as Record<string, string>[]
+    ).flatMap((r) => Object.values(r));
+    db.close();
+    const ranges: [number, number][] = [];
+    for (const v of values) {
+      const at = pristine.indexOf(Buffer.from(v, 'utf8'));
+      if (at >= 0) ranges.push([at, Buffer.byteLength(v)]);
+    }
+    assert.ok(ranges.length >= 40);
+    fc.assert(
+      fc.property(
+        fc.nat(ranges.length - 1),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (ri, off, delta) => {
+          const [start, len] = ranges[ri]!;
+          const copy = Buffer.from(pristine);
+          const i = start + (off % len);
+          copy[i] = (copy[i]! + delta) % 256;
+          writeFileSync(env.dbPath, copy);
+          assert.equal(verifyFile(env).ok, false);
+        },
+      ),
+      { numRuns: 200, seed: 11 },
+    );
+    writeFileSync(env.dbPath, pristine);
+    assert.ok(verifyFile(env).ok);
+  });
+
+  it('serialises appends from two connections into one chain', () => {
+    const { keyPath, checkpointsPath } = auditPaths(env.dbPath);
+    const store2 = openStore({ path: env.dbPath });
+    const other = new AuditLog({
+      db: store2.connection(),
+      key: loadOrCreateAuditKey(keyPath),
+      checkpointsPath,
+    });
+    for (let i = 0; i < 20; i++) (i % 2 ? env.audit : other).append({ type: 'x', data: { i } });
+    other.close();
+    env.audit.close();
+    assert.ok(env.audit.verify().ok);
+    store2.close();
+  });
+});

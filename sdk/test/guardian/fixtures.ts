@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAuditLog } from '../../src/guardian/paths.js';
+import type { AuditLog } from '../../src/guardian/audit-log.js';
+import { openStore, type FoxStore } from '../../src/store/index.js';
+
+export interface Env {
+  dir: string;
+  dbPath: string;
+  store: FoxStore;
+  audit: AuditLog;
+  clock: { t: number; now: () => number };
+  cleanup(): void;
+}
+
+/** A store on disk in a temp dir with its audit log; the wall clock is a settable number. */
+export function makeEnv(): Env {
+  const dir = mkdtempSync(join(tmpdir(), 'fox-guardian-'));
+  const dbPath = join(dir, 'fox.db');
+  const store = openStore({ path: dbPath });
+  const clock = { t: 1_700_000_000_000, now: () => clock.t };
+  const audit = openAuditLog(store.connection(), dbPath, { now: clock.now });
+  return {
+    dir,
+    dbPath,
+    store,
+    audit,
+    clock,
+    cleanup() {
+      if (store.isOpen) {
+        audit.close();
+        store.close();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { startGuardian } from '../../src/guardian/runtime-guardian.js';
+import { WireEventSchema } from '../../src/protocol/wire.js';
+import { fox } from '../../src/runtime/fox.js';
+import { runtime } from '../../src/runtime/runtime.js';
+import { makeEnv, type Env } from './fixtures.js';
+
+describe('startGuardian (runtime wiring)', () => {
+  let env: Env;
+  afterEach(() => {
+    delete process.env['FOX_CHAOS'];
+    runtime().reset();
+    env.cleanup();
+  });
+
+  function start(warnings: string[] = []) {
+    env = makeEnv();
+    const rt = runtime();
+    return startGuardian({
+      db: env.store.connection(),
+      storePath: env.dbPath,
+      policy: { rules: [{ decide: 'approve' }] },
+      getTask: (id) => rt.registry.get(id),
+      tasks: () => rt.registry.all(),
+      stats: () => rt.stats(),
+      warn: (m) => void warnings.push(m),
+    });
+  }
+
+  it('applies an approved strategy switch and policy change to a live task', async () => {
+    const g = start();
+    const events: string[] = [];
+    const hashes: (string | undefined)[] = [];
+    const sub = g.onWireEvent((e) => {
+      events.push(e.kind === 'proposal' ? e.state : e.kind);
+      if (e.kind === 'proposal') hashes.push(e.payloadHash);
+      assert.equal(WireEventSchema.safeParse(e).success, true);
+    });
+    const f = fox({ id: 'rg#f', retry: { attempts: 2 } }, async () => 1);
+    assert.equal(runtime().registry.get('rg#f')!.current, 'sfox');
+    const p = await g.guardian.propose({
+      kind: 'strategy-change',
+      taskId: 'rg#f',
+      payload: { to: 'wfox' },
+      impact: 'high',
+      proposer: 'auto',
+    });
+    assert.equal(p.state, 'applied', p.reason ?? '');
+    assert.equal(runtime().registry.get('rg#f')!.current, 'wfox');
+    const q = await g.guardian.propose({
+      kind: 'limiter-change',
+      taskId: 'rg#f',
+      payload: { config: { max: 64 } },
+      impact: 'low',
+      proposer: 'tuner',
+    });
+    assert.equal(q.state, 'applied', q.reason ?? '');
+    const r = await g.guardian.propose({
+      kind: 'policy-change',
+      taskId: 'rg#f',
+      payload: { policy: 'retry', config: { attempts: 4 } },
+      impact: 'low',
+      proposer: 'tuner',
+    });
+    assert.equal(r.state, 'applied', r.reason ?? '');
+    assert.equal(await f(), 1);
+    assert.ok(events.includes('applied'), events.join());
+    assert.ok(hashes.every((h) => typeof h === 'string' && h.length === 64));
+    sub.dispose();
+    g.close();
+    assert.ok(g.audit.verify().ok);
+  });
+
+  it('ignores an invalid FOX_CHAOS experiment with a warning', () => {
+    process.env['FOX_CHAOS'] = '{"name": "half"}';
+    const warnings: string[] = [];
+    const g = start(warnings);
+    assert.equal(g.forge.list().length, 0);
+    assert.match(warnings.join(), /invalid chaos experiment.*no fault will be injected/);
+    g.close();
+  });
+});

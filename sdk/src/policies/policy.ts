@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import { FoxConfigError } from '../errors/errors.js';
+import { parseOptions } from '../errors/parse-options.js';
 import { Emitter, type FoxEvent } from '../events/emitter.js';
 import type { Attempt } from '../modes/strategy.js';
 import { Call } from '../task/call.js';
@@ -280,17 +281,7 @@ export function parseOrThrow<T>(
   prefix: readonly (string | number)[],
   taskId: string | undefined,
 ): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path: (string | number)[] = [...prefix];
-  for (const p of issue.path) path.push(typeof p === 'number' ? p : String(p));
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    path.push(issue.keys[0]!);
-    message = `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  }
-  throw new FoxConfigError(path, message, taskId);
+  return parseOptions(schema, value, prefix, taskId);
 }
 
 /**

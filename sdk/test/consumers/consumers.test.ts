@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { rmSync } from 'node:fs';
+import {
+  makeProject,
+  requireBuiltSdk,
+  run,
+  runNode,
+  tsc,
+  tsconfigFor,
+  tsxLoader,
+} from './temp-project.js';
 
 /**
  * The built @fox/sdk used the way users use it: linked into a fresh project of each kind
@@ -13,42 +17,12 @@ import { promisify } from 'node:util';
  * these tests exercise `dist/`, exactly what a user installs.
  */
 
-const run = promisify(execFile);
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const sdkDir = join(repo, 'sdk');
-const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-const tsxLoader = join(repo, 'node_modules/tsx/dist/loader.mjs');
-
-interface Report {
+type Report = {
   ids: string[];
   results: unknown[];
   stats: { id: string; calls: number; current: string }[];
-}
-
-function makeProject(pkg: object, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fox-consumer-'));
-  mkdirSync(join(dir, 'node_modules', '@fox'), { recursive: true });
-  symlinkSync(sdkDir, join(dir, 'node_modules', '@fox', 'sdk'));
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, ...pkg }),
-  );
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-async function node(dir: string, args: string[]): Promise<Report> {
-  const { stdout } = await run(process.execPath, args, {
-    cwd: dir,
-    // The test runner's own options (tsx, the `source` condition) must not leak into the child.
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  const line = stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as Report;
-}
+};
+const node = (dir: string, args: string[]) => runNode<Report>(dir, args);
 
 const REPORT = `
 const stats = fox.stats().tasks.map((t) => ({ id: t.id, calls: t.calls, current: t.current }));
@@ -83,23 +57,7 @@ ${REPORT}
 function tsProject(decorators: 'standard' | 'legacy'): string {
   return makeProject(
     { type: 'module' },
-    {
-      'tsconfig.json': JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          outDir: 'dist',
-          rootDir: 'src',
-          sourceMap: true,
-          skipLibCheck: true,
-          experimentalDecorators: decorators === 'legacy',
-        },
-        include: ['src'],
-      }),
-      'src/app.ts': TS_APP(decorators),
-    },
+    { 'tsconfig.json': tsconfigFor(decorators), 'src/app.ts': TS_APP(decorators) },
   );
 }
 
@@ -108,14 +66,7 @@ describe('consumers of the built @fox/sdk', function () {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  before(function () {
-    if (
-      !existsSync(join(sdkDir, 'dist', 'index.js')) ||
-      !existsSync(join(sdkDir, 'dist', 'index.cjs'))
-    ) {
-      throw new Error('sdk/dist is missing: run `npm run build` (npm test does it first)');
-    }
-  });
+  before(requireBuiltSdk);
 
   it('works from an ESM project', async () => {
     const dir = makeProject(

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  makeProject,
+  requireBuiltSdk,
+  run,
+  runNode,
+  tsc,
+  tsconfigFor,
+  tsxLoader,
+} from '../consumers/temp-project.js';
 
 /**
  * tfox from the built @fox/sdk, the way users run it: the worker imports the user's module
@@ -12,31 +17,7 @@ import { promisify } from 'node:util';
  * flavours, and the decoration inside the worker returns the plain function.
  */
 
-const run = promisify(execFile);
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const sdkDir = join(repo, 'sdk');
-const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-const tsxLoader = join(repo, 'node_modules/tsx/dist/loader.mjs');
-
-function makeProject(pkg: object, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fox-tfox-'));
-  mkdirSync(join(dir, 'node_modules', '@fox'), { recursive: true });
-  symlinkSync(sdkDir, join(dir, 'node_modules', '@fox', 'sdk'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'c', private: true, ...pkg }));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-async function node(dir: string, args: string[]): Promise<unknown> {
-  const { stdout } = await run(process.execPath, args, {
-    cwd: dir,
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
+const node = (dir: string, args: string[]) => runNode(dir, args);
 
 const TS_TASKS = `import { isMainThread } from 'node:worker_threads';
 import { fox } from '@fox/sdk';
@@ -69,11 +50,7 @@ describe('tfox in consumers of the built @fox/sdk', function () {
   this.timeout(120_000);
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  before(function () {
-    if (!existsSync(join(sdkDir, 'dist', 'index.js'))) {
-      throw new Error('sdk/dist is missing: run `node scripts/build.mjs` first');
-    }
-  });
+  before(requireBuiltSdk);
 
   it('runs an ESM module function in a worker', async () => {
     const dir = makeProject(
@@ -148,20 +125,7 @@ const { double } = require('./tasks.js');
       const dir = makeProject(
         { type: 'module' },
         {
-          'tsconfig.json': JSON.stringify({
-            compilerOptions: {
-              target: 'ES2022',
-              module: 'NodeNext',
-              moduleResolution: 'NodeNext',
-              strict: true,
-              outDir: 'dist',
-              rootDir: 'src',
-              sourceMap: true,
-              skipLibCheck: true,
-              experimentalDecorators: decorators === 'legacy',
-            },
-            include: ['src'],
-          }),
+          'tsconfig.json': tsconfigFor(decorators),
           'src/tasks.ts': TS_TASKS,
           'src/app.ts': TS_APP,
         },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FoxConfigError } from '../../errors/errors.js';
+import { parseOptions } from '../../errors/parse-options.js';
 
 /** Limit algorithms a WaterFox limiter can run. */
 export const LimiterAlgorithmSchema = z.enum(['gradient', 'vegas', 'aimd', 'fixed']);
@@ -124,15 +124,5 @@ export function initialLimit(options: ResolvedLimiterOptions): number {
  * the offending key (the unknown key itself for typos).
  */
 export function parseLimiterOptions(input: unknown, taskId?: string): ResolvedLimiterOptions {
-  const result = LimiterOptionsSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path: (string | number)[] = ['limiter'];
-  for (const p of issue.path) path.push(typeof p === 'number' ? p : String(p));
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    if (issue.keys[0]) path.push(issue.keys[0]);
-    message = `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  }
-  throw new FoxConfigError(path, message, taskId);
+  return parseOptions(LimiterOptionsSchema, input ?? {}, ['limiter'], taskId);
 }

@@ -158,7 +158,7 @@ describe('Fox extension in VS Code (code-server)', function () {
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(saved, /import \{[^}]*\bfox\b[^}]*\} from '@fox\/sdk'/);
-    assert.match(saved, /@fox\(\{ mode: 'tfox' \}\)\s+derive\(/);
+    assert.match(saved, /@fox\(\{ mode: 'tfox' \}\)\s+async derive\(.*\): Promise<Buffer> \{/);
   });
 
   it("runs the sample under the debugger and shows the task's live calls in the panel", async () => {
@@ -192,7 +192,7 @@ describe('Fox extension in VS Code (code-server)', function () {
     assert.match((await status.getAttribute('aria-label')) ?? (await status.innerText()), /Fox/);
   });
 
-  it('lists a proposal in the approvals view and sends the decision when approved', async () => {
+  it('lists a proposal; approving it sends the decision to the process, which applies it', async () => {
     await runCommand('Debug: Select and Start Debugging');
     const config = page.locator('.quick-input-list .monaco-list-row', {
       hasText: 'Propose a change (Fox approvals)',
@@ -210,7 +210,8 @@ describe('Fox extension in VS Code (code-server)', function () {
     await page.screenshot({ path: join(artifacts, '04-approvals-pending.png') });
     await row.first().locator('.action-label[aria-label="Approve Proposal"]').click();
     await page
-      .locator('.pane .monaco-list-row', { hasText: /approved here|applied/ })
+      // The process received the decision (bound to the payload hash) and applied the change.
+      .locator('.pane .monaco-list-row', { hasText: /applied/ })
       .first()
       .waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(artifacts, '05-approvals-decided.png') });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -106,7 +107,22 @@ const sectionDir = join(docs, 'bench');
 mkdirSync(sectionDir, { recursive: true });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 
-for (const name of names) {
+// Several benchmarks: each in a fresh process, so one's runtime state (a shut-down fox, warm
+// JIT, pools) cannot touch the next; each child writes its own section file.
+if (names.length > 1) {
+  for (const name of names) {
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), name],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (r.status !== 0) console.error(`benchmark '${name}' failed (exit ${r.status})`);
+  }
+}
+
+for (const name of names.length > 1 ? [] : names) {
   console.log(`\n== ${name}`);
   const section = await (await BENCHES[name]!())();
   console.log(section.table);

@@ -1,4 +1,5 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import {
   CodeActionKind,
   DiagnosticSeverity,
@@ -21,10 +22,10 @@ import { FoxAnalyzer, toRelative } from '../analysis/project.js';
 import type { FileAnalysis, Finding, FoxMode, FunctionReport, Range } from '../analysis/types.js';
 import { collectUnits } from '../analysis/units.js';
 import { DocumentAnalysis } from './document-analysis.js';
-import { NO_LIVE_STATS, formatLiveStats, type LiveStats } from './live-stats.js';
+import { StoreLiveStats, formatLiveStats, type LiveStats } from './live-stats.js';
 
 export interface FoxServerOptions {
-  /** Live numbers for hover and code lens (the profiler store); none by default. */
+  /** Live numbers for hover and code lens; default: the workspace's `.fox/fox.db`. */
   liveStats?: LiveStats;
   /** Quiet time before type-aware rules run after a change (default 300 ms). */
   debounceMs?: number;
@@ -56,7 +57,7 @@ export function createFoxServer(
   connection: Connection,
   options: FoxServerOptions = {},
 ): { dispose(): void } {
-  const live = options.liveStats ?? NO_LIVE_STATS;
+  let live: LiveStats | undefined = options.liveStats;
   let analysis: DocumentAnalysis | undefined;
   let refreshSupported = false;
 
@@ -68,6 +69,7 @@ export function createFoxServer(
   connection.onInitialize((params): InitializeResult => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const root = folder ? fileURLToPath(folder) : process.cwd();
+    live ??= new StoreLiveStats(join(root, '.fox', 'fox.db'));
     const analyzer = (options.createAnalyzer ?? ((r: string) => FoxAnalyzer.fromDirectory(r)))(
       root,
     );
@@ -171,7 +173,7 @@ export function createFoxServer(
     for (const fn of now.syntax.functions) {
       const range = { start: fn.range.start, end: fn.range.start };
       if (fn.task) {
-        const stats = live.forTask(fn.id);
+        const stats = live?.forTask(fn.id);
         lenses.push({
           range,
           command: {
@@ -248,6 +250,7 @@ export function createFoxServer(
   return {
     dispose() {
       analysis?.dispose();
+      if (live instanceof StoreLiveStats) live.close();
     },
   };
 }
@@ -263,7 +266,7 @@ function toDiagnostic(f: Finding): Diagnostic {
   };
 }
 
-function hoverText(fn: FunctionReport, live: LiveStats): string {
+function hoverText(fn: FunctionReport, live: LiveStats | undefined): string {
   const lines = [
     `**fox** \`${fn.id}\``,
     '',
@@ -275,7 +278,7 @@ function hoverText(fn: FunctionReport, live: LiveStats): string {
       lines.push(`- line ${e.line}: ${e.reason} — \`${e.text.replace(/`/g, "'")}\``);
   }
   if (fn.task) {
-    const stats = live.forTask(fn.id);
+    const stats = live?.forTask(fn.id);
     lines.push('', stats ? `Live: ${formatLiveStats(stats)}` : 'Live: no data yet');
   }
   return lines.join('\n');

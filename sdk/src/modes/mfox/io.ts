@@ -84,46 +84,49 @@ async function readFiles(
   return out;
 }
 
+/**
+ * Holds a slot of the `fs` lane for as long as a stream is open (a stream holds a file
+ * descriptor the whole time, so it counts against the lane like a read in progress). Resolves
+ * once admitted; call the returned release when the stream is done.
+ */
+async function holdFsSlot(): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let admitted!: () => void;
+  const admission = new Promise<void>((r) => (admitted = r));
+  const slot = lanes()
+    .get('fs')
+    .run(() => {
+      admitted();
+      return held;
+    });
+  await Promise.race([admission, slot]);
+  return async () => {
+    release();
+    await slot;
+  };
+}
+
 async function* chunks(
   path: string,
   options: { highWaterMark?: number } = {},
 ): AsyncGenerator<Buffer> {
-  const lane = lanes().get('fs');
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let admitted!: () => void;
-  const admission = new Promise<void>((r) => (admitted = r));
-  const slot = lane.run(() => {
-    admitted();
-    return held;
-  });
-  await Promise.race([admission, slot]);
+  const done = await holdFsSlot();
   try {
     const stream = createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
     for await (const chunk of stream) yield chunk as Buffer;
   } finally {
-    release();
-    await slot;
+    await done();
   }
 }
 
 async function* lines(path: string): AsyncGenerator<string> {
-  const lane = lanes().get('fs');
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let admitted!: () => void;
-  const admission = new Promise<void>((r) => (admitted = r));
-  const slot = lane.run(() => {
-    admitted();
-    return held;
-  });
-  await Promise.race([admission, slot]);
+  const done = await holdFsSlot();
   try {
     const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
     for await (const line of rl) yield line;
   } finally {
-    release();
-    await slot;
+    await done();
   }
 }
 

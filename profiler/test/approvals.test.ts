@@ -46,7 +46,7 @@ describe('approvals over the profiler channel', () => {
     profiler = await startProfiler({ storePath: false });
     exporter = startExporter({
       url: profiler.url,
-      runtime: { processId: 'P-APPROVALS', tasks: () => [], stats },
+      runtime: { processId: 'P-APPROVALS', tasks: () => [], stats, histogram: () => undefined },
       intervalMs: 50,
       exitHooks: false,
     });

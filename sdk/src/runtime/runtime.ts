@@ -26,7 +26,7 @@ import { TaskRegistry } from '../task/registry.js';
 import type { Task, TaskHost } from '../task/task.js';
 import { relativeSourcePath, projectRootOf } from '../task/task-id.js';
 import { ProcessGauges } from '../telemetry/process-gauges.js';
-import { LatencyHistogram, bucketLowerBound, bucketWidth } from '../telemetry/histogram.js';
+import { IntervalTracker } from '../telemetry/interval-tracker.js';
 import type { Exporter } from '../telemetry/exporter.js';
 import { profilerUrlFromEnv } from '../telemetry/exporter.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
@@ -53,11 +53,8 @@ export class Runtime implements TaskHost {
   private gauges: ProcessGauges | undefined;
   private store: FoxStore | undefined;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
-  /** Per-task latency already written to the store, so each flush writes one interval. */
-  private readonly flushed = new Map<
-    string,
-    { calls: number; successes: number; errors: number; latency: LatencyHistogram }
-  >();
+  /** What each flush has written so far, so every aggregate row covers one interval. */
+  private readonly flushed = new IntervalTracker();
   private shuttingDown: Promise<void> | undefined;
   private exporter: Exporter | undefined;
   /** Whether FOX_PROFILER has been looked at (once, at the first registration). */
@@ -263,30 +260,25 @@ export class Runtime implements TaskHost {
     );
     store.insertAggregates(
       tasks.map((t) => {
-        const m = t.metrics;
-        const prev = this.flushed.get(t.id);
-        const interval = m.latency.clone();
-        if (prev) subtract(interval, prev.latency);
-        this.flushed.set(t.id, {
-          calls: m.calls,
-          successes: m.successes,
-          errors: m.errors,
-          latency: m.latency.clone(),
-        });
         const s = t.stats();
+        const interval = this.flushed.next(t.id, {
+          ...s,
+          latency: t.metrics.latency,
+        });
+        const h = interval.latency;
         return {
           processId: this.processId,
           taskId: t.id,
           at: now,
-          calls: m.calls - (prev?.calls ?? 0),
-          successes: m.successes - (prev?.successes ?? 0),
-          errors: m.errors - (prev?.errors ?? 0),
-          errorsByCode: s.errorsByCode,
-          histogram: interval.encode(),
-          p50: interval.quantile(0.5),
-          p90: interval.quantile(0.9),
-          p99: interval.quantile(0.99),
-          max: interval.max,
+          calls: interval.calls,
+          successes: interval.successes,
+          errors: interval.errors,
+          errorsByCode: interval.errorsByCode,
+          histogram: h.encode(),
+          p50: h.quantile(0.5),
+          p90: h.quantile(0.9),
+          p99: h.quantile(0.99),
+          max: h.max,
           inFlight: s.inFlight,
           queued: s.queued,
           limit: s.limit,
@@ -357,18 +349,6 @@ export class Runtime implements TaskHost {
     this.closed = false;
     this.shuttingDown = undefined;
   }
-}
-
-function subtract(into: LatencyHistogram, prev: LatencyHistogram): void {
-  const a = into.counts;
-  const b = prev.counts;
-  for (let i = 0; i < a.length; i++) a[i]! -= b[i]!;
-  into.count -= prev.count;
-  into.sum -= prev.sum;
-  // The exact max is all-time; the interval's can be no higher than its top non-empty bucket.
-  let top = a.length - 1;
-  while (top >= 0 && a[top] === 0) top--;
-  into.max = top < 0 ? 0 : Math.min(into.max, (bucketLowerBound(top) + bucketWidth(top)) / 1e6);
 }
 
 const RUNTIME = Symbol.for('fox.runtime.v1');

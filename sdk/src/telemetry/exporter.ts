@@ -16,7 +16,10 @@ import {
   type WireEvent,
   type WireTask,
 } from '../protocol/wire.js';
-import { bucketLowerBound, bucketWidth, type LatencyHistogram } from './histogram.js';
+import { LatencyHistogram } from './histogram.js';
+import { IntervalTracker } from './interval-tracker.js';
+
+const EMPTY_HISTOGRAM = new LatencyHistogram();
 import { SpanSampler, type SpanGate, type SpanSamplerOptions } from './span-sampler.js';
 
 /** What the exporter needs from the runtime. Everything optional degrades gracefully. */
@@ -30,7 +33,7 @@ export interface ExporterHost {
   /** The `fox.stats()` snapshot. Called once per interval, never on the hot path. */
   stats(): StatsSnapshot;
   /** Cumulative latency histogram of a task, for exact interval quantiles. */
-  histogram?(taskId: string): LatencyHistogram | undefined;
+  histogram(taskId: string): LatencyHistogram | undefined;
   /** Circuit breaker state of a task, or null when it has none. */
   breakerState?(taskId: string): BreakerState | null;
   /** Busy share (0..1) of the worker pool, or null without one. */
@@ -188,10 +191,8 @@ class WsExporter implements Exporter {
   private connects = 0;
   private framesSent = 0;
   private taskKey = '';
-  private readonly previous = new Map<
-    string,
-    { calls: number; successes: number; errors: number; latency?: LatencyHistogram }
-  >();
+  /** What earlier aggregates frames covered, so each frame carries one interval. */
+  private readonly intervals = new IntervalTracker();
   private readonly disposables: Disposable[] = [];
   private readonly exitHandlers: { beforeExit: () => void; exit: () => void } | undefined;
   private shuttingDown: Promise<void> | undefined;
@@ -535,49 +536,22 @@ class WsExporter implements Exporter {
     const host = this.host;
     const snapshot = host.stats();
     const tasks: TaskAggregate[] = snapshot.tasks.slice(0, 10_000).map((t) => {
-      const prev = this.previous.get(t.id);
-      const cumulative = host.histogram?.(t.id);
-      let interval: TaskAggregate['interval'];
-      if (cumulative) {
-        const h = cumulative.clone();
-        if (prev?.latency) subtract(h, prev.latency);
-        const sparse = h.toSparse();
-        const top = sparse[sparse.length - 1];
-        // The interval's max is only known to its bucket: use the bucket's upper bound.
-        h.max = top
-          ? Math.min(cumulative.max, (bucketLowerBound(top[0]) + bucketWidth(top[0])) / 1e6)
-          : 0;
-        interval = {
-          calls: Math.max(0, t.calls - (prev?.calls ?? 0)),
-          successes: Math.max(0, t.successes - (prev?.successes ?? 0)),
-          errors: Math.max(0, t.errors - (prev?.errors ?? 0)),
-          p50: h.quantile(0.5),
-          p95: h.quantile(0.95),
-          p99: h.quantile(0.99),
-          max: h.max,
-          histogram: sparse,
-          histogramSum: Math.max(0, h.sum),
-        };
-      } else {
-        const l = t.latency;
-        interval = {
-          calls: Math.max(0, t.calls - (prev?.calls ?? 0)),
-          successes: Math.max(0, t.successes - (prev?.successes ?? 0)),
-          errors: Math.max(0, t.errors - (prev?.errors ?? 0)),
-          p50: l.p50,
-          p95: (l.p90 + l.p99) / 2,
-          p99: l.p99,
-          max: l.max,
-          histogram: [],
-          histogramSum: 0,
-        };
-      }
-      this.previous.set(t.id, {
-        calls: t.calls,
-        successes: t.successes,
-        errors: t.errors,
-        ...(cumulative ? { latency: cumulative.clone() } : {}),
+      const d = this.intervals.next(t.id, {
+        ...t,
+        latency: host.histogram(t.id) ?? EMPTY_HISTOGRAM,
       });
+      const h = d.latency;
+      const interval: TaskAggregate['interval'] = {
+        calls: d.calls,
+        successes: d.successes,
+        errors: d.errors,
+        p50: h.quantile(0.5),
+        p95: h.quantile(0.95),
+        p99: h.quantile(0.99),
+        max: h.max,
+        histogram: h.toSparse(),
+        histogramSum: h.sum,
+      };
       return { ...t, interval, breaker: host.breakerState?.(t.id) ?? null };
     });
     return {
@@ -593,13 +567,4 @@ class WsExporter implements Exporter {
       dropped: { ...this.dropped, sampledOut: this.sampler.sampledOut },
     };
   }
-}
-
-/** `into -= prev`, bucket by bucket (both cumulative, so the result is one interval). */
-function subtract(into: LatencyHistogram, prev: LatencyHistogram): void {
-  const a = into.counts;
-  const b = prev.counts;
-  for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]! - b[i]!);
-  into.count = Math.max(0, into.count - prev.count);
-  into.sum -= prev.sum;
 }

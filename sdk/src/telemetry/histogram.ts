@@ -125,6 +125,27 @@ export class LatencyHistogram {
   }
 
   /**
+   * The latencies recorded since `earlier`, an older copy of this (cumulative) histogram: counts
+   * and sum subtracted bucket by bucket. The exact max of the interval is not known, only its
+   * top non-empty bucket, so the max is that bucket's upper bound (never above the exact max).
+   */
+  since(earlier: LatencyHistogram): LatencyHistogram {
+    const h = new LatencyHistogram();
+    const a = this.counts;
+    const b = earlier.counts;
+    let top = -1;
+    for (let i = 0; i < a.length; i++) {
+      const n = Math.max(0, a[i]! - b[i]!);
+      h.counts[i] = n;
+      if (n > 0) top = i;
+    }
+    h.count = Math.max(0, this.count - earlier.count);
+    h.sum = Math.max(0, this.sum - earlier.sum);
+    h.max = top < 0 ? 0 : Math.min(this.max, (bucketLowerBound(top) + bucketWidth(top)) / 1e6);
+    return h;
+  }
+
+  /**
    * Binary form for the store: a header (count of pairs, sum, max) then `[u16 index, f64 count]`
    * pairs, little-endian. Typically a few hundred bytes.
    */

@@ -136,6 +136,8 @@ export const SpanRecordSchema = z.object({
   strategy: ModeSchema.exclude(['auto']),
   /** Error code (see `errorCode`) when the outcome is not `ok`. */
   errorCode: z.string().max(64).optional(),
+  /** Id of the chaos experiment that injected a fault into this call (a tagged sample). */
+  chaos: Id.optional(),
 });
 export type SpanRecord = z.infer<typeof SpanRecordSchema>;
 
@@ -146,6 +148,41 @@ export const SpansFrameSchema = z.object({
 export type SpansFrame = z.infer<typeof SpansFrameSchema>;
 
 const EventBase = { at: z.number() };
+
+const CiIntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
+const ChaosPhaseStatsSchema = z.object({
+  calls: Count,
+  errors: Count,
+  injected: Count,
+  errorRate: CiIntervalSchema,
+  fallbackRate: CiIntervalSchema.nullable(),
+  p50: CiIntervalSchema.nullable(),
+  p99: CiIntervalSchema.nullable(),
+});
+
+/** A finished chaos experiment's before/during/after report (the sdk's `ChaosReport`). */
+export const WireChaosReportSchema = z.object({
+  experimentId: Id,
+  name: z.string().max(256),
+  seed: z.number(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  outcome: z.enum(['completed', 'aborted', 'killed']),
+  abortReason: z.string().max(1024).nullable(),
+  abortLatencyMs: Ms.nullable(),
+  affected: Count,
+  tasks: z
+    .record(
+      Id,
+      z.object({
+        before: ChaosPhaseStatsSchema,
+        during: ChaosPhaseStatsSchema,
+        after: ChaosPhaseStatsSchema,
+      }),
+    )
+    .refine((t) => Object.keys(t).length <= 1000, 'at most 1000 tasks'),
+});
+export type WireChaosReport = z.infer<typeof WireChaosReportSchema>;
 
 /** Something that changed, for the events feed. */
 export const WireEventSchema = z.discriminatedUnion('kind', [
@@ -192,6 +229,11 @@ export const WireEventSchema = z.discriminatedUnion('kind', [
     action: z.enum(['start', 'stop', 'abort']),
     taskIds: z.array(Id).max(1000),
     detail: z.string().max(1024).optional(),
+  }),
+  z.object({
+    ...EventBase,
+    kind: z.literal('chaos-report'),
+    report: WireChaosReportSchema,
   }),
 ]);
 export type WireEvent = z.infer<typeof WireEventSchema>;
@@ -302,6 +344,51 @@ export function parseApprovalFrame(text: string): ApprovalDecision | undefined {
   try {
     const r = ApprovalFrameSchema.safeParse(JSON.parse(text));
     return r.success ? r.data.decision : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The chaos kill switch over the profiler's channel, version 1: the UI (or the editor) asks the
+ * profiler, with its token, to stop all chaos injection in one process or in every connected
+ * process; the profiler relays a `chaos-kill` frame to each exporter connection concerned.
+ */
+export const UiChaosKillMessageSchema = z
+  .object({
+    type: z.literal('chaos-kill'),
+    v: z.literal(APPROVAL_WIRE_VERSION),
+    token: z.string().min(1).max(512),
+    /** One process; omitted = every connected process. */
+    processId: Id.optional(),
+    reason: z.string().max(256).optional(),
+  })
+  .strict();
+export type UiChaosKillMessage = z.infer<typeof UiChaosKillMessageSchema>;
+
+/** Profiler → exporter: stop all chaos injection in this process now. */
+export const ChaosKillFrameSchema = z
+  .object({
+    type: z.literal('chaos-kill'),
+    v: z.literal(APPROVAL_WIRE_VERSION),
+    reason: z.string().max(256),
+  })
+  .strict();
+export type ChaosKillFrame = z.infer<typeof ChaosKillFrameSchema>;
+
+/** Any profiler → exporter control frame. */
+export const ProfilerControlFrameSchema = z.discriminatedUnion('type', [
+  ApprovalFrameSchema,
+  ChaosKillFrameSchema,
+]);
+export type ProfilerControlFrame = z.infer<typeof ProfilerControlFrameSchema>;
+
+/** Decodes a profiler → exporter control frame; undefined for anything else. Never throws. */
+export function parseProfilerControlFrame(text: string): ProfilerControlFrame | undefined {
+  if (text.length > MAX_APPROVAL_FRAME_BYTES) return undefined;
+  try {
+    const r = ProfilerControlFrameSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
   } catch {
     return undefined;
   }

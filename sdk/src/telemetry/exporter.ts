@@ -3,7 +3,7 @@ import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { Mode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
 import {
-  parseApprovalFrame,
+  parseProfilerControlFrame,
   type ApprovalDecision,
   MAX_FRAME_BYTES,
   WIRE_VERSION,
@@ -109,6 +109,8 @@ export interface Exporter {
    * the guardian still checks approver, hash and expiry). See `connectApprovals` in guardian.
    */
   readonly onApproval: FoxEvent<ApprovalDecision>;
+  /** The profiler relayed the chaos kill switch (from the UI or the editor); carries the reason. */
+  readonly onChaosKill: FoxEvent<string>;
 }
 
 /** The profiler URL from `FOX_PROFILER`, or undefined when unset or not a ws(s) URL. */
@@ -154,6 +156,8 @@ export function startExporter(options: ExporterOptions): Exporter {
 class WsExporter implements Exporter {
   private readonly approvalEmitter = new Emitter<ApprovalDecision>();
   readonly onApproval: FoxEvent<ApprovalDecision> = this.approvalEmitter.event;
+  private readonly chaosKillEmitter = new Emitter<string>();
+  readonly onChaosKill: FoxEvent<string> = this.chaosKillEmitter.event;
   readonly url: string;
   readonly spans: SpanSink;
   private readonly host: ExporterHost;
@@ -322,13 +326,15 @@ class WsExporter implements Exporter {
       if (this.ws === ws) this.ws = undefined;
       this.scheduleReconnect();
     });
-    // The profiler sends acknowledgements and relayed approval decisions; nothing else.
+    // The profiler sends acknowledgements and relayed control frames (approval decisions,
+    // the chaos kill switch); nothing else.
     ws.on('message', (data, binary) => {
       if (binary) return;
       const text = String(data);
-      if (text.length > 64) {
-        const decision = this.approvalEmitter.hasListeners ? parseApprovalFrame(text) : undefined;
-        if (decision) this.approvalEmitter.fire(decision);
+      if (!text.startsWith('{"type":"ack"')) {
+        const control = parseProfilerControlFrame(text);
+        if (control?.type === 'approval') this.approvalEmitter.fire(control.decision);
+        else if (control?.type === 'chaos-kill') this.chaosKillEmitter.fire(control.reason);
         return;
       }
       try {

@@ -6,6 +6,8 @@ import type { Attempt } from '../modes/strategy.js';
  * pays nothing on its hot path.
  */
 export interface ChaosHook {
+  /** The experiment injecting through this hook; tags the spans of injected calls. */
+  readonly experimentId: string;
   wrap(attempt: Attempt): Attempt;
 }
 

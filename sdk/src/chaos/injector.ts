@@ -127,6 +127,7 @@ export class FaultInjector {
     const steps = this.steps.filter((s) => s.matches(taskId));
     const indexOf = new Map(steps.map((s) => [s, this.steps.indexOf(s)]));
     return {
+      experimentId: this.experimentId,
       wrap: (inner: Attempt): Attempt => {
         return (call) => {
           const t0 = this.now();

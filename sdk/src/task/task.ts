@@ -1,4 +1,4 @@
-import type { ChaosHook } from '../chaos/hook.js';
+import { isInjected, type ChaosHook } from '../chaos/hook.js';
 import type { Clock } from '../clock/clock.js';
 import { asyncContextMode, asyncContextOpen, currentCall, runAs } from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
@@ -242,6 +242,7 @@ export class Task {
       attempt: call.attempt,
       strategy: this.strategy.mode,
       ...(code === undefined ? {} : { errorCode: code }),
+      ...(this.chaosHook && isInjected(call) ? { chaos: this.chaosHook.experimentId } : {}),
     });
   }
 

@@ -3,6 +3,7 @@ import { parseOptions } from '../errors/parse-options.js';
 import { GuardianPolicySchema } from '../guardian/policy.js';
 import { LanesOptionsSchema } from '../modes/mfox/lane-options.js';
 import { PoolOptionsSchema } from '../modes/tfox/pool-options.js';
+import { looksLikeOpenTelemetryApi, type OpenTelemetryApi } from '../telemetry/open-telemetry.js';
 
 /** Options of `fox.configure()`. Every key is optional; unknown keys are errors. */
 export const RuntimeConfigSchema = z
@@ -40,6 +41,28 @@ export const RuntimeConfigSchema = z
      * never. Default: `'windows'` while a profiler is connected, else `false`.
      */
     asyncContext: z.union([z.boolean(), z.literal('windows')]).optional(),
+    /**
+     * Make fox calls OpenTelemetry spans once the program registers a tracer provider with
+     * `@opentelemetry/api`: `true` (default; the program's copy of the API is found from the
+     * working directory or the entry script), `false`, or `{ api }` to hand over the module
+     * (bundled programs).
+     */
+    openTelemetry: z
+      .union(
+        [
+          z.boolean(),
+          z
+            .object({
+              api: z.custom<OpenTelemetryApi>(
+                looksLikeOpenTelemetryApi,
+                'expected the @opentelemetry/api module',
+              ),
+            })
+            .strict(),
+        ],
+        { error: 'expected true, false or { api: <the @opentelemetry/api module> }' },
+      )
+      .optional(),
     /** The tfox worker pool: threads, idle timeout, resource limits (see pool-options.ts). */
     pool: PoolOptionsSchema.optional(),
     /** mfox lane limits by lane name (`fs`, `net`, `io`, `origin:<origin>`, `originDefault`). */

@@ -31,6 +31,7 @@ import type { Exporter } from '../telemetry/exporter.js';
 import { profilerUrlFromEnv } from '../telemetry/exporter.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
 import { connectProfiler } from './profiling.js';
+import { TracingLink } from './tracing.js';
 import { Emitter, type Disposable } from '../events/emitter.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
 import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
@@ -55,6 +56,8 @@ export class Runtime implements TaskHost {
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   /** What each flush has written so far, so every aggregate row covers one interval. */
   private readonly flushed = new IntervalTracker();
+  /** OpenTelemetry spans for fox calls, once the program registers a tracer provider. */
+  private readonly tracing = new TracingLink(() => this.registry.all());
   private shuttingDown: Promise<void> | undefined;
   private exporter: Exporter | undefined;
   /** Whether FOX_PROFILER has been looked at (once, at the first registration). */
@@ -86,6 +89,7 @@ export class Runtime implements TaskHost {
     const storeChanged = 'store' in (input ?? {}) && next.store !== this.config.store;
     const profilerChanged = 'profiler' in (input ?? {}) && next.profiler !== this.config.profiler;
     this.config = next;
+    if ('openTelemetry' in (input ?? {})) this.tracing.configure(next.openTelemetry);
     if (storeChanged) this.reopenStore();
     if (profilerChanged) {
       this.profilerChecked = true;
@@ -191,6 +195,7 @@ export class Runtime implements TaskHost {
         if (store) this.configure({ store });
       }
     }
+    this.tracing.attach(task);
     this.onTaskRegistered?.(task);
   }
 
@@ -345,6 +350,7 @@ export class Runtime implements TaskHost {
     this.gauges = undefined;
     this.config = {};
     this.profilerChecked = false;
+    this.tracing.reset();
     setAsyncContext(false);
     this.closed = false;
     this.shuttingDown = undefined;

@@ -9,6 +9,7 @@ import type { ConcreteMode, Mode } from '../protocol/modes.js';
 import type { TaskStats } from '../protocol/stats.js';
 import type { SpanOutcome } from '../protocol/wire.js';
 import type { SpanSink } from '../telemetry/exporter.js';
+import type { CallTracer } from '../telemetry/open-telemetry.js';
 import type { SpanGate } from '../telemetry/span-sampler.js';
 import { TaskMetrics, errorCode } from '../telemetry/task-metrics.js';
 import { Call, findCallerSignal } from './call.js';
@@ -65,6 +66,8 @@ export class Task {
    * the pipeline by compose(), not tested per call, so an untargeted task pays nothing.
    */
   private chaosHook: ChaosHook | undefined;
+  /** Turns each call into an OpenTelemetry span while the program has a tracer provider. */
+  private tracer: CallTracer | undefined;
 
   constructor(
     readonly id: string,
@@ -137,6 +140,13 @@ export class Task {
     return this.chaosHook;
   }
 
+  /** Installs (or removes) the OpenTelemetry bridge; woven in like chaos, not tested per call. */
+  setTracer(tracer: CallTracer | undefined): void {
+    if (tracer === this.tracer) return;
+    this.tracer = tracer;
+    this.compose();
+  }
+
   /** Resolves once a strategy that receives no new calls has nothing running or queued. */
   private drained(strategy: Strategy): Promise<void> {
     const idle = () => {
@@ -161,9 +171,10 @@ export class Task {
     const invokeUser = (call: Call): unknown => fn.apply(call.self, call.args);
     const strategy = this.strategy;
     const chaos = this.chaosHook;
+    const tracer = this.tracer;
     if (strategy.mode === 'sfox' && !this.chain && !chaos) {
       // sfox without policies: nothing to admit, nothing to wrap.
-      this.invoke = runUser;
+      this.invoke = tracer ? tracer.wrap(this, runUser) : runUser;
       this.watchSignal = false;
       return;
     }
@@ -179,7 +190,8 @@ export class Task {
     // Chaos sits at the guard point of each attempt: inside the policies (so retry, fallback
     // and the breaker react to injected faults as they would to real ones), around the strategy.
     const attempt = chaos ? chaos.wrap(run) : run;
-    this.invoke = this.chain ? this.chain.wrap(attempt) : attempt;
+    const invoke = this.chain ? this.chain.wrap(attempt) : attempt;
+    this.invoke = tracer ? tracer.wrap(this, invoke) : invoke;
     this.watchSignal = true;
   }
 

@@ -37,10 +37,11 @@ export const RuntimeConfigSchema = z
     /**
      * Track the current call across awaits with AsyncLocalStorage: `true` always (exact
      * `fox.context()` after any await, at a cost on every await in the process on Node 20),
-     * `'windows'` in short windows (complete sampled span trees at a tenth of the cost), `false`
-     * never. Default: `'windows'` while a profiler is connected, else `false`.
+     * `'sampled'` only while calls sampled as spans run, within 100 ms per second (complete
+     * sampled span trees at a small share of the cost), `false` never. Default: `'sampled'`
+     * while a profiler is connected, else `false`.
      */
-    asyncContext: z.union([z.boolean(), z.literal('windows')]).optional(),
+    asyncContext: z.union([z.boolean(), z.literal('sampled')]).optional(),
     /**
      * Make fox calls OpenTelemetry spans once the program registers a tracer provider with
      * `@opentelemetry/api`: `true` (default; the program's copy of the API is found from the

@@ -104,9 +104,9 @@ export class Runtime implements TaskHost {
     this.approvalsSub?.dispose();
     this.approvalsSub = undefined;
     if (previous) await previous.shutdown();
-    // Span trees need parents across awaits; unless the user chose a mode, track them in
-    // windows while connected (see run-context.ts for the cost this avoids).
-    if (this.config.asyncContext === undefined) setAsyncContext(url ? 'windows' : false);
+    // Span trees need parents across awaits; unless the user chose a mode, track them while
+    // sampled calls run (see run-context.ts for the cost this avoids).
+    if (this.config.asyncContext === undefined) setAsyncContext(url ? 'sampled' : false);
     if (!url) return;
     this.exporter = connectProfiler(this, url, this.config.profilerIntervalMs);
     this.connectApprovals();

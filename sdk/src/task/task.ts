@@ -1,6 +1,12 @@
 import { isInjected, type ChaosHook } from '../chaos/hook.js';
 import type { Clock } from '../clock/clock.js';
-import { asyncContextMode, asyncContextOpen, currentCall, runAs } from '../context/run-context.js';
+import {
+  canTrackTree,
+  currentCall,
+  enterSampledRoot,
+  leaveSampledRoot,
+  runAs,
+} from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
 import { Emitter } from '../events/emitter.js';
 import type { Attempt, Strategy } from '../modes/strategy.js';
@@ -195,54 +201,91 @@ export class Task {
     this.watchSignal = true;
   }
 
-  /** Runs one call of the task. This is the hot path. */
-  async call(self: unknown, args: unknown[]): Promise<unknown> {
-    if (this.host.closed) throw new FoxShutdownError();
-    const metrics = this.metrics;
-    if (this.checkInput) {
-      try {
-        args = await this.checkInput(args);
-      } catch (err) {
-        metrics.refused(err);
-        throw err;
-      }
-    }
-    const call = new Call(
-      this.id,
-      self,
-      args,
-      currentCall(),
-      this.watchSignal ? findCallerSignal(args) : undefined,
-    );
-    if (this.priorityOf) call.priority = this.priorityOf(args);
-    const clock = this.host.clock;
-    // Without a profiler this is one field check; with one, the sampler decides at the start so
-    // a sampled parent's children are sampled too (complete trees). Root spans start only while
-    // parents are tracked across awaits, or their trees would be cut at the first await.
-    const gate = this.spanGate;
-    if (gate !== undefined) {
-      call.sampled = call.parent?.sampled
-        ? gate.admitChild()
-        : (asyncContextOpen() || asyncContextMode() === false) && gate.admit();
-    }
-    const start = metrics.shouldTime() || call.sampled ? clock.now() : -1;
-    metrics.start();
+  /**
+   * Runs one call of the task. This is the hot path: it hands back the pipeline's own promise
+   * (no extra promise or await hop for the caller) and records the outcome in a reaction
+   * attached to it; untimed calls share two pre-bound reactions, so they allocate no closures.
+   */
+  call(self: unknown, args: unknown[]): Promise<unknown> {
+    if (this.host.closed) return Promise.reject(new FoxShutdownError());
+    return this.checkInput ? this.callChecked(self, args, this.checkInput) : this.run(self, args);
+  }
+
+  private async callChecked(
+    self: unknown,
+    args: unknown[],
+    checkInput: (args: unknown[]) => unknown[] | Promise<unknown[]>,
+  ): Promise<unknown> {
     try {
-      let value = await this.invoke(call);
-      if (this.checkOutput) value = await this.checkOutput(value);
-      const ms = start < 0 ? -1 : clock.now() - start;
-      metrics.success(ms);
-      if (call.sampled) this.recordSpan(call, start, ms, undefined);
-      return value;
+      args = await checkInput(args);
     } catch (err) {
-      const ms = start < 0 ? -1 : clock.now() - start;
-      metrics.failure(ms, err);
-      if (call.sampled) this.recordSpan(call, start, ms, err);
+      this.metrics.refused(err);
       throw err;
     }
+    return this.run(self, args);
+  }
+
+  private run(self: unknown, args: unknown[]): Promise<unknown> {
+    const metrics = this.metrics;
+    let call: Call;
+    let start: number;
+    let result: unknown;
+    try {
+      call = new Call(
+        this.id,
+        self,
+        args,
+        currentCall(),
+        this.watchSignal ? findCallerSignal(args) : undefined,
+      );
+      if (this.priorityOf) call.priority = this.priorityOf(args);
+      // Without a profiler this is one field check; with one, the sampler decides at the start
+      // so a sampled parent's children are sampled too (complete trees). A sampled root turns
+      // on tracking across awaits for its lifetime (see run-context.ts), within a time budget.
+      const gate = this.spanGate;
+      if (gate !== undefined) {
+        call.sampled = call.parent?.sampled ? gate.admitChild() : canTrackTree() && gate.admit();
+      }
+      start = metrics.shouldTime() || call.sampled ? this.host.clock.now() : -1;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (call.sampled && !call.parent?.sampled) enterSampledRoot();
+    metrics.start();
+    try {
+      result = this.invoke(call);
+    } catch (err) {
+      this.failed(call, start, err);
+      return Promise.reject(err);
+    }
+    let settled = result instanceof Promise ? result : Promise.resolve(result);
+    if (this.checkOutput) settled = settled.then(this.checkOutput);
+    if (start < 0) settled.then(this.untimedSuccess, this.untimedFailure);
+    else
+      settled.then(
+        () => this.succeeded(call, start),
+        (err: unknown) => this.failed(call, start, err),
+      );
+    return settled;
+  }
+
+  private readonly untimedSuccess = (): void => this.metrics.success(-1);
+  private readonly untimedFailure = (err: unknown): void => this.metrics.failure(-1, err);
+
+  private succeeded(call: Call, start: number): void {
+    const ms = this.host.clock.now() - start;
+    this.metrics.success(ms);
+    if (call.sampled) this.recordSpan(call, start, ms, undefined);
+  }
+
+  private failed(call: Call, start: number, err: unknown): void {
+    const ms = start < 0 ? -1 : this.host.clock.now() - start;
+    this.metrics.failure(ms, err);
+    if (call.sampled) this.recordSpan(call, start, ms, err);
   }
 
   private recordSpan(call: Call, start: number, ms: number, error: unknown): void {
+    if (!call.parent?.sampled) leaveSampledRoot();
     const code = error === undefined ? undefined : errorCode(error);
     this.spanSink?.record({
       runId: call.runId,

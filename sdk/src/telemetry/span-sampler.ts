@@ -4,8 +4,8 @@
  * probability is set from the previous window's demand (cap / calls seen), so a hot task's
  * samples spread over the whole second instead of being the first N calls of it.
  *
- * The hot path is {@link SpanGate.admit}: a field compare, two increments and (only for tasks
- * over their cap) one `Math.random()`. It never reads a clock: the window is advanced by the
+ * The hot path is {@link SpanGate.admit}: a few field compares and increments; random draws
+ * happen only on admitted calls (they set how many calls to skip until the next one). It never reads a clock: the window is advanced by the
  * exporter's interval timer through {@link SpanSampler.advance}, so a blocked event loop keeps
  * the current window, which only makes sampling stricter.
  */
@@ -42,6 +42,8 @@ class TaskGate implements SpanGate {
   private taken = 0;
   /** Admission probability for the current window. */
   private p = 1;
+  /** Calls still to skip before the next admission (random, mean 1/p − 1). */
+  private skip = 0;
 
   constructor(
     private readonly window: Window,
@@ -53,14 +55,14 @@ class TaskGate implements SpanGate {
     if (this.epoch !== w.epoch) this.roll(w.epoch);
     this.seen++;
     const s = this.sampler;
-    if (this.taken >= s.perTask || w.taken >= s.total) {
+    // Over the cap, calls are skipped in random runs of mean 1/p between admissions: one
+    // random draw per admitted call instead of one per call.
+    if (this.skip > 0 || this.taken >= s.perTask || w.taken >= s.total) {
+      if (this.skip > 0) this.skip--;
       s.sampledOut++;
       return false;
     }
-    if (this.p < 1 && s.random() >= this.p) {
-      s.sampledOut++;
-      return false;
-    }
+    if (this.p < 1) this.skip = Math.floor(s.random() * (2 / this.p - 1));
     this.taken++;
     w.taken++;
     return true;
@@ -84,6 +86,7 @@ class TaskGate implements SpanGate {
     this.epoch = epoch;
     this.seen = 0;
     this.taken = 0;
+    this.skip = this.p < 1 ? Math.floor(this.sampler.random() / this.p) : 0;
   }
 }
 

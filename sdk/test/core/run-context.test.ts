@@ -3,7 +3,10 @@ import FakeTimers from '@sinonjs/fake-timers';
 import {
   asyncContextMode,
   asyncContextOpen,
+  canTrackTree,
   currentCall,
+  enterSampledRoot,
+  leaveSampledRoot,
   runAs,
   setAsyncContext,
 } from '../../src/context/run-context.js';
@@ -25,21 +28,54 @@ describe('run context', () => {
     assert.equal(after, undefined, 'no stale parent after an await');
   });
 
-  it("opens AsyncLocalStorage in windows of 100 ms every second in 'windows' mode", () => {
-    const clock = FakeTimers.install({ toFake: ['setInterval', 'setTimeout', 'clearInterval'] });
+  it("in 'sampled' mode opens AsyncLocalStorage only while sampled roots run", async () => {
+    setAsyncContext('sampled');
+    assert.equal(asyncContextMode(), 'sampled');
+    assert.equal(asyncContextOpen(), false, 'closed until a sampled root starts');
+    assert.equal(canTrackTree(), true);
+    enterSampledRoot();
+    enterSampledRoot();
+    assert.equal(asyncContextOpen(), true);
+    const parent = new Call('t#p', undefined, [], undefined, undefined);
+    const seen = await runAs(parent, async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return currentCall();
+    });
+    assert.equal(seen, parent, 'the tree is tracked across awaits');
+    leaveSampledRoot();
+    assert.equal(asyncContextOpen(), true, 'one sampled root still running');
+    leaveSampledRoot();
+    assert.equal(asyncContextOpen(), false);
+    leaveSampledRoot();
+    enterSampledRoot();
+    assert.equal(asyncContextOpen(), true, 'an extra leave does not unbalance the count');
+    leaveSampledRoot();
+    assert.equal(asyncContextOpen(), false);
+  });
+
+  it("in 'sampled' mode stays open at most 100 ms per second", () => {
+    const clock = FakeTimers.install({
+      toFake: ['setInterval', 'setTimeout', 'clearInterval', 'clearTimeout', 'performance'],
+    });
     try {
-      setAsyncContext('windows');
-      assert.equal(asyncContextMode(), 'windows');
+      setAsyncContext('sampled');
+      enterSampledRoot();
+      clock.tick(60);
+      leaveSampledRoot();
+      enterSampledRoot();
+      clock.tick(39);
       assert.equal(asyncContextOpen(), true);
-      clock.tick(101);
-      assert.equal(asyncContextOpen(), false);
-      clock.tick(900);
+      clock.tick(2);
+      assert.equal(asyncContextOpen(), false, 'closed when the budget ran out');
+      assert.equal(canTrackTree(), false, 'no new sampled roots this period');
+      leaveSampledRoot();
+      clock.tick(1000);
+      assert.equal(canTrackTree(), true, 'a new period, a new budget');
+      enterSampledRoot();
       assert.equal(asyncContextOpen(), true);
-      clock.tick(101);
-      assert.equal(asyncContextOpen(), false);
       setAsyncContext(false);
-      clock.tick(5000);
-      assert.equal(asyncContextOpen(), false, 'no window after turning it off');
+      assert.equal(asyncContextOpen(), false);
+      assert.equal(canTrackTree(), true);
     } finally {
       clock.uninstall();
     }

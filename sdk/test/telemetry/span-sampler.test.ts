@@ -48,6 +48,14 @@ describe('span sampler', () => {
     // Window 2 samples at p = 10/1000: admitted calls spread over the whole second.
     assert.ok(admitted[admitted.length - 1]! > 300, `last admitted ${admitted.at(-1)}`);
     assert.equal(sampler.sampledOut, 2000 - 10 - admitted.length);
+    // Steady demand: about the cap per window on average, not far below it.
+    let total = 0;
+    for (let w = 0; w < 200; w++) {
+      sampler.advance();
+      for (let i = 0; i < 1000; i++) total += Number(gate.admit());
+    }
+    const mean = total / 200;
+    assert.ok(mean > 8 && mean <= 10, `mean admitted per window ${mean}`);
   });
 
   it('gives each task its own gate and shares the total cap', () => {

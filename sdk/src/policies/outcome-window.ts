@@ -58,25 +58,26 @@ export class TimeWindow implements OutcomeWindow {
   private readonly calls = new Float64Array(BUCKETS);
   private readonly failed = new Float64Array(BUCKETS);
   private readonly slowCalls = new Float64Array(BUCKETS);
-  private readonly bucketMs: number;
-  /** Index of the current bucket and the time it started. */
+  /** Slot of the current bucket in the arrays. */
   private head = 0;
-  private headStart = -Infinity;
+  /** Absolute number (`floor(now · BUCKETS / ms)`) of the current bucket; -1 before any. */
+  private epoch = -1;
   private sumCalls = 0;
   private sumFailed = 0;
   private sumSlow = 0;
 
-  constructor(readonly ms: number) {
-    this.bucketMs = ms / BUCKETS;
-  }
+  constructor(readonly ms: number) {}
 
   private advance(now: number): void {
-    if (now < this.headStart + this.bucketMs) return;
-    const steps =
-      this.headStart === -Infinity ? BUCKETS : Math.floor((now - this.headStart) / this.bucketMs);
+    // Bucket numbers come from one multiplication and division of the time itself, not from
+    // adding a fractional bucket width up, so a boundary never drifts by a rounding error
+    // (which let an outcome stay counted just past the window).
+    const epoch = Math.floor((now * BUCKETS) / this.ms);
+    if (epoch <= this.epoch) return;
+    const steps = this.epoch < 0 ? BUCKETS : epoch - this.epoch;
+    this.epoch = epoch;
     if (steps >= BUCKETS) {
-      this.clear();
-      this.headStart = now;
+      this.clearBuckets();
       return;
     }
     for (let s = 0; s < steps; s++) {
@@ -87,7 +88,6 @@ export class TimeWindow implements OutcomeWindow {
       this.sumSlow -= this.slowCalls[h]!;
       this.calls[h] = this.failed[h] = this.slowCalls[h] = 0;
     }
-    this.headStart += steps * this.bucketMs;
   }
 
   record(now: number, failed: boolean, slow: boolean): void {
@@ -111,11 +111,15 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   clear(): void {
+    this.clearBuckets();
+    this.epoch = -1;
+  }
+
+  private clearBuckets(): void {
     this.calls.fill(0);
     this.failed.fill(0);
     this.slowCalls.fill(0);
     this.sumCalls = this.sumFailed = this.sumSlow = 0;
     this.head = 0;
-    this.headStart = -Infinity;
   }
 }

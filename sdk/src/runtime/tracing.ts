@@ -37,9 +37,13 @@ export class TracingLink {
     this.timer.unref();
   }
 
-  /** Called for each registered task; the first registration starts the default lookup. */
+  /**
+   * Called for each registered task; the first registration starts the default lookup, later
+   * ones look again (cheap, and registrations are rare) while no provider has been found.
+   */
   attach(task: Task): void {
     if (!this.started) this.configure(undefined);
+    else if (!this.tracer && this.api) this.check();
     task.setTracer(this.tracer);
   }
 

@@ -3,7 +3,15 @@ export type { Collector, CollectorCounters, CollectorOptions } from './collector
 export { generateToken, tokenMatches } from './collector/token.js';
 export { startProfiler } from './server/profiler-server.js';
 export type { Profiler, ProfilerCounters, ProfilerOptions } from './server/profiler-server.js';
+export type { UiChannelCounters } from './server/ui-channel.js';
 export type { IngestCounters } from './ingest/ingest.js';
 export type * from './live/view.js';
-export { writeReport, renderReport } from './report/report.js';
+export {
+  ReportSourceError,
+  renderReport,
+  storedReportMessages,
+  writeReport,
+  writeStoredReport,
+} from './report/report.js';
+export type { StoredReportOptions } from './report/report.js';
 export { main as profileMain } from './cli/profile.js';

@@ -48,6 +48,8 @@ describe('fox profile', function () {
     const html = readFileSync(report, 'utf8');
     assert.match(html, /id="fox-report-data"/);
     assert.match(html, /fixture#handle/);
+    // Rebuilt from the store after the run (whole run), not from the in-memory history.
+    assert.match(html, /"report":\{"sessionId":"[0-9A-Z]{26}"/);
   });
 
   it('returns the child’s exit code and 2 on a usage error', async () => {

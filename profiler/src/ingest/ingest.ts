@@ -1,8 +1,9 @@
 import { LatencyHistogram, MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk';
-import type { AggregatesFrame, HelloFrame, SpanRecord } from '@fox/sdk';
+import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
 import type { WebSocket } from 'ws';
 import type { LiveState } from '../live/live-state.js';
 import type { BatchWriter } from '../storage/batch-writer.js';
+import type { EventRow, SpanTagRow, TaskStateRow } from '../storage/profiler-tables.js';
 import type { TaskRow } from '../storage/store-adapter.js';
 
 /** Why frames were refused, cumulative over all connections. */
@@ -53,6 +54,8 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
   let windowStart = Date.now();
   let windowBytes = 0;
   const storedTasks = new Set<string>();
+  /** What was last written of each task's live state, to write only changes. */
+  const taskStates = new Map<string, TaskStateRow>();
 
   ws.on('message', (data, isBinary) => {
     counters.framesReceived++;
@@ -98,7 +101,7 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
         onSpans(processId, frame.spans);
         break;
       case 'events':
-        live.events(processId, frame.events);
+        onEvents(processId, frame.events);
         break;
     }
   });
@@ -138,6 +141,18 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
       projectRoot: p.projectRoot,
     });
     const now = Date.now();
+    writer.taskStates(
+      frame.tasks.map((t) =>
+        rememberTaskState({
+          processId: p.id,
+          taskId: t.id,
+          mode: t.mode,
+          current: t.current,
+          policies: t.policies,
+          breaker: taskStates.get(t.id)?.breaker ?? null,
+        }),
+      ),
+    );
     writer.tasks(
       frame.tasks.map((t) => {
         storedTasks.add(t.id);
@@ -175,10 +190,44 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     writer.tasks(missing);
   }
 
+  function rememberTaskState(row: TaskStateRow): TaskStateRow {
+    taskStates.set(row.taskId, row);
+    return row;
+  }
+
   function onAggregates(pid: string, frame: AggregatesFrame): void {
     live.aggregates(pid, frame);
     if (!writer) return;
     ensureTasks(frame.tasks.map((t) => [t.id, t.mode]));
+    const changed: TaskStateRow[] = [];
+    for (const t of frame.tasks) {
+      const known = taskStates.get(t.id);
+      if (known && known.current === t.current && known.breaker === t.breaker) continue;
+      changed.push(
+        rememberTaskState({
+          processId: pid,
+          taskId: t.id,
+          // The hello's declared mode stands; aggregates only move `current` and the breaker.
+          mode: known?.mode ?? t.mode,
+          current: t.current,
+          policies: known?.policies ?? [],
+          breaker: t.breaker,
+        }),
+      );
+    }
+    writer.taskStates(changed);
+    const g = frame.process;
+    writer.gauge({
+      processId: pid,
+      at: frame.at,
+      delayP50: g.eventLoopDelay.p50,
+      delayP99: g.eventLoopDelay.p99,
+      delayMax: g.eventLoopDelay.max,
+      elu: g.eventLoopUtilization,
+      cpu: g.cpu,
+      heapUsedBytes: g.heapUsedBytes,
+      dropped: frame.dropped,
+    });
     writer.aggregate(
       frame.tasks.map((t) => {
         const i = t.interval;
@@ -208,10 +257,27 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     );
   }
 
+  function onEvents(pid: string, events: WireEvent[]): void {
+    live.events(pid, events);
+    if (!writer) return;
+    const feed: EventRow[] = [];
+    for (const event of events) {
+      // Reports go to the sdk's chaos_reports table (where `fox chaos` finds them too).
+      if (event.kind === 'chaos-report') writer.chaosReport(event.report);
+      else feed.push({ processId: pid, event });
+    }
+    writer.events(feed);
+  }
+
   function onSpans(pid: string, spans: SpanRecord[]): void {
     live.spans(pid, spans);
     if (!writer) return;
     ensureTasks(spans.map((s) => [s.taskId, s.strategy]));
+    const tags = new Map<string, SpanTagRow>();
+    for (const s of spans) {
+      if (s.chaos === undefined && s.errorCode === undefined) continue;
+      tags.set(s.runId, { runId: s.runId, chaos: s.chaos ?? null, errorCode: s.errorCode ?? null });
+    }
     writer.span(
       spans.map((s) => ({
         runId: s.runId,
@@ -224,6 +290,7 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
         attempt: s.attempt,
         strategy: s.strategy,
       })),
+      tags,
     );
   }
 }

@@ -1,9 +1,14 @@
 import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
+import { foldChaos, foldProposal, trimMap } from './feed-fold.js';
+import { buildTimeline } from './timeline.js';
 import type {
+  ChaosReportView,
+  ChaosRunView,
   CollectorStatsView,
   EventView,
   GaugePoint,
   ProcessView,
+  ProposalView,
   TaskView,
   TimelineSpan,
   UiState,
@@ -12,8 +17,9 @@ import type {
 const HISTORY = 120;
 const SPANS_PER_PROCESS = 5000;
 const EVENTS = 200;
-const TIMELINE_ROOTS = 25;
-const TIMELINE_MAX = 400;
+const PROPOSALS = 200;
+const CHAOS_RUNS = 50;
+const CHAOS_REPORTS = 20;
 
 interface ProcessEntry {
   view: ProcessView;
@@ -30,6 +36,13 @@ interface ProcessEntry {
 export class LiveState {
   private readonly processes = new Map<string, ProcessEntry>();
   private eventLog: EventView[] = [];
+  /**
+   * Kept apart from the sliding event log, so a pending proposal or a running experiment stays
+   * visible however many breaker or limit events follow it.
+   */
+  private readonly proposals = new Map<string, ProposalView>();
+  private readonly chaosRuns = new Map<string, ChaosRunView>();
+  private chaosReports: ChaosReportView[] = [];
 
   constructor(private readonly maxProcesses = 50) {}
 
@@ -134,37 +147,42 @@ export class LiveState {
   }
 
   events(processId: string, events: readonly WireEvent[]): void {
-    for (const event of events) this.eventLog.push({ processId, event });
+    for (const event of events) {
+      if (event.kind === 'chaos-report') {
+        this.chaosReport({ processId, report: event.report });
+        // Reports can be large: they live in their own list, not in the feed pushed each second.
+        continue;
+      }
+      if (event.kind === 'proposal') foldProposal(this.proposals, processId, event);
+      else if (event.kind === 'chaos') foldChaos(this.chaosRuns, processId, event);
+      this.eventLog.push({ processId, event });
+    }
     if (this.eventLog.length > EVENTS) this.eventLog = this.eventLog.slice(-EVENTS);
+    trimMap(this.proposals, PROPOSALS, (p) => p.state !== 'pending');
+    trimMap(this.chaosRuns, CHAOS_RUNS, (r) => r.state !== 'running');
+  }
+
+  /** Adds (or replaces, by experiment id) a chaos report; newest first, bounded. */
+  chaosReport(view: ChaosReportView): void {
+    const id = view.report.experimentId;
+    const run = this.chaosRuns.get(id);
+    // The report is the last word on an experiment whose stop event was lost.
+    if (run && run.state === 'running') {
+      run.state = view.report.outcome === 'completed' ? 'stopped' : 'aborted';
+      run.endedAt = view.report.endedAt;
+    }
+    this.chaosReports = [view, ...this.chaosReports.filter((r) => r.report.experimentId !== id)]
+      .sort((a, b) => b.report.endedAt - a.report.endedAt)
+      .slice(0, CHAOS_REPORTS);
   }
 
   knowsTask(processId: string, taskId: string): boolean {
     return this.processes.get(processId)?.tasks.has(taskId) ?? false;
   }
 
-  /**
-   * The recent calls of one task with their nested children (any task), depth-first in start
-   * order: what the timeline draws.
-   */
+  /** The recent calls of one task with their nested children: what the timeline draws. */
   timeline(processId: string, taskId: string): TimelineSpan[] {
-    const ring = this.processes.get(processId)?.spans ?? [];
-    const roots = ring.filter((s) => s.taskId === taskId).slice(-TIMELINE_ROOTS);
-    const children = new Map<string, SpanRecord[]>();
-    for (const s of ring) {
-      if (s.parentRunId === null) continue;
-      const list = children.get(s.parentRunId);
-      if (list) list.push(s);
-      else children.set(s.parentRunId, [s]);
-    }
-    const out: TimelineSpan[] = [];
-    const visit = (s: SpanRecord, depth: number): void => {
-      if (out.length >= TIMELINE_MAX || depth > 16) return;
-      out.push({ ...s, depth });
-      const kids = children.get(s.runId);
-      if (kids) for (const k of [...kids].sort((a, b) => a.start - b.start)) visit(k, depth + 1);
-    };
-    for (const r of roots.sort((a, b) => a.start - b.start)) visit(r, 0);
-    return out;
+    return buildTimeline(this.processes.get(processId)?.spans ?? [], taskId);
   }
 
   snapshot(collector: CollectorStatsView): UiState {
@@ -177,6 +195,9 @@ export class LiveState {
       tasks: processes.flatMap((p) => [...p.tasks.values()]),
       events: this.eventLog.slice(-100),
       collector,
+      proposals: [...this.proposals.values()].sort((a, b) => b.createdAt - a.createdAt),
+      chaosRuns: [...this.chaosRuns.values()].sort((a, b) => b.startedAt - a.startedAt),
+      chaosReports: this.chaosReports,
     };
   }
 

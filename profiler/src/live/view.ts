@@ -3,6 +3,8 @@ import type {
   DropCounters,
   SpanRecord,
   UiApprovalMessage,
+  UiChaosKillMessage,
+  WireChaosReport,
   WireEvent,
 } from '@fox/sdk';
 
@@ -77,12 +79,67 @@ export interface CollectorStatsView {
   connections: number;
 }
 
+export type ProposalState = Extract<WireEvent, { kind: 'proposal' }>['state'];
+
+/** A proposal as its latest event describes it (folded from the events feed). */
+export interface ProposalView {
+  processId: string;
+  proposalId: string;
+  taskId: string | null;
+  summary: string;
+  state: ProposalState;
+  /** SHA-256 of the exact change; an approval must carry it. Absent: cannot be approved here. */
+  payloadHash?: string;
+  /** Approvals still needed while pending. */
+  approvalsNeeded?: number;
+  /** The first event seen about it, epoch ms. */
+  createdAt: number;
+  /** The latest event about it, epoch ms. */
+  at: number;
+}
+
+/** One chaos experiment as its start/stop/abort events describe it. */
+export interface ChaosRunView {
+  processId: string;
+  experimentId: string;
+  taskIds: string[];
+  state: 'running' | 'stopped' | 'aborted';
+  startedAt: number;
+  /** When it stopped or aborted; null while running. */
+  endedAt: number | null;
+  detail?: string;
+}
+
+/** A finished experiment's before/during/after report. */
+export interface ChaosReportView {
+  /** The process that sent it; null when it was loaded from the store. */
+  processId: string | null;
+  report: WireChaosReport;
+}
+
+/** Set when the state is a stored run rendered as a report (not a live profiler). */
+export interface ReportInfo {
+  sessionId: string;
+  startedAt: number;
+  endedAt: number | null;
+}
+
 export interface UiState {
   at: number;
   processes: ProcessView[];
   tasks: TaskView[];
   events: EventView[];
   collector: CollectorStatsView;
+  /**
+   * Recent proposals, newest first, by their latest state. Optional (older hosts omit it): the
+   * UI then folds them from `events`.
+   */
+  proposals?: ProposalView[];
+  /** Recent chaos experiments, newest first. Optional like `proposals`. */
+  chaosRuns?: ChaosRunView[];
+  /** Recent chaos reports, newest first (the live profiler also loads the last stored ones). */
+  chaosReports?: ChaosReportView[];
+  report?: ReportInfo;
 }
 
 /** A sampled span with its depth in the displayed tree (0 = a call of the selected task). */
@@ -94,16 +151,26 @@ export type ServerToUi =
   | { type: 'state'; state: UiState }
   | { type: 'spans'; processId: string; taskId: string; spans: TimelineSpan[] }
   /** Whether an approval decision reached its process (not whether the guardian accepted it). */
-  | { type: 'approval-relayed'; proposalId: string; ok: boolean; reason?: string };
+  | { type: 'approval-relayed'; proposalId: string; ok: boolean; reason?: string }
+  /** Whether the chaos kill switch reached the process(es); `processes` = how many. */
+  | { type: 'chaos-kill-relayed'; ok: boolean; processes: number; reason?: string };
 
 export type UiToServer =
   | { type: 'ready' }
   | { type: 'select'; processId: string; taskId: string }
   | { type: 'unselect' }
-  | UiApprovalMessage;
+  | UiApprovalMessage
+  | UiChaosKillMessage;
 
 /** The UI's side of the channel: the browser page uses a WebSocket, VS Code `postMessage`. */
 export interface UiHost {
   post(message: UiToServer): void;
   onMessage(listener: (message: ServerToUi) => void): void;
+  /**
+   * The profiler token, when the host holds one (the browser page, from its own URL): approval
+   * and chaos-kill messages carry it. A host without one (the VS Code webview) leaves it out;
+   * the UI then sends those messages with an empty `token`, and the host relays them in-process
+   * (`profiler.decide`, `profiler.killChaos`), where no token is needed.
+   */
+  readonly token?: string;
 }

@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
 import type { ServerToUi, UiState } from '../live/view.js';
 import { loadUiAssets, type UiAssets } from '../server/ui-assets.js';
+import { migrateProfilerSchema } from '../storage/profiler-schema.js';
+import { openStore } from '../storage/store-adapter.js';
+import { storedRunMessages } from './stored-run.js';
 
 /** What a report shows: the final state and the timelines of its tasks. */
 export interface ReportSource {
@@ -38,15 +41,72 @@ export function renderReport(
 `;
 }
 
-/** Writes `<dir>/<ulid>.html` (default dir `.fox/reports`) and returns its path. */
+/**
+ * Writes `<dir>/<ulid>.html` (default dir `.fox/reports`) from a live profiler's in-memory state
+ * (its recent history only) and returns its path. With a store, prefer {@link writeStoredReport}.
+ */
 export async function writeReport(source: ReportSource, dir = '.fox/reports'): Promise<string> {
   const state = source.state();
   const messages: ServerToUi[] = [{ type: 'state', state }];
   for (const t of state.tasks) messages.push(source.timeline(t.processId, t.id));
+  return writeMessages(messages, dir);
+}
+
+/** Thrown by {@link writeStoredReport} when the store holds no such run. */
+export class ReportSourceError extends Error {
+  readonly code = 'FOX_REPORT_NO_RUN';
+  override readonly name = 'ReportSourceError';
+}
+
+export interface StoredReportOptions {
+  /** The store file a profiler wrote (`.fox/fox.db` by default). */
+  storePath: string;
+  /** The run (`profiler.sessionId`); default: the latest run in the file. */
+  sessionId?: string;
+  /** Default `.fox/reports`. */
+  dir?: string;
+}
+
+/**
+ * Writes the HTML report of a run stored in SQLite (by a profiler, now or earlier): its whole
+ * history of gauges, task intervals, sampled spans, events and chaos reports, from the file.
+ * Returns the report's path; throws {@link ReportSourceError} when the store has no such run.
+ *
+ * @example
+ * const file = await writeStoredReport({ storePath: '.fox/fox.db' }); // the latest run
+ */
+export async function writeStoredReport(options: StoredReportOptions): Promise<string> {
+  const messages = storedReportMessages(options.storePath, options.sessionId);
+  return writeMessages(messages, options.dir ?? '.fox/reports');
+}
+
+/** The messages a stored run's report replays (see `storedRunMessages`). */
+export function storedReportMessages(storePath: string, sessionId?: string): ServerToUi[] {
+  const store = openStore({ path: storePath });
+  try {
+    const db = store.connection();
+    migrateProfilerSchema(db);
+    const messages = storedRunMessages(db, sessionId);
+    if (!messages) {
+      throw new ReportSourceError(
+        sessionId === undefined
+          ? `no profiler run is recorded in ${storePath}`
+          : `no profiler run ${sessionId} in ${storePath}`,
+      );
+    }
+    return messages;
+  } finally {
+    store.close();
+  }
+}
+
+async function writeMessages(messages: ServerToUi[], dir: string): Promise<string> {
+  const first = messages[0];
+  const at = first?.type === 'state' ? first.state.at : Date.now();
   const html = renderReport(
     messages,
     await loadUiAssets(),
-    `Fox profile ${new Date(state.at).toISOString()}`,
+    `Fox profile ${new Date(at).toISOString()}`,
   );
   const out = resolve(dir);
   mkdirSync(out, { recursive: true });

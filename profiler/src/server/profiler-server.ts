@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  APPROVAL_WIRE_VERSION,
-  ApprovalDecisionSchema,
-  UiApprovalMessageSchema,
-  type ApprovalDecision,
-} from '@fox/sdk';
+import { WireChaosReportSchema, type ApprovalDecision } from '@fox/sdk';
+import { ulid } from 'ulid';
 import type { WebSocket } from 'ws';
 import { startCollector, type Collector } from '../collector/collector.js';
 import { tokenMatches } from '../collector/token.js';
@@ -16,9 +12,18 @@ import {
   type IngestCounters,
 } from '../ingest/ingest.js';
 import { LiveState } from '../live/live-state.js';
-import type { CollectorStatsView, ServerToUi, UiState, UiToServer } from '../live/view.js';
+import type { CollectorStatsView, ServerToUi, UiState } from '../live/view.js';
 import { BatchWriter, type WriterCounters } from '../storage/batch-writer.js';
 import { loadUiAssets } from './ui-assets.js';
+import {
+  ControlRelay,
+  emptyUiChannelCounters,
+  handleUiMessage,
+  type UiChannelCounters,
+} from './ui-channel.js';
+
+/** Stored chaos reports shown at start-up, so the last experiments survive a restart. */
+const PRELOADED_CHAOS_REPORTS = 10;
 
 export interface ProfilerOptions {
   /** Loopback address. Default `127.0.0.1`. */
@@ -36,6 +41,8 @@ export interface ProfilerOptions {
   maxFrameBytes?: number;
   /** Per exporter connection, bytes/s before it is paused. Default 16 MiB. */
   bytesPerSecond?: number;
+  /** Approver name the browser page starts with (its own remembered name otherwise). */
+  approver?: string;
   onError?: (err: unknown) => void;
 }
 
@@ -43,6 +50,8 @@ export interface ProfilerCounters extends IngestCounters {
   connections: { accepted: number; rejected: number; open: number };
   store: WriterCounters | undefined;
   uiClients: number;
+  /** Messages from UI clients: refused ones by reason, and what was relayed to processes. */
+  ui: UiChannelCounters;
 }
 
 /** A running profiler: collector + store + live UI on one loopback port. */
@@ -53,6 +62,10 @@ export interface Profiler {
   readonly uiUrl: string;
   readonly port: number;
   readonly token: string;
+  /** This run's id in the store (see `writeStoredReport`); undefined without a store. */
+  readonly sessionId: string | undefined;
+  /** The store file; undefined without a store. */
+  readonly storePath: string | undefined;
   counters(): ProfilerCounters;
   /** The live state as the UI sees it. */
   state(): UiState;
@@ -63,6 +76,15 @@ export interface Profiler {
    * with the token). `ok: false` with a reason when invalid or the process is not connected.
    */
   decide(processId: string, decision: ApprovalDecision): { ok: boolean; reason?: string };
+  /**
+   * The chaos kill switch, in-process (network clients send `chaos-kill` on `/ui` with the
+   * token): relays a `chaos-kill` frame to one process, or to every connected process when
+   * `processId` is omitted. `processes` is how many connections it went to.
+   */
+  killChaos(
+    processId?: string,
+    reason?: string,
+  ): { ok: boolean; processes: number; reason?: string };
   /** Stops accepting, flushes the store, closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -74,17 +96,23 @@ export interface Profiler {
 export async function startProfiler(options: ProfilerOptions = {}): Promise<Profiler> {
   const live = new LiveState();
   const ingest = emptyIngestCounters();
+  const uiCounters = emptyUiChannelCounters();
   const onError = options.onError ?? (() => {});
+  const storePath = options.storePath === false ? undefined : (options.storePath ?? '.fox/fox.db');
+  const sessionId = storePath === undefined ? undefined : ulid();
   const writer =
-    options.storePath === false
+    storePath === undefined
       ? undefined
       : new BatchWriter({
-          path: options.storePath ?? '.fox/fox.db',
+          path: storePath,
           onError,
+          ...(sessionId === undefined ? {} : { sessionId }),
           ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
         });
+  if (writer) preloadChaosReports(writer, live, onError);
   const uiClients = new Map<WebSocket, { selected?: { processId: string; taskId: string } }>();
   const exporters = new Map<string, WebSocket>();
+  const relay = new ControlRelay(exporters, uiCounters);
   // Assigned once listening; the closures below run only after that.
   const holder: { collector?: Collector } = {};
 
@@ -112,65 +140,33 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   };
 
-  /**
-   * Relays an approval decision to the process that holds the proposal. The decision must carry
-   * the profiler token (on top of the connection's), so a page that merely reaches `/ui` through
-   * some other path cannot approve; the process's guardian then checks everything else.
-   */
-  const relayApproval = (input: unknown): ServerToUi => {
-    const r = UiApprovalMessageSchema.safeParse(input);
-    const proposalId = (input as { decision?: { proposalId?: unknown } }).decision?.proposalId;
-    const id = typeof proposalId === 'string' ? proposalId.slice(0, 512) : '';
-    if (!r.success)
-      return { type: 'approval-relayed', proposalId: id, ok: false, reason: 'invalid' };
-    if (!tokenMatches(r.data.token, holder.collector?.token ?? '')) {
-      return { type: 'approval-relayed', proposalId: id, ok: false, reason: 'bad token' };
-    }
-    return {
-      type: 'approval-relayed',
-      proposalId: id,
-      ...deliver(r.data.processId, r.data.decision),
-    };
-  };
-
-  const deliver = (
-    processId: string,
-    input: ApprovalDecision,
-  ): { ok: boolean; reason?: string } => {
-    const d = ApprovalDecisionSchema.safeParse(input);
-    if (!d.success) return { ok: false, reason: 'invalid' };
-    const target = exporters.get(processId);
-    if (!target || target.readyState !== target.OPEN) {
-      return { ok: false, reason: 'process not connected' };
-    }
-    target.send(JSON.stringify({ type: 'approval', v: APPROVAL_WIRE_VERSION, decision: d.data }));
-    return { ok: true };
-  };
-
   const serveUi = (ws: WebSocket): void => {
     const client: { selected?: { processId: string; taskId: string } } = {};
     uiClients.set(ws, client);
     ws.on('close', () => uiClients.delete(ws));
-    ws.on('message', (data) => {
-      let msg: UiToServer;
-      try {
-        msg = JSON.parse(String(data)) as UiToServer;
-      } catch {
+    const session = {
+      token: holder.collector?.token ?? '',
+      relay,
+      counters: uiCounters,
+      reply: (m: ServerToUi) => send(ws, m),
+      ready: () => send(ws, { type: 'state', state: state() }),
+      select(processId: string, taskId: string) {
+        client.selected = { processId, taskId };
+        send(ws, timeline(processId, taskId));
+      },
+      unselect: () => void delete client.selected,
+    };
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        uiCounters.received++;
+        uiCounters.refused.invalid++;
         return;
       }
-      if (msg.type === 'ready') {
-        send(ws, { type: 'state', state: state() });
-      } else if (
-        msg.type === 'select' &&
-        typeof msg.processId === 'string' &&
-        typeof msg.taskId === 'string'
-      ) {
-        client.selected = { processId: msg.processId, taskId: msg.taskId };
-        send(ws, timeline(msg.processId, msg.taskId));
-      } else if (msg.type === 'unselect') {
-        delete client.selected;
-      } else if (msg.type === 'approval') {
-        send(ws, relayApproval(msg));
+      try {
+        handleUiMessage(data, session);
+      } catch (err) {
+        // Never expected (the channel validates everything); a UI bug must not stop the server.
+        onError(err);
       }
     });
   };
@@ -223,7 +219,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self'; img-src 'self' data:; ` +
             `connect-src 'self' ws://${url.host}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
         );
-        return reply(res, 200, 'text/html; charset=utf-8', pageHtml(nonce));
+        return reply(res, 200, 'text/html; charset=utf-8', pageHtml(nonce, options.approver));
       }
       if (url.pathname === '/assets/fox-ui.js' || url.pathname === '/assets/fox-ui.css') {
         const assets = await loadUiAssets();
@@ -257,15 +253,19 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     uiUrl: `${base}/?token=${encodeURIComponent(token)}`,
     port: collector.port,
     token,
+    sessionId,
+    storePath,
     counters: () => ({
       ...ingest,
       rejected: { ...ingest.rejected },
       connections: collector.counters(),
       store: writer?.stats(),
       uiClients: uiClients.size,
+      ui: { ...uiCounters, refused: { ...uiCounters.refused } },
     }),
     state,
-    decide: deliver,
+    decide: (processId, decision) => relay.decide(processId, decision),
+    killChaos: (processId, reason) => relay.killChaos(processId, reason),
     timeline,
     close() {
       closing ??= (async () => {
@@ -296,13 +296,31 @@ function reply(res: ServerResponse, status: number, type: string, body: string):
   res.end(body);
 }
 
-function pageHtml(nonce: string): string {
+/** Loads the last stored chaos reports into the live state (bad rows are skipped). */
+function preloadChaosReports(writer: BatchWriter, live: LiveState, onError: (e: unknown) => void) {
+  try {
+    const since = Date.now() - writer.store.retentionMs();
+    const reports = writer.tables.recentChaosReports(since, PRELOADED_CHAOS_REPORTS);
+    for (const raw of reports.reverse()) {
+      const r = WireChaosReportSchema.safeParse(raw);
+      if (r.success) live.chaosReport({ processId: null, report: r.data });
+    }
+  } catch (err) {
+    onError(err);
+  }
+}
+
+function pageHtml(nonce: string, approver: string | undefined): string {
+  const preset =
+    approver === undefined
+      ? ''
+      : `<meta name="fox-approver" content="${escapeAttribute(approver.slice(0, 128))}">\n`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Fox profiler</title>
+${preset}<title>Fox profiler</title>
 <link rel="stylesheet" href="/assets/fox-ui.css">
 </head>
 <body>
@@ -311,4 +329,11 @@ function pageHtml(nonce: string): string {
 </body>
 </html>
 `;
+}
+
+function escapeAttribute(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }

@@ -35,15 +35,17 @@ export const UI_ENTRY = 'src/ui/browser-main.ts';
 let cached: Promise<UiAssets> | undefined;
 
 /**
- * The built bundle from `dist/ui`, or (in a source checkout without a build) one bundled now
- * with esbuild, in memory.
+ * The built bundle from `dist/ui`, or one bundled now with esbuild, in memory, when this module
+ * runs from its TypeScript sources (tests, `--conditions=source`): a `dist/ui` left by an
+ * earlier build would otherwise serve a UI older than the code around it.
  */
 export function loadUiAssets(): Promise<UiAssets> {
   return (cached ??= (async () => {
     const root = packageRoot();
     const js = join(root, UI_BUNDLE_JS);
     const css = join(root, UI_BUNDLE_CSS);
-    if (existsSync(js) && existsSync(css)) {
+    const fromSources = import.meta.url.endsWith('.ts');
+    if (!fromSources && existsSync(js) && existsSync(css)) {
       return { js: readFileSync(js, 'utf8'), css: readFileSync(css, 'utf8') };
     }
     const esbuild = await import('esbuild');

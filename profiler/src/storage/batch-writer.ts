@@ -1,3 +1,11 @@
+import type { WireChaosReport } from '@fox/sdk';
+import {
+  ProfilerTables,
+  type EventRow,
+  type GaugeRow,
+  type SpanTagRow,
+  type TaskStateRow,
+} from './profiler-tables.js';
 import {
   openStore,
   type AggregateRow,
@@ -18,13 +26,27 @@ export interface BatchWriterOptions {
   retentionMs?: number;
   /** How often to prune. Default 60 s. */
   pruneEveryMs?: number;
+  /**
+   * Records a profiler run under this id: the processes it sees and its start and end, so a
+   * report can be rebuilt from the file later. Default: none.
+   */
+  sessionId?: string;
   onError?: (err: unknown) => void;
+}
+
+/** Rows of the profiler's own tables waiting for the next flush. */
+interface Queues {
+  spanTags: SpanTagRow[];
+  gauges: GaugeRow[];
+  events: EventRow[];
+  reports: WireChaosReport[];
 }
 
 export interface WriterCounters {
   aggregatesStored: number;
   spansStored: number;
   spansDropped: number;
+  eventsDropped: number;
   writeErrors: number;
 }
 
@@ -36,8 +58,11 @@ export interface WriterCounters {
  */
 export class BatchWriter {
   readonly store: FoxStore;
+  readonly tables: ProfilerTables;
   private aggregates: AggregateRow[] = [];
   private spans: SpanRow[] = [];
+  private queued: Queues = { spanTags: [], gauges: [], events: [], reports: [] };
+  private readonly sessionId: string | undefined;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly pruneTimer: ReturnType<typeof setInterval>;
   private readonly maxQueuedSpans: number;
@@ -45,6 +70,7 @@ export class BatchWriter {
     aggregatesStored: 0,
     spansStored: 0,
     spansDropped: 0,
+    eventsDropped: 0,
     writeErrors: 0,
   };
   private readonly onError: (err: unknown) => void;
@@ -52,6 +78,14 @@ export class BatchWriter {
 
   constructor(options: BatchWriterOptions) {
     this.store = openStore({ path: options.path });
+    try {
+      this.tables = new ProfilerTables(this.store.connection());
+      this.sessionId = options.sessionId;
+      if (this.sessionId !== undefined) this.tables.startSession(this.sessionId, Date.now());
+    } catch (err) {
+      this.store.close();
+      throw err;
+    }
     this.maxQueuedSpans = options.maxQueuedSpans ?? 50_000;
     this.onError = options.onError ?? (() => {});
     this.timer = setInterval(() => this.flush(), options.flushMs ?? 250);
@@ -59,7 +93,9 @@ export class BatchWriter {
     const retentionMs = options.retentionMs;
     this.pruneTimer = setInterval(() => {
       try {
-        this.store.prune(retentionMs === undefined ? {} : { olderThanMs: retentionMs });
+        const olderThanMs = retentionMs ?? this.store.retentionMs();
+        this.store.prune({ olderThanMs });
+        this.tables.prune(Date.now() - olderThanMs);
       } catch (err) {
         this.fail(err);
       }
@@ -78,6 +114,7 @@ export class BatchWriter {
       // Queued rows may reference tasks of the previous hello; write them first.
       this.flush();
       this.store.upsertProcess(row);
+      if (this.sessionId !== undefined) this.tables.linkProcess(this.sessionId, row.id);
     } catch (err) {
       this.fail(err);
     }
@@ -93,15 +130,49 @@ export class BatchWriter {
     }
   }
 
+  /** Written now (rare: on hello and when a task's strategy or breaker changes). */
+  taskStates(rows: TaskStateRow[]): void {
+    if (this.closed || rows.length === 0) return;
+    try {
+      this.tables.taskStates(rows);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
   aggregate(rows: AggregateRow[]): void {
     if (!this.closed) for (const r of rows) this.aggregates.push(r);
   }
 
-  span(rows: SpanRow[]): number {
+  /** One per aggregates frame, like the aggregates (never dropped). */
+  gauge(row: GaugeRow): void {
+    if (!this.closed) this.queued.gauges.push(row);
+  }
+
+  /** Events beyond `maxQueuedSpans` waiting rows are dropped and counted, like spans. */
+  events(rows: EventRow[]): void {
+    if (this.closed) return;
+    const queue = this.queued.events;
+    const take = Math.min(rows.length, Math.max(0, this.maxQueuedSpans - queue.length));
+    for (let i = 0; i < take; i++) queue.push(rows[i]!);
+    this.counters.eventsDropped += rows.length - take;
+  }
+
+  chaosReport(report: WireChaosReport): void {
+    if (!this.closed) this.queued.reports.push(report);
+  }
+
+  /** Queues spans (and the tags of those that have any); returns how many were taken. */
+  span(rows: SpanRow[], tags: ReadonlyMap<string, SpanTagRow> = new Map()): number {
     if (this.closed) return 0;
     const room = Math.max(0, this.maxQueuedSpans - this.spans.length);
     const take = Math.min(room, rows.length);
-    for (let i = 0; i < take; i++) this.spans.push(rows[i]!);
+    for (let i = 0; i < take; i++) {
+      const row = rows[i]!;
+      this.spans.push(row);
+      const tag = tags.get(row.runId);
+      if (tag) this.queued.spanTags.push(tag);
+    }
     this.counters.spansDropped += rows.length - take;
     return take;
   }
@@ -129,6 +200,22 @@ export class BatchWriter {
         this.fail(err);
       }
     }
+    // After the spans: tags reference them.
+    this.drain('spanTags', (rows) => this.tables.spanTags(rows));
+    this.drain('gauges', (rows) => this.tables.gauges(rows));
+    this.drain('events', (rows) => this.tables.events(rows));
+    this.drain('reports', (rows) => this.tables.chaosReports(rows));
+  }
+
+  private drain<K extends keyof Queues>(queue: K, write: (rows: Queues[K]) => void): void {
+    const batch = this.queued[queue];
+    if (batch.length === 0) return;
+    this.queued = { ...this.queued, [queue]: [] };
+    try {
+      write(batch);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   close(): void {
@@ -137,6 +224,11 @@ export class BatchWriter {
     clearInterval(this.pruneTimer);
     this.flush();
     this.closed = true;
+    try {
+      if (this.sessionId !== undefined) this.tables.endSession(this.sessionId, Date.now());
+    } catch (err) {
+      this.fail(err);
+    }
     this.store.close();
   }
 

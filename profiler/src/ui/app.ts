@@ -1,3 +1,4 @@
+import { foldFeed } from '../live/feed-fold.js';
 import type {
   ProcessView,
   ServerToUi,
@@ -6,8 +7,24 @@ import type {
   UiHost,
   UiState,
 } from '../live/view.js';
+import { ApprovalsPanel } from './approvals-panel.js';
+import { ChaosPanel } from './chaos-panel.js';
 import { lineChart, shortTask, sparkline, timeline } from './charts.js';
-import { fmtBytes, fmtMs, fmtRate, h, replace } from './dom.js';
+import { h, replace } from './dom.js';
+import { fmtMs, fmtRate } from './format.js';
+import { gaugeCharts } from './gauge-series.js';
+
+export interface FoxUiOptions {
+  /** A frozen run (the HTML report): no approve/reject or kill switch. Default false. */
+  readOnly?: boolean;
+  /** The approver name to start with (e.g. `fox profile --approver`); else the remembered one. */
+  approver?: string;
+  /**
+   * The host names the approver itself (the editor: its user), so the page shows no name
+   * field and its Approve/Reject need none. Default false.
+   */
+  approverFromHost?: boolean;
+}
 
 export interface FoxUi {
   /** Feeds a message in (what `host.onMessage` delivers; exposed for static reports). */
@@ -25,7 +42,8 @@ export interface FoxUi {
  * createFoxUi(document.getElementById('fox-root')!, { post: (m) => ws.send(JSON.stringify(m)),
  *   onMessage: (cb) => ws.addEventListener('message', (e) => cb(JSON.parse(e.data))) });
  */
-export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
+export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptions = {}): FoxUi {
+  const readOnly = options.readOnly ?? false;
   let state: UiState | undefined;
   let spans: TimelineSpan[] = [];
   let selectedProcess: string | undefined;
@@ -39,8 +57,14 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
     '◐',
   );
   const status = h('span', { class: 'fox-status', 'data-testid': 'status' }, 'waiting for data…');
+  const approvals = new ApprovalsPanel(host, {
+    readOnly,
+    preset: options.approver,
+    fromHost: options.approverFromHost ?? false,
+  });
+  const chaos = new ChaosPanel(host, readOnly);
   const processList = h('ul', { class: 'fox-processes', 'data-testid': 'processes' });
-  const charts = h('div', { class: 'fox-charts' });
+  const charts = h('div', { class: 'fox-charts', 'data-testid': 'charts' });
   const taskBody = h('tbody', { 'data-testid': 'tasks' });
   const timelineBox = h('div', { class: 'fox-timeline-box', 'data-testid': 'timeline' });
   const timelineTitle = h('h2', {}, 'Timeline');
@@ -61,7 +85,15 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
 
   replace(
     root,
-    h('header', { class: 'fox-header' }, h('h1', {}, 'Fox profiler'), status, themeButton),
+    h(
+      'header',
+      { class: 'fox-header' },
+      h('h1', {}, readOnly ? 'Fox profile report' : 'Fox profiler'),
+      status,
+      chaos.killSwitch,
+      themeButton,
+    ),
+    chaos.banner,
     h(
       'main',
       { class: 'fox-main' },
@@ -70,6 +102,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
         'section',
         { class: 'fox-content' },
         charts,
+        approvals.element,
         h('h2', {}, 'Tasks'),
         h(
           'table',
@@ -79,6 +112,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
         ),
         timelineTitle,
         timelineBox,
+        chaos.element,
         h('h2', {}, 'Events'),
         eventsList,
       ),
@@ -104,13 +138,32 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
     if (!state || disposed) return;
     const st = state;
     const live = st.processes.filter((p) => p.connected).length;
-    status.textContent =
-      `${st.processes.length} process${st.processes.length === 1 ? '' : 'es'} (${live} live) · ` +
-      `${st.collector.framesAccepted} frames · ${st.collector.framesRejected} rejected · ` +
-      `updated ${new Date(st.at).toLocaleTimeString()}`;
+    const count = `${st.processes.length} process${st.processes.length === 1 ? '' : 'es'}`;
+    status.textContent = st.report
+      ? `run of ${new Date(st.report.startedAt).toLocaleString()}` +
+        (st.report.endedAt === null
+          ? ''
+          : ` – ${new Date(st.report.endedAt).toLocaleTimeString()}`) +
+        ` · ${count} · ${st.collector.framesAccepted} intervals · ${st.collector.spansStored} spans`
+      : `${count} (${live} live) · ` +
+        `${st.collector.framesAccepted} frames · ${st.collector.framesRejected} rejected · ` +
+        `updated ${new Date(st.at).toLocaleTimeString()}`;
     renderProcesses(st.processes);
-    const proc = st.processes.find((p) => p.id === selectedProcess) ?? st.processes[0];
-    renderCharts(proc);
+    // A process that is gone from the state falls back to all processes.
+    if (selectedProcess && !st.processes.some((p) => p.id === selectedProcess)) {
+      selectedProcess = undefined;
+    }
+    replace(charts, ...gaugeCharts(st.processes, selectedProcess).map(lineChart));
+    // Older hosts send no folded lists: fold the events feed they do send.
+    const folded = st.proposals && st.chaosRuns ? undefined : foldFeed(st.events);
+    const shown = (p: { processId: string | null }) =>
+      !selectedProcess || p.processId === null || p.processId === selectedProcess;
+    approvals.update((st.proposals ?? folded?.proposals ?? []).filter(shown), st.processes);
+    chaos.update(
+      (st.chaosRuns ?? folded?.chaosRuns ?? []).filter(shown),
+      (st.chaosReports ?? []).filter(shown),
+      st.processes,
+    );
     renderTasks(st.tasks.filter((t) => !selectedProcess || t.processId === selectedProcess));
     renderTimeline();
     renderEvents(st);
@@ -155,32 +208,6 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
           ),
         );
       }),
-    );
-  }
-
-  function renderCharts(p: ProcessView | undefined): void {
-    if (!p) return replace(charts);
-    const g = p.gauges;
-    replace(
-      charts,
-      lineChart(
-        `Event-loop delay · pid ${p.pid}`,
-        [
-          { name: 'p50', cls: 'fox-s1', values: g.map((x) => x.delayP50) },
-          { name: 'p99', cls: 'fox-s2', values: g.map((x) => x.delayP99) },
-          { name: 'max', cls: 'fox-s3', values: g.map((x) => x.delayMax) },
-        ],
-        fmtMs,
-      ),
-      lineChart(
-        `Event-loop utilisation · heap ${fmtBytes(g[g.length - 1]?.heapUsedBytes ?? 0)}`,
-        [
-          { name: 'ELU', cls: 'fox-s1', values: g.map((x) => x.elu) },
-          { name: 'CPU', cls: 'fox-s2', values: g.map((x) => Math.min(1, x.cpu)) },
-        ],
-        (v) => `${(v * 100).toFixed(0)}%`,
-        1,
-      ),
     );
   }
 
@@ -269,7 +296,12 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
             text = `proposal ${e.state}: ${e.summary}`;
             break;
           case 'chaos':
-            text = `chaos ${e.action}: ${e.taskIds.map(shortTask).join(', ')}${e.detail ? ` (${e.detail})` : ''}`;
+            text =
+              `chaos ${e.action}: ${e.taskIds.map(shortTask).join(', ') || `experiment …${e.experimentId.slice(-8)}`}` +
+              (e.detail ? ` (${e.detail})` : '');
+            break;
+          case 'chaos-report':
+            text = `chaos report: ${e.report.name || e.report.experimentId} (${e.report.outcome})`;
             break;
         }
         return h('li', { class: `fox-event fox-event-${e.kind}` }, h('time', {}, time), ' ', text);
@@ -279,7 +311,11 @@ export function createFoxUi(root: HTMLElement, host: UiHost): FoxUi {
 
   const receive = (message: ServerToUi): void => {
     if (disposed) return;
-    if (message.type === 'state') {
+    if (message.type === 'approval-relayed') {
+      return approvals.relayed(message);
+    } else if (message.type === 'chaos-kill-relayed') {
+      return chaos.relayed(message);
+    } else if (message.type === 'state') {
       state = message.state;
     } else if (
       message.type === 'spans' &&

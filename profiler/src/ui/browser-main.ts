@@ -27,6 +27,8 @@ function reportHost(messages: ServerToUi[]): UiHost {
 }
 
 function socketHost(): UiHost & { status(cb: (s: string) => void): void } {
+  // The page's own URL carries the token (the page itself was served only with it). It stays in
+  // this closure: sent only to the profiler that served the page, never stored.
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ui?token=${encodeURIComponent(token)}`;
   const listeners: ((m: ServerToUi) => void)[] = [];
@@ -62,6 +64,7 @@ function socketHost(): UiHost & { status(cb: (s: string) => void): void } {
   };
   connect();
   return {
+    token,
     post(m) {
       if (m.type === 'select' || m.type === 'unselect') last = m;
       if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
@@ -79,10 +82,12 @@ function socketHost(): UiHost & { status(cb: (s: string) => void): void } {
 const root = document.getElementById('fox-root') ?? document.body;
 const data = document.getElementById('fox-report-data');
 if (data?.textContent) {
-  createFoxUi(root, reportHost(JSON.parse(data.textContent) as ServerToUi[]));
+  createFoxUi(root, reportHost(JSON.parse(data.textContent) as ServerToUi[]), { readOnly: true });
 } else {
   const host = socketHost();
-  createFoxUi(root, host);
+  // `fox profile --approver NAME` presets the approver through the page.
+  const approver = document.querySelector('meta[name="fox-approver"]')?.getAttribute('content');
+  createFoxUi(root, host, approver ? { approver } : {});
   host.status((s) => {
     const el = root.querySelector('[data-testid="status"]');
     if (el) el.textContent = s;

@@ -1,5 +1,7 @@
 import type { TimelineSpan } from '../live/view.js';
-import { fmtMs, h, s } from './dom.js';
+import { h, s } from './dom.js';
+import { fmtMs } from './format.js';
+import type { ChartSpec } from './gauge-series.js';
 
 /** A small inline SVG sparkline of `values` (oldest first). */
 export function sparkline(values: readonly number[], width = 90, height = 20): SVGSVGElement {
@@ -21,25 +23,20 @@ export function sparkline(values: readonly number[], width = 90, height = 20): S
   return svg;
 }
 
-export interface Series {
-  name: string;
-  /** CSS class that colours the line (`fox-s1`, `fox-s2`, `fox-s3`). */
-  cls: string;
-  values: readonly number[];
-}
-
-/** A line chart with a y-axis maximum label and a legend; values share one x axis (time). */
-export function lineChart(
-  title: string,
-  series: readonly Series[],
-  format: (v: number) => string,
-  fixedMax?: number,
-): HTMLElement {
+/**
+ * A line chart of time series on a shared time axis, with y-axis labels, start/end times and a
+ * legend with each line's latest value. Ratios are drawn on a fixed 0–100 % scale.
+ */
+export function lineChart(spec: ChartSpec): HTMLElement {
+  const { title, series } = spec;
+  const format = spec.unit === 'ms' ? fmtMs : (v: number) => `${(v * 100).toFixed(0)}%`;
   const width = 360;
   const height = 110;
   const pad = { l: 44, r: 6, t: 8, b: 14 };
-  const all = series.flatMap((x) => x.values);
-  const max = fixedMax ?? Math.max(1e-9, ...all) * 1.1;
+  const all = series.flatMap((x) => x.points);
+  const max = spec.unit === 'ratio' ? 1 : Math.max(1e-9, ...all.map((p) => p.value)) * 1.1;
+  const t0 = Math.min(...all.map((p) => p.at));
+  const t1 = Math.max(...all.map((p) => p.at));
   const svg = s('svg', {
     class: 'fox-chart',
     viewBox: `0 0 ${width} ${height}`,
@@ -59,25 +56,42 @@ export function lineChart(
       ),
     );
   }
+  if (all.length > 0 && t1 > t0) {
+    const clock = (t: number) => new Date(t).toLocaleTimeString();
+    svg.append(s('text', { x: pad.l, y: height - 2, class: 'fox-axis' }, clock(t0)));
+    svg.append(
+      s(
+        'text',
+        { x: width - pad.r, y: height - 2, class: 'fox-axis', 'text-anchor': 'end' },
+        clock(t1),
+      ),
+    );
+  }
+  const span = Math.max(1, t1 - t0);
   for (const x of series) {
-    const n = x.values.length;
-    if (n < 2) continue;
-    const pts = x.values.map((v, i) => {
-      const px = pad.l + (i / (n - 1)) * innerW;
-      const py = pad.t + innerH * (1 - Math.min(1, v / max));
+    if (x.points.length < 2) continue;
+    const pts = x.points.map((p) => {
+      const px = pad.l + ((p.at - t0) / span) * innerW;
+      const py = pad.t + innerH * (1 - Math.min(1, p.value / max));
       return `${px.toFixed(1)},${py.toFixed(1)}`;
     });
-    svg.append(s('polyline', { points: pts.join(' '), class: `fox-line ${x.cls}` }));
+    svg.append(
+      s(
+        'polyline',
+        { points: pts.join(' '), class: `fox-line ${x.cls}`, 'data-series': x.name },
+        s('title', {}, x.name),
+      ),
+    );
   }
   const legend = h(
     'div',
     { class: 'fox-legend' },
     ...series.map((x) => {
-      const last = x.values[x.values.length - 1];
+      const last = x.points[x.points.length - 1];
       return h(
         'span',
         { class: `fox-key ${x.cls}` },
-        `${x.name} ${last === undefined ? '–' : format(last)}`,
+        `${x.name} ${last === undefined ? '–' : format(last.value)}`,
       );
     }),
   );
@@ -105,21 +119,40 @@ export function timeline(spans: readonly TimelineSpan[]): HTMLElement {
     role: 'img',
     'aria-label': 'span timeline',
   });
+  if (spans.some((x) => x.chaos !== undefined)) svg.append(hatchPattern());
   spans.forEach((x, i) => {
     const y = 2 + i * rowH;
     const bx = labelW + ((x.start - start) / span) * barW;
     const bw = Math.max(1.5, (x.duration / span) * barW);
     const label = `${'  '.repeat(x.depth)}${x.depth > 0 ? '└ ' : ''}${shortTask(x.taskId)}`;
+    const chaos = x.chaos !== undefined;
     const g = s(
       'g',
-      { class: `fox-span fox-outcome-${x.outcome}`, 'data-run-id': x.runId },
+      {
+        class: `fox-span fox-outcome-${x.outcome}${chaos ? ' fox-chaos' : ''}`,
+        'data-run-id': x.runId,
+        ...(chaos ? { 'data-chaos': x.chaos } : {}),
+      },
       s(
         'title',
         {},
-        `${x.taskId} · ${fmtMs(x.duration)} · ${x.outcome} · attempt ${x.attempt} · ${x.strategy}`,
+        `${x.taskId} · ${fmtMs(x.duration)} · ${x.outcome}` +
+          `${x.errorCode ? ` (${x.errorCode})` : ''} · attempt ${x.attempt} · ${x.strategy}` +
+          (chaos ? ` · fault injected by chaos experiment ${x.chaos}` : ''),
       ),
       s('text', { x: 4 + x.depth * 10, y: y + 11, class: 'fox-span-label' }, label.trim()),
       s('rect', { x: bx.toFixed(1), y: y + 2, width: bw.toFixed(1), height: rowH - 5, rx: 2 }),
+      // Hatched overlay plus a marker at the row start: visible whatever the outcome colour.
+      chaos &&
+        s('rect', {
+          x: bx.toFixed(1),
+          y: y + 2,
+          width: bw.toFixed(1),
+          height: rowH - 5,
+          rx: 2,
+          class: 'fox-chaos-hatch',
+        }),
+      chaos && s('text', { x: labelW - 6, y: y + 11, class: 'fox-chaos-mark' }, '⚡'),
       s(
         'text',
         // Right of the bar, or left of it when the bar reaches the edge.
@@ -132,6 +165,25 @@ export function timeline(spans: readonly TimelineSpan[]): HTMLElement {
     svg.append(g);
   });
   return svg as unknown as HTMLElement;
+}
+
+/** Diagonal stripes for spans a chaos experiment injected into (`fill: url(#fox-hatch)`). */
+function hatchPattern(): SVGDefsElement {
+  return s(
+    'defs',
+    {},
+    s(
+      'pattern',
+      {
+        id: 'fox-hatch',
+        width: 6,
+        height: 6,
+        patternUnits: 'userSpaceOnUse',
+        patternTransform: 'rotate(45)',
+      },
+      s('line', { x1: 0, y1: 0, x2: 0, y2: 6, class: 'fox-hatch-line' }),
+    ),
+  );
 }
 
 export function shortTask(id: string): string {

@@ -10,5 +10,5 @@
  * });
  */
 export { createFoxUi } from './app.js';
-export type { FoxUi } from './app.js';
+export type { FoxUi, FoxUiOptions } from './app.js';
 export type * from '../live/view.js';

@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startProfiler, writeReport, type Profiler } from '../../src/index.js';
-import { exited, repoRoot, spawnFixture, tempDir } from '../helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const artifacts = join(repoRoot, 'artifacts', 'profiler-ui');
-
-async function poll(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { exited, spawnFixture, tempDir } from '../helpers.js';
+import {
+  CHROMIUM,
+  artifacts,
+  hasChromium,
+  launchChromium,
+  openPage as open,
+  poll,
+} from './browser.js';
 
 describe('live UI in headless chromium', function () {
   this.timeout(90_000);
@@ -26,7 +23,7 @@ describe('live UI in headless chromium', function () {
   let tmp: ReturnType<typeof tempDir>;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
+    if (!hasChromium()) {
       console.log(`    (skipped: ${CHROMIUM} is missing; run scripts/install-browser.sh as root)`);
       this.skip();
     }
@@ -38,20 +35,7 @@ describe('live UI in headless chromium', function () {
       FIXTURE_MS: '0',
       FIXTURE_INTERVAL_MS: '250',
     });
-    // launch() (not launchPersistentContext) runs on a new, empty, temporary profile.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -64,18 +48,8 @@ describe('live UI in headless chromium', function () {
     tmp?.cleanup();
   });
 
-  async function openPage(
-    colorScheme: 'light' | 'dark',
-  ): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(profiler.uiUrl);
-    return { page, problems };
-  }
+  const openPage = (colorScheme: 'light' | 'dark'): Promise<{ page: Page; problems: string[] }> =>
+    open(browser!, profiler.uiUrl, colorScheme);
 
   it('loads, shows a task of a real running process, and updates', async () => {
     const { page, problems } = await openPage('light');

@@ -33,6 +33,9 @@ export function connectProfiler(runtime: Runtime, url: string, intervalMs?: numb
   const exporter = startExporter({ url, runtime: host, ...(intervalMs ? { intervalMs } : {}) });
   const watched = new Map<Task, Disposable[]>();
   runtime.onTaskRegistered = (task) => {
+    // A profiler found while registering the first task sees it twice: in the registry now,
+    // and from register() once connected. Watching it twice would double its events.
+    if (watched.has(task)) return;
     task.spanGate = exporter.spans.gate(task.id);
     task.spanSink = exporter.spans;
     watched.set(task, watchTask(task, emit));

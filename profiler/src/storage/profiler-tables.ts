@@ -1,0 +1,171 @@
+import type { WireChaosReport, WireEvent } from '@fox/sdk';
+import { migrateProfilerSchema } from './profiler-schema.js';
+import type { StoreDb } from './store-adapter.js';
+
+/** One aggregates frame's process gauges. */
+export interface GaugeRow {
+  processId: string;
+  at: number;
+  delayP50: number;
+  delayP99: number;
+  delayMax: number;
+  elu: number;
+  cpu: number;
+  heapUsedBytes: number;
+  /** The exporter's cumulative drop counters at that frame. */
+  dropped: Record<string, number>;
+}
+
+export interface EventRow {
+  processId: string;
+  event: WireEvent;
+}
+
+/** What the profiler knows of a task in one process beyond the sdk's `tasks` table. */
+export interface TaskStateRow {
+  processId: string;
+  taskId: string;
+  mode: string;
+  current: string;
+  policies: string[];
+  breaker: string | null;
+}
+
+/** Tags of a sampled span the sdk's `spans` table has no column for. */
+export interface SpanTagRow {
+  runId: string;
+  chaos: string | null;
+  errorCode: string | null;
+}
+
+/**
+ * Writes the profiler's own tables (see profiler-schema.ts) and the chaos reports, each batch in
+ * one transaction. Synchronous, like the store; callers catch and count failures.
+ */
+export class ProfilerTables {
+  private readonly stmt;
+
+  constructor(private readonly db: StoreDb) {
+    migrateProfilerSchema(db);
+    this.stmt = {
+      session: db.prepare(
+        'INSERT OR IGNORE INTO profiler_sessions (id, started_at, ended_at) VALUES (?, ?, NULL)',
+      ),
+      endSession: db.prepare('UPDATE profiler_sessions SET ended_at = ? WHERE id = ?'),
+      sessionProcess: db.prepare(
+        'INSERT OR IGNORE INTO profiler_session_processes (session_id, process_id) VALUES (?, ?)',
+      ),
+      taskState: db.prepare(
+        `INSERT OR REPLACE INTO profiler_task_state (process_id, task_id, mode, current, policies, breaker)
+         VALUES (@processId, @taskId, @mode, @current, @policies, @breaker)`,
+      ),
+      gauge: db.prepare(
+        `INSERT OR REPLACE INTO profiler_gauges
+           (process_id, at, delay_p50, delay_p99, delay_max, elu, cpu, heap_used, dropped)
+         VALUES (@processId, @at, @delayP50, @delayP99, @delayMax, @elu, @cpu, @heapUsedBytes, @dropped)`,
+      ),
+      event: db.prepare(
+        'INSERT INTO profiler_events (process_id, at, kind, event) VALUES (?, ?, ?, ?)',
+      ),
+      tag: db.prepare(
+        'INSERT OR REPLACE INTO profiler_span_tags (run_id, chaos, error_code) VALUES (?, ?, ?)',
+      ),
+      // The sdk's own table: `fox chaos` reads reports from it too. The process that ran the
+      // experiment may already have saved the same report; the experiment id makes that a no-op.
+      chaosReport: db.prepare(
+        `INSERT OR REPLACE INTO chaos_reports (experiment_id, name, started_at, ended_at, outcome, report)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      recentReports: db.prepare(
+        'SELECT report FROM chaos_reports WHERE ended_at >= ? ORDER BY ended_at DESC LIMIT ?',
+      ),
+      pruneGauges: db.prepare('DELETE FROM profiler_gauges WHERE at < ?'),
+      pruneEvents: db.prepare('DELETE FROM profiler_events WHERE at < ?'),
+      pruneSessions: db.prepare(
+        'DELETE FROM profiler_sessions WHERE ended_at IS NOT NULL AND ended_at < ?',
+      ),
+    };
+  }
+
+  startSession(id: string, at: number): void {
+    this.stmt.session.run(id, Math.round(at));
+  }
+
+  endSession(id: string, at: number): void {
+    this.stmt.endSession.run(Math.round(at), id);
+  }
+
+  /** Call after the process row exists. */
+  linkProcess(sessionId: string, processId: string): void {
+    this.stmt.sessionProcess.run(sessionId, processId);
+  }
+
+  taskStates(rows: readonly TaskStateRow[]): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.stmt.taskState.run({ ...r, policies: JSON.stringify(r.policies) });
+      }
+    })();
+  }
+
+  gauges(rows: readonly GaugeRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.stmt.gauge.run({ ...r, at: Math.round(r.at), dropped: JSON.stringify(r.dropped) });
+      }
+    })();
+  }
+
+  events(rows: readonly EventRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.stmt.event.run(r.processId, r.event.at, r.event.kind, JSON.stringify(r.event));
+      }
+    })();
+  }
+
+  /** Call after the spans themselves are stored (the tags reference them). */
+  spanTags(rows: readonly SpanTagRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.stmt.tag.run(r.runId, r.chaos, r.errorCode);
+    })();
+  }
+
+  chaosReports(reports: readonly WireChaosReport[]): void {
+    this.db.transaction(() => {
+      for (const r of reports) {
+        this.stmt.chaosReport.run(
+          r.experimentId,
+          r.name,
+          Math.round(r.startedAt),
+          Math.round(r.endedAt),
+          r.outcome,
+          JSON.stringify(r),
+        );
+      }
+    })();
+  }
+
+  /** The newest stored reports that ended at or after `since`, newest first. */
+  recentChaosReports(since: number, limit: number): WireChaosReport[] {
+    return (this.stmt.recentReports.all(Math.round(since), limit) as { report: string }[]).flatMap(
+      (r) => {
+        try {
+          return [JSON.parse(r.report) as WireChaosReport];
+        } catch {
+          return [];
+        }
+      },
+    );
+  }
+
+  /** Deletes gauges, events and finished sessions older than `cutoff` (epoch ms). */
+  prune(cutoff: number): void {
+    this.db.transaction(() => {
+      this.stmt.pruneGauges.run(cutoff);
+      this.stmt.pruneEvents.run(cutoff);
+      this.stmt.pruneSessions.run(cutoff);
+    })();
+  }
+}

@@ -4,15 +4,27 @@ import type { LanguageClient } from 'vscode-languageclient/node.js';
 import { startProfiler } from '@fox/profiler';
 import type { ProfilerOptions, UiState } from '@fox/profiler';
 import { ApprovalsTree, APPROVALS_VIEW_ID } from './approvals/approvals-view.js';
-import { sendDecision, type DecisionTarget } from './approvals/decision-channel.js';
-import { ProposalBook, type Decision, type ProposalItem } from './approvals/proposal-book.js';
-import { createLanguageClient } from './language-client.js';
-import { newlyConnected } from './panel/panel-bridge.js';
+import {
+  approverName,
+  sendDecisions,
+  type DecisionResult,
+  type DecisionTarget,
+} from './approvals/decision-channel.js';
+import {
+  ProposalBook,
+  proposalForDecision,
+  type Decision,
+  type ProposalItem,
+} from './approvals/proposal-book.js';
+import { createLanguageClient } from './language/language-client.js';
+import { newlyConnected, type PanelActions } from './panel/panel-bridge.js';
 import { ProfilerPanel } from './panel/profiler-panel.js';
 import { PROFILER_ENV_VAR, withProfilerEnv } from './profiler-env.js';
 import { ProfilerHost } from './profiler/profiler-host.js';
 import { statusView } from './status-text.js';
 import { findDeclaration, taskLocation } from './task-source.js';
+import { FOX_TASK_TYPE } from './tasks/fox-task.js';
+import { FoxTaskProvider } from './tasks/fox-task-provider.js';
 
 /** Debug types of VS Code's JavaScript debugger that launch Node. */
 const NODE_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal'];
@@ -32,9 +44,32 @@ export function activate(context: vscode.ExtensionContext): void {
     (o) => startProfiler(o).catch(() => startProfiler({ ...o, storePath: false })),
     profilerOptions,
   ));
-  const panel = new ProfilerPanel(context.extensionUri, profilerHost, (s) => {
-    if (setting('profiler.revealTaskOnSelect', true)) void showTask(s.taskId, s.processId, true);
-  });
+  // The panel's approve/reject buttons take the approvals view's path (same identity, same
+  // repeats folded in); the page only names the proposal and the hash it showed.
+  const panelActions: PanelActions = {
+    decide: async (d) => {
+      const found = proposalForDecision(book, d);
+      if ('reason' in found) return { ok: false, reason: found.reason };
+      const result = await decide(found.item, d.verdict);
+      return result.delivered ? { ok: true } : { ok: false, reason: result.detail };
+    },
+    // The kill switch stops injection at once, no approval: it only ever removes faults.
+    chaosKill: async (k) => {
+      const profiler = profilerHost.profiler;
+      if (!profiler) return { ok: false, processes: 0, reason: 'the Fox profiler is not running' };
+      const result = profiler.killChaos(k.processId, k.reason);
+      log.info(`chaos stop (${k.processId ?? 'all processes'}): ${result.processes} process(es)`);
+      return result;
+    },
+  };
+  const panel = new ProfilerPanel(
+    context.extensionUri,
+    profilerHost,
+    (s) => {
+      if (setting('profiler.revealTaskOnSelect', true)) void showTask(s.taskId, s.processId, true);
+    },
+    panelActions,
+  );
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Fox';
   status.command = 'fox.openProfiler';
@@ -59,8 +94,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     profilerHost.onTick((state) => {
       if (!state) return render(state);
+      const before = book.version;
       const fresh = book.update(state.events);
-      tree.refresh();
+      if (book.version !== before) tree.refresh();
       for (const p of fresh) notifyProposal(p);
       const arrived = newlyConnected(seen, state);
       if (arrived.length > 0) {
@@ -84,21 +120,25 @@ export function activate(context: vscode.ExtensionContext): void {
       });
   };
 
-  const decide = async (p: ProposalItem | string | undefined, decision: Decision) => {
+  const decide = async (
+    p: ProposalItem | string | undefined,
+    decision: Decision,
+  ): Promise<DecisionResult> => {
     const item = typeof p === 'string' ? book.get(p) : p;
-    if (!item) return;
-    const by = `vscode:${vscode.env.machineId.slice(0, 12)}`;
-    const result = await sendDecision(
+    if (!item) return { delivered: false, detail: 'no such proposal' };
+    const by = approverName(setting<string>('approvals.approver', ''), vscode.env.machineId);
+    const result = await sendDecisions(
       profilerHost.profiler satisfies DecisionTarget | undefined,
-      item,
+      book.decidedWith(item.id),
       decision,
       by,
     );
-    book.markDecided(item.id, decision);
+    if (result.delivered) book.markDecided(item.id, decision);
     tree.refresh();
     render(profilerHost.profiler?.state());
-    log.info(`proposal ${item.id} ${decision}: ${result.detail}`);
+    log.info(`proposal ${item.id} ${decision} as ${by}: ${result.detail}`);
     if (!result.delivered) void vscode.window.showWarningMessage(`Fox: ${result.detail}`);
+    return result;
   };
 
   // ---- debug sessions get FOX_PROFILER
@@ -208,6 +248,17 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   context.subscriptions.push(
+    vscode.tasks.registerTaskProvider(
+      FOX_TASK_TYPE,
+      new FoxTaskProvider(
+        async () => {
+          const profiler = await profilerHost.ensure();
+          render(profiler.state());
+          return profiler.url;
+        },
+        (m) => log.warn(m),
+      ),
+    ),
     vscode.window.registerTreeDataProvider(APPROVALS_VIEW_ID, tree),
     { dispose: () => void profilerHost.stop() },
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -219,7 +270,10 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // ---- language client
   if (setting('languageServer.enabled', true)) {
-    client = createLanguageClient(context);
+    client = createLanguageClient(
+      context,
+      setting<string>('languageServer.runtime', '') || undefined,
+    );
     client.start().catch((err: unknown) => {
       log.error(`language server failed to start: ${String(err)}`);
     });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditPaths, loadOrCreateAuditKey, openStore, verifyAuditLog } from '@fox/sdk';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { codeServerInstalled, startCodeServer, type CodeServer } from './code-server.js';
 
@@ -39,6 +40,8 @@ describe('Fox extension in VS Code (code-server)', function () {
       console.log(`    (skipped: missing ${missing.map(([, what]) => what).join(', ')})`);
       this.skip();
     }
+    // Only this run's screenshots (a FAILED-* of an earlier run would mislead).
+    rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
     server = await startCodeServer({
       repoRoot,
@@ -57,8 +60,12 @@ describe('Fox extension in VS Code (code-server)', function () {
         'chat.commandCenter.enabled': false,
         'debug.openDebug': 'neverOpen',
         'debug.internalConsoleOptions': 'neverOpen',
-        // in memory: the copied extension carries no native modules, like a .vsix
+        'task.problemMatchers.neverPrompt': true,
+        // in memory: the copied extension carries no native modules, like a .vsix (the sample
+        // keeps its own store, which the language server reads with the workspace's sqlite)
         'fox.profiler.storePath': '',
+        // the name the sample's guardian policy lists as its approver
+        'fox.approvals.approver': APPROVER,
       },
     });
     browser = await chromium.launch({
@@ -91,20 +98,32 @@ describe('Fox extension in VS Code (code-server)', function () {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
+    // The focused row may be another (recently used) command: pick this one by its label.
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor();
+    await row.click();
   }
 
   async function openFile(name: string): Promise<void> {
+    // In the first editor group: the profiler panel has the second.
+    await page.keyboard.press(`${mod}+1`);
     await page.keyboard.press(`${mod}+P`);
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(name);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
+    // Click the file's row: Enter could take a row of the list shown before the filter applied.
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await row.waitFor();
+    await row.click();
+    await page
+      .locator(`.editor-group-container.active .tab.active[aria-label*="${name}"]`)
+      .waitFor();
     await page.locator('.monaco-editor .view-lines').first().click();
   }
+
+  /** The profiler panel's page (VS Code nests a webview's content in two iframes). */
+  const panel = (): FrameLocator =>
+    page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 
   const editorText = async (): Promise<string> =>
     (
@@ -170,50 +189,202 @@ describe('Fox extension in VS Code (code-server)', function () {
     await config.first().waitFor();
     await config.first().click();
     // The panel opens by itself when the debugged process connects (fox.profiler.autoOpen).
-    const panel: FrameLocator = page
-      .frameLocator('iframe.webview.ready')
-      .frameLocator('iframe#active-frame');
-    const row = panel.locator('tr[data-task-id$="#crunch"]');
+    const row = panel().locator(CRUNCH_ROW);
     await row.waitFor({ timeout: 120_000 });
-    const calls = panel.locator('tr[data-task-id$="#crunch"] td[data-col="calls"]');
-    const end = Date.now() + 30_000;
-    while (!/\/ [1-9]/.test(await calls.innerText())) {
-      if (Date.now() > end) throw new Error(`no calls reported: ${await calls.innerText()}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const calls = panel().locator(`${CRUNCH_ROW} td[data-col="calls"]`);
+    await until(async () => /\/ [1-9]/.test(await calls.innerText()), 'calls in the panel', 30_000);
     await row.click();
-    await panel.locator('[data-testid="timeline"]').waitFor();
+    await panel().locator('[data-testid="timeline"]').waitFor();
     // Selecting a task reveals its source.
-    await page.locator('.tab[aria-label*="app.mjs"]').first().waitFor();
+    await page.locator('.tab[aria-label*="crunch.mjs"]').first().waitFor();
     await new Promise((r) => setTimeout(r, 2500)); // a couple of live pushes for the charts
-    assert.match(await panel.locator('[data-testid="status"]').innerText(), /1 live/);
+    assert.match(await panel().locator('[data-testid="status"]').innerText(), /1 live/);
     await page.screenshot({ path: join(artifacts, '03-profiler-panel-live.png') });
     const status = page.locator('.statusbar-item', { hasText: 'Fox' }).first();
     assert.match((await status.getAttribute('aria-label')) ?? (await status.innerText()), /Fox/);
   });
 
-  it('lists a proposal; approving it sends the decision to the process, which applies it', async () => {
-    await runCommand('Debug: Select and Start Debugging');
-    const config = page.locator('.quick-input-list .monaco-list-row', {
-      hasText: 'Propose a change (Fox approvals)',
+  it('shows live numbers from .fox/fox.db in the code lens over the task', async () => {
+    // The sample stores its telemetry (fox.configure({ store })) and flushes every second; the
+    // language server reads the store when VS Code asks for code lenses, which it does when the
+    // document opens or changes: reopen the file until the numbers are there.
+    const lens = page.locator('.editor-group-container .contentWidgets .codelens-decoration', {
+      hasText: /^fox auto · p50/,
     });
-    await config.first().waitFor();
-    await config.first().click();
-    // A notification for the new proposal…
-    const toast = page.locator('.notification-toast', { hasText: 'Fox proposal' });
-    await toast.first().waitFor({ timeout: 60_000 });
-    // …and the proposal in the Fox view, with inline approve/reject buttons.
+    await until(
+      async () => {
+        try {
+          await openFile('crunch.mjs');
+          await lens.first().waitFor({ timeout: 4_000 });
+          return true;
+        } catch {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press(`${mod}+1`); // never the panel's group
+          await page.keyboard.press(`${mod}+W`); // close and ask again
+          return false;
+        }
+      },
+      'a code lens with live numbers',
+      90_000,
+    );
+    const text = (await lens.first().innerText()).replace(/\u00a0/g, ' ');
+    const m = /^fox auto · p50 [\d.]+ ms · p99 [\d.]+ ms · ([\d.]+)(k?) calls · \d+ errors/.exec(
+      text,
+    );
+    assert.ok(m, `code lens: ${text}`);
+    assert.ok(Number(m[1]) * (m[2] ? 1000 : 1) > 0, `no calls in: ${text}`);
+    await page.screenshot({ path: join(artifacts, '04-code-lens-live.png') });
+  });
+
+  it("lists auto's proposal; approving it makes the process's guardian apply it", async () => {
+    // The sample's crunch runs in `auto` mode: its calls hold the event loop, so auto proposes
+    // moving it to tfox, and the guardian (1 named approval for strategy changes) holds it.
     await page.locator('.activitybar .action-item a[aria-label^="Fox"]').first().click();
-    const row = page.locator('.pane .monaco-list-row', { hasText: 'switch crunch from sfox' });
-    await row.first().waitFor({ timeout: 30_000 });
-    await row.first().hover();
-    await page.screenshot({ path: join(artifacts, '04-approvals-pending.png') });
-    await row.first().locator('.action-label[aria-label="Approve Proposal"]').click();
+    const row = page.locator('.pane .monaco-list-row', { hasText: 'strategy-change by auto' });
+    await row.first().waitFor({ timeout: 60_000 });
+    assert.match(await row.first().innerText(), /src\/crunch\.mjs#crunch · pending/);
+    // …and a notification about it.
+    await runCommand('Notifications: Show Notifications');
     await page
-      // The process received the decision (bound to the payload hash) and applied the change.
-      .locator('.pane .monaco-list-row', { hasText: /applied/ })
+      .locator('.notifications-center .notification-list-item', { hasText: 'Fox proposal' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await runCommand('Notifications: Hide Notifications');
+    await row.first().hover();
+    await page.screenshot({ path: join(artifacts, '05-approvals-pending.png') });
+    // Inline buttons show on hover; click until the item leaves `pending` (decided here).
+    await until(
+      async () => {
+        await row.first().hover();
+        await row
+          .first()
+          .locator('.action-label[aria-label="Approve Proposal"]')
+          .click({ timeout: 5_000 })
+          .catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1_000));
+        return !/· pending/.test(await row.first().innerText());
+      },
+      'the approval to be sent',
+      30_000,
+    );
+
+    // The process received the decision (named approver, bound to the payload hash), its
+    // guardian accepted it and applied the change: crunch now runs in worker threads.
+    await page
+      .locator('.pane .monaco-list-row', { hasText: /crunch · applied/ })
       .first()
       .waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(artifacts, '05-approvals-decided.png') });
+    const statusFile = join(server!.workspace, '.fox', 'sample-status.json');
+    await until(() => readJson<SampleStatus>(statusFile)?.mode === 'tfox', 'the switch', 20_000);
+    await page.locator('.tab[aria-label*="Fox Profiler"]').first().click();
+    const mode = panel().locator(`${CRUNCH_ROW} td`, { hasText: '→' }).first();
+    await until(async () => (await mode.innerText()) === 'auto→tfox', 'tfox in the panel', 10_000);
+    // The panel re-renders its rows on every push: scroll whichever row is there now.
+    for (let i = 0; i < 5; i++) {
+      if (
+        await mode.scrollIntoViewIfNeeded({ timeout: 2_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
+    await page.screenshot({ path: join(artifacts, '06-approvals-applied.png') });
+
+    // The guardian's record in the sample's store: the vote and the tamper-evident log.
+    const trail = guardianTrail(join(server!.workspace, '.fox', 'fox.db'));
+    assert.equal(trail.applied.length >= 1, true, JSON.stringify(trail));
+    for (const p of trail.applied) {
+      assert.deepEqual(p.votes, [{ approver: APPROVER, payloadHash: p.payloadHash }]);
+      // Decided before applied, applied without failure.
+      assert.deepEqual(p.log.slice(0, 4), ['proposal', 'approval', 'decision', 'applied']);
+      assert.ok(!p.log.includes('apply-failed'), p.log.join());
+    }
+    assert.equal(trail.verified, true, 'the audit log verifies');
+  });
+
+  it('runs a `fox` task from tasks.json with FOX_PROFILER set', async () => {
+    await runCommand('Tasks: Run Task');
+    const task = page.locator('.quick-input-list .monaco-list-row', {
+      hasText: 'Run sample (fox task)',
+    });
+    await task.first().waitFor({ timeout: 30_000 });
+    await task.first().click();
+    // A second sample process, started by the task, connects to the extension's profiler.
+    await page.locator('.tab[aria-label*="Fox Profiler"]').first().click();
+    const status = panel().locator('[data-testid="status"]');
+    await until(async () => /2 live/.test(await status.innerText()), 'the task process', 60_000);
+    await page.screenshot({ path: join(artifacts, '07-fox-task-profiled.png') });
+    // Terminating the task stops its process (and what it started): it disconnects.
+    await runCommand('Tasks: Terminate Task');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Run sample (fox task)' })
+      .first()
+      .click();
+    await until(async () => /1 live/.test(await status.innerText()), 'the task to stop', 30_000);
   });
 });
+
+const APPROVER = 'reviewer@example.com';
+const CRUNCH_ROW = 'tr[data-task-id="src/crunch.mjs#crunch"]';
+
+interface SampleStatus {
+  mode: string;
+}
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms: number,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The applied proposals in a store, with their votes and audit entries, and whether it verifies. */
+function guardianTrail(dbPath: string) {
+  const store = openStore({ path: dbPath });
+  try {
+    const db = store.connection();
+    const applied = (
+      db
+        .prepare("SELECT id, payload_hash FROM proposals WHERE state = 'applied' ORDER BY id")
+        .all() as { id: string; payload_hash: string }[]
+    ).map((p) => ({
+      id: p.id,
+      payloadHash: p.payload_hash,
+      votes: db
+        .prepare(
+          'SELECT approver, payload_hash AS payloadHash FROM approvals WHERE proposal_id = ?',
+        )
+        .all(p.id),
+      log: (db.prepare('SELECT type, entry FROM audit_log ORDER BY seq').all() as AuditRow[])
+        .filter((r) => (JSON.parse(r.entry) as AuditEntry).data.proposalId === p.id)
+        .map((r) => r.type),
+    }));
+    const { keyPath, checkpointsPath } = auditPaths(dbPath);
+    const verified = verifyAuditLog(db, loadOrCreateAuditKey(keyPath), checkpointsPath).ok;
+    return { applied, verified };
+  } finally {
+    store.close();
+  }
+}
+
+interface AuditRow {
+  type: string;
+  entry: string;
+}
+interface AuditEntry {
+  data: { proposalId?: string };
+}

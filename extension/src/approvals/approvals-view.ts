@@ -28,7 +28,8 @@ export class ApprovalsTree implements vscode.TreeDataProvider<ProposalItem>, vsc
     const shown = p.localDecision
       ? `${p.localDecision === 'approve' ? 'approved' : 'rejected'} here, awaiting the process`
       : p.state;
-    item.description = p.taskId ? `${p.taskId} · ${shown}` : shown;
+    const repeated = p.repeats ? ` · proposed ${p.repeats + 1}×` : '';
+    item.description = `${p.taskId ? `${p.taskId} · ` : ''}${shown}${repeated}`;
     item.contextValue = waiting ? 'proposal-pending' : 'proposal-decided';
     item.iconPath = new vscode.ThemeIcon(
       waiting

@@ -15,9 +15,11 @@ export interface DecisionResult {
   detail: string;
 }
 
+type Decidable = Pick<ProposalItem, 'id' | 'processId' | 'payloadHash'>;
+
 export async function sendDecision(
   target: DecisionTarget | undefined,
-  proposal: Pick<ProposalItem, 'id' | 'processId' | 'payloadHash'>,
+  proposal: Decidable,
   decision: Decision,
   by: string,
 ): Promise<DecisionResult> {
@@ -36,4 +38,33 @@ export async function sendDecision(
   });
   if (!sent.ok) return { delivered: false, detail: sent.reason ?? 'the process is not connected' };
   return { delivered: true, detail: decision === 'approve' ? 'approval sent' : 'rejection sent' };
+}
+
+/**
+ * Sends one decision on several proposals of the same change (a proposal and its repeats, see
+ * `ProposalBook.decidedWith`). Delivered when the first one was: the repeats are best effort.
+ */
+export async function sendDecisions(
+  target: DecisionTarget | undefined,
+  proposals: readonly Decidable[],
+  decision: Decision,
+  by: string,
+): Promise<DecisionResult> {
+  const [first, ...repeats] = proposals;
+  if (!first) return { delivered: false, detail: 'no such proposal' };
+  const result = await sendDecision(target, first, decision, by);
+  if (!result.delivered || repeats.length === 0) return result;
+  let sent = 0;
+  for (const p of repeats) if ((await sendDecision(target, p, decision, by)).delivered) sent++;
+  const also = `${sent} repeat${sent === 1 ? '' : 's'}`;
+  return { delivered: true, detail: `${result.detail} (and for ${also} of the same change)` };
+}
+
+/**
+ * Who the editor approves as: the `fox.approvals.approver` setting — the name the guardian's
+ * policy lists in `approvers` — or, when unset, a stable per-machine name.
+ */
+export function approverName(configured: string | undefined, machineId: string): string {
+  const name = configured?.trim() ?? '';
+  return name.length > 0 ? name.slice(0, 128) : `vscode:${machineId.slice(0, 12)}`;
 }

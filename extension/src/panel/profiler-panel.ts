@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ProfilerHost } from '../profiler/profiler-host.js';
-import { PanelBridge, type TaskSelection } from './panel-bridge.js';
+import { PanelBridge, type PanelActions, type TaskSelection } from './panel-bridge.js';
 import { makeNonce, webviewHtml } from './webview-html.js';
 
 export const PANEL_VIEW_TYPE = 'fox.profiler';
@@ -18,6 +18,7 @@ export class ProfilerPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly host: ProfilerHost,
     private readonly onSelect: (selection: TaskSelection) => void,
+    private readonly actions: PanelActions = {},
   ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -67,9 +68,9 @@ export class ProfilerPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ui, 'webview.css')).toString(),
       nonce: makeNonce((n) => randomBytes(n)),
     });
-    const bridge = new PanelBridge((m) => void webview.postMessage(m), this.onSelect);
+    const bridge = new PanelBridge((m) => void webview.postMessage(m), this.onSelect, this.actions);
     const subs: vscode.Disposable[] = [
-      webview.onDidReceiveMessage((m: unknown) => bridge.receive(m, this.host.profiler)),
+      webview.onDidReceiveMessage((m: unknown) => void bridge.receive(m, this.host.profiler)),
       this.host.onTick(() => {
         const profiler = this.host.profiler;
         if (panel.visible && profiler) bridge.push(profiler);

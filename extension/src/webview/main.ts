@@ -26,26 +26,33 @@ const root = document.getElementById('fox-root') ?? document.body;
 const listeners: ((m: ServerToUi) => void)[] = [];
 
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
+  // Only the extension posts here (VS Code's channel); the UI ignores types it does not know.
   const m = e.data as ServerToUi | undefined;
-  if (!m || (m.type !== 'state' && m.type !== 'spans')) return;
+  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return;
   for (const l of listeners) l(m);
   if (m.type === 'state' && pendingRestore) restoreSelection();
 });
 
-createFoxUi(root, {
-  post(message) {
-    if (message.type === 'select') {
-      pendingRestore = undefined;
-      vscode.setState({ selected: { processId: message.processId, taskId: message.taskId } });
-    } else if (message.type === 'unselect') {
-      vscode.setState({});
-    }
-    vscode.postMessage(message);
+// Approvals from this page go out as the editor user (`fox.approvals.approver`): the extension
+// names the approver, so the page asks for no name.
+createFoxUi(
+  root,
+  {
+    post(message) {
+      if (message.type === 'select') {
+        pendingRestore = undefined;
+        vscode.setState({ selected: { processId: message.processId, taskId: message.taskId } });
+      } else if (message.type === 'unselect') {
+        vscode.setState({});
+      }
+      vscode.postMessage(message);
+    },
+    onMessage(listener) {
+      listeners.push(listener);
+    },
   },
-  onMessage(listener) {
-    listeners.push(listener);
-  },
-});
+  { approverFromHost: true },
+);
 
 /** The UI keeps its selection internally; re-selecting is a click on the task's row. */
 function restoreSelection(): void {

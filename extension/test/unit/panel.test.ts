@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ServerToUi, UiState } from '@fox/profiler';
-import { PanelBridge, newlyConnected } from '../../src/panel/panel-bridge.js';
+import {
+  PanelBridge,
+  newlyConnected,
+  type PanelChaosKill,
+  type PanelDecision,
+} from '../../src/panel/panel-bridge.js';
 import { contentSecurityPolicy, makeNonce, webviewHtml } from '../../src/panel/webview-html.js';
 
 const state = (processes: { id: string; connected: boolean }[] = []): UiState => ({
@@ -113,6 +118,105 @@ describe('profiler panel', () => {
       }
       assert.equal(sent.length, 0);
       assert.equal(bridge.selection, undefined);
+    });
+  });
+
+  describe('PanelBridge commands from the page', () => {
+    const hash = 'c'.repeat(64);
+    const approval = {
+      type: 'approval',
+      v: 1,
+      processId: 'p1',
+      token: '', // the webview holds no token: the host relays in-process
+      decision: { proposalId: 'P1', payloadHash: hash, approver: 'page', verdict: 'approve' },
+    };
+
+    it("relays an approval to the host's decide and answers with the outcome", async () => {
+      const sent: ServerToUi[] = [];
+      const asked: PanelDecision[] = [];
+      const bridge = new PanelBridge(
+        (m) => sent.push(m),
+        () => {},
+        {
+          decide: async (d) => (asked.push(d), { ok: false, reason: 'process not connected' }),
+        },
+      );
+      await bridge.receive(approval, source);
+      // The page's approver is not used: the host approves as its own configured identity.
+      assert.deepEqual(asked, [
+        { processId: 'p1', proposalId: 'P1', payloadHash: hash, verdict: 'approve' },
+      ]);
+      assert.deepEqual(sent, [
+        { type: 'approval-relayed', proposalId: 'P1', ok: false, reason: 'process not connected' },
+      ]);
+    });
+
+    it('ignores malformed approvals and says when nothing handles a command', async () => {
+      const sent: ServerToUi[] = [];
+      let asked = 0;
+      const bridge = new PanelBridge(
+        (m) => sent.push(m),
+        () => {},
+        { decide: async () => (asked++, { ok: true }) },
+      );
+      const bad = [
+        { ...approval, processId: 7 },
+        { ...approval, decision: { ...approval.decision, payloadHash: 'abc' } },
+        { ...approval, decision: { ...approval.decision, verdict: 'maybe' } },
+        { ...approval, decision: null },
+        { type: 'chaos-kill', processId: 3 },
+        { type: 'chaos-kill', reason: 'x'.repeat(300) },
+      ];
+      for (const m of bad) await bridge.receive(m, source);
+      assert.equal(asked, 0);
+      assert.deepEqual(sent, []);
+      await bridge.receive({ type: 'chaos-kill', v: 1, token: '' }, source);
+      assert.deepEqual(sent, [
+        {
+          type: 'chaos-kill-relayed',
+          ok: false,
+          processes: 0,
+          reason: 'chaos stop is not handled here',
+        },
+      ]);
+    });
+
+    it('relays the chaos stop button for one process or all, with a default reason', async () => {
+      const sent: ServerToUi[] = [];
+      const kills: PanelChaosKill[] = [];
+      const bridge = new PanelBridge(
+        (m) => sent.push(m),
+        () => {},
+        { chaosKill: async (k) => (kills.push(k), { ok: true, processes: k.processId ? 1 : 2 }) },
+      );
+      await bridge.receive({ type: 'chaos-kill', v: 1, token: '', processId: 'p1' }, source);
+      await bridge.receive({ type: 'chaos-kill', v: 1, token: '', reason: 'too hot' }, source);
+      assert.deepEqual(kills, [
+        { processId: 'p1', reason: 'stopped from the Fox panel in VS Code' },
+        { reason: 'too hot' },
+      ]);
+      assert.deepEqual(sent, [
+        { type: 'chaos-kill-relayed', ok: true, processes: 1 },
+        { type: 'chaos-kill-relayed', ok: true, processes: 2 },
+      ]);
+    });
+
+    it('reports a failing handler to the page instead of throwing', async () => {
+      const sent: ServerToUi[] = [];
+      const bridge = new PanelBridge(
+        (m) => sent.push(m),
+        () => {},
+        {
+          decide: () => Promise.reject(new Error('boom')),
+          chaosKill: () => Promise.reject(new Error('bang')),
+        },
+      );
+      await bridge.receive(approval, source);
+      await bridge.receive({ type: 'chaos-kill', v: 1, token: '' }, source);
+      assert.deepEqual(
+        sent.map((m) => ('reason' in m ? m.reason : undefined)),
+        ['boom', 'bang'],
+      );
     });
   });
 

@@ -9,6 +9,8 @@ function fakeProfiler(): Profiler & { closed: number } {
     uiUrl: 'http://127.0.0.1:1/?token=t',
     port: 1,
     token: 't',
+    sessionId: undefined,
+    storePath: undefined,
     closed: 0,
     counters: () => {
       throw new Error('unused');
@@ -16,6 +18,7 @@ function fakeProfiler(): Profiler & { closed: number } {
     state: () => state,
     timeline: (processId, taskId) => ({ type: 'spans', processId, taskId, spans: [] }),
     decide: () => ({ ok: false, reason: 'unused' }),
+    killChaos: () => ({ ok: false, processes: 0, reason: 'unused' }),
     async close() {
       this.closed++;
     },

@@ -53,6 +53,13 @@ function suite() {
       );
       await vscode.debug.stopDebugging();
     });
+
+    it('offers `fox` tasks: the npm scripts and the tasks.json entry', async () => {
+      const tasks = await vscode.tasks.fetchTasks({ type: 'fox' });
+      const names = tasks.map((t) => t.name);
+      assert.ok(names.includes('npm run start'), names.join(', '));
+      assert.ok(names.includes('Run sample (fox task)'), names.join(', '));
+    });
   });
 }
 

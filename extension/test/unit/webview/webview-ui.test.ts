@@ -252,6 +252,61 @@ describe('profiler panel page in headless chromium', function () {
     await page.close();
   });
 
+  it("sends the panel's Approve and Stop chaos through VS Code's channel, as the editor user", async () => {
+    const hash = 'e'.repeat(64);
+    const pending = {
+      ...state,
+      events: [
+        {
+          processId: 'P1',
+          event: {
+            kind: 'proposal' as const,
+            at: Date.now(),
+            proposalId: 'PR2',
+            taskId: 'src/app.mjs#crunch',
+            summary: 'strategy-change by auto: {"from":"sfox","to":"tfox"}',
+            state: 'pending' as const,
+            payloadHash: hash,
+          },
+        },
+      ],
+    };
+    const { page, problems } = await open();
+    await until(page, (m) => m.length > 0);
+    await send(page, { type: 'state', state: pending });
+    const item = page.locator('li[data-proposal-id="PR2"]');
+    await item.waitFor();
+    // The extension names the approver (fox.approvals.approver): the page asks for no name.
+    assert.equal(await page.locator('[data-testid="approver"]').count(), 0);
+    await item.locator('button[data-action="approve"]').click();
+    await until(page, (m) => m.some((x) => x.type === 'approval'));
+    const approval = (await posted(page)).find((m) => m.type === 'approval') as unknown as {
+      processId: string;
+      token: string;
+      decision: { proposalId: string; payloadHash: string; verdict: string };
+    };
+    assert.equal(approval.processId, 'P1');
+    assert.equal(approval.token, '', 'the webview holds no profiler token');
+    assert.deepEqual(
+      [approval.decision.proposalId, approval.decision.payloadHash, approval.decision.verdict],
+      ['PR2', hash, 'approve'],
+    );
+    // The host's answer reaches the UI through the page's message listener.
+    await send(page, { type: 'approval-relayed', proposalId: 'PR2', ok: true });
+    await item.locator('[data-testid="proposal-note"]', { hasText: 'delivered' }).waitFor();
+
+    await page.locator('[data-testid="chaos-kill"]').click();
+    await until(page, (m) => m.some((x) => x.type === 'chaos-kill'));
+    await send(page, { type: 'chaos-kill-relayed', ok: false, processes: 0, reason: 'nope' });
+    const feedback = page.locator('[data-testid="chaos-feedback"]');
+    for (let i = 0; !/not delivered: nope/.test((await feedback.textContent()) ?? ''); i++) {
+      assert.ok(i < 100, `chaos feedback: ${await feedback.textContent()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('ignores messages that are not from the profiler protocol', async () => {
     const { page, problems } = await open();
     await until(page, (m) => m.length > 0);

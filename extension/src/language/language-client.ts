@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind } from 'vscode-languageclient/node.js';
+import type {
+  LanguageClientOptions,
+  NodeModule,
+  ServerOptions,
+} from 'vscode-languageclient/node.js';
+import { nodePathWith, workspaceModuleDirs } from './workspace-modules.js';
+
+/**
+ * Starts the bundled Fox language server (`dist/server.cjs`) over node IPC. All analysis lives
+ * in the server; the client only routes TypeScript/JavaScript files to it.
+ *
+ * The server finds `better-sqlite3` (for live numbers from `.fox/fox.db`) through the
+ * workspace's own `@fox/sdk` on `NODE_PATH`. That module is built for the Node the project
+ * runs on; `fox.languageServer.runtime` runs the server on that Node when VS Code's own
+ * runtime (Electron) cannot load it — without it hover and code lens say "no data yet".
+ */
+export function createLanguageClient(
+  context: vscode.ExtensionContext,
+  runtime: string | undefined,
+): LanguageClient {
+  const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.cjs').fsPath;
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const env = { NODE_PATH: nodePathWith(workspaceModuleDirs(folders), process.env['NODE_PATH']) };
+  const server = (execArgv: string[]): NodeModule => ({
+    module,
+    transport: TransportKind.ipc,
+    ...(runtime ? { runtime } : {}),
+    options: { env, execArgv },
+  });
+  const serverOptions: ServerOptions = {
+    run: server([]),
+    debug: server(['--inspect=6019']),
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'].map(
+      (language) => ({ scheme: 'file', language }),
+    ),
+    synchronize: {
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{fox.config.json,package.json}'),
+    },
+  };
+  return new LanguageClient('fox', 'Fox Language Server', serverOptions, clientOptions);
+}

@@ -1,15 +1,20 @@
 /**
  * Chaos Forge: (1) abort latency, from a steady-state probe's metric crossing its limit to all
- * injection stopped (target p99 ≤ 50 ms) with calls running throughout; (2) the cost of an
- * injection decision on a targeted task's attempt.
+ * injection stopped (target p99 ≤ 50 ms) with calls running throughout; (2) the same from the
+ * project kill file (`fox chaos kill`) appearing; (3) the cost of an injection decision on a
+ * targeted task's attempt.
  *
  *   node --import tsx --conditions=source scripts/bench/chaos.ts [--quick]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseExperiment } from '../../sdk/src/chaos/experiment.js';
 import { ChaosForge, type ChaosHost } from '../../sdk/src/chaos/forge.js';
 import type { ChaosHook } from '../../sdk/src/chaos/hook.js';
 import { FaultInjector } from '../../sdk/src/chaos/injector.js';
+import { clearKillFile, KILL_POLL_MS, writeKillFile } from '../../sdk/src/chaos/kill-switch.js';
 import type { StatsSnapshot } from '../../sdk/src/protocol/stats.js';
 import type { Call } from '../../sdk/src/task/call.js';
 import { table, type BenchSection } from './report.js';
@@ -20,6 +25,59 @@ function quantile(xs: number[], q: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * From `fox chaos kill` writing the kill file (done here in-process, as the CLI does) to a
+ * running experiment's injection stopped, with calls running throughout.
+ */
+async function killFileLatencies(runs: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'fox-chaos-kill-bench-'));
+  const killFile = join(dir, 'chaos-kill');
+  let hook: ChaosHook | undefined;
+  const host: ChaosHost = {
+    tasks: () => [{ id: 'bench#f', setChaos: (h) => void (hook = h) }],
+    stats: () => ({ at: 0, process: {}, tasks: [] }) as unknown as StatsSnapshot,
+  };
+  const forge = new ChaosForge({ host, killFile });
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      clearKillFile(killFile);
+      const run = await forge.start({
+        name: 'kill bench',
+        seed: i,
+        hypothesis: { probes: [] },
+        method: [{ fault: { type: 'latency', ms: 5 }, target: { tasks: ['bench#f'], rate: 0.5 } }],
+        baselineMs: 0,
+        durationMs: 60_000,
+        recoveryMs: 0,
+      });
+      await sleep(1);
+      const attempt = hook!.wrap(async () => 1);
+      let calling = true;
+      const load = (async () => {
+        while (calling) {
+          await Promise.all(
+            Array.from({ length: 8 }, () => attempt({ taskId: 'bench#f' } as Call)),
+          );
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      await sleep(2 + (i % 13));
+      const killAt = performance.now();
+      writeKillFile(killFile, 'bench');
+      while (run.injector!.injecting) await new Promise((r) => setImmediate(r));
+      out.push(run.injector!.stoppedAt - killAt);
+      calling = false;
+      await load;
+      await run.done;
+    }
+  } finally {
+    forge.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
 
 async function abortLatencies(runs: number): Promise<number[]> {
   let p99 = 0;
@@ -113,8 +171,10 @@ async function decisionCost(calls: number): Promise<{ hooked: number; bare: numb
 
 export async function runChaosBench(options: { quick?: boolean } = {}): Promise<BenchSection> {
   const lat = await abortLatencies(options.quick ? 40 : 200);
+  const kill = await killFileLatencies(options.quick ? 20 : 100);
   const cost = await decisionCost(options.quick ? 20_000 : 100_000);
   const p99 = quantile(lat, 0.99);
+  const killP99 = quantile(kill, 0.99);
   const rows = [
     {
       measure: 'abort latency: breach → injection stopped',
@@ -122,6 +182,13 @@ export async function runChaosBench(options: { quick?: boolean } = {}): Promise<
       p50: `${quantile(lat, 0.5).toFixed(2)} ms`,
       p99: `${p99.toFixed(2)} ms`,
       max: `${Math.max(...lat).toFixed(2)} ms`,
+    },
+    {
+      measure: 'kill file written (`fox chaos kill`) → injection stopped',
+      n: String(kill.length),
+      p50: `${quantile(kill, 0.5).toFixed(2)} ms`,
+      p99: `${quantile(kill, 0.99).toFixed(2)} ms`,
+      max: `${Math.max(...kill).toFixed(2)} ms`,
     },
     {
       measure: 'attempt, no experiment (bare)',
@@ -143,11 +210,16 @@ export async function runChaosBench(options: { quick?: boolean } = {}): Promise<
     command: 'node --import tsx --conditions=source scripts/bench/chaos.ts',
     description:
       'Abort latency with the default probe interval (10 ms) while 8 concurrent calls run in a ' +
-      'loop and half of them get a 5 ms injected delay. Idle cost of an untargeted task is zero ' +
+      'loop and half of them get a 5 ms injected delay; the kill switch row is the same load ' +
+      'with the project kill file appearing instead (file events, 100 ms poll as the bound). ' +
+      'Idle cost of an untargeted task is zero ' +
       'branches on the call path (the hook is woven in at compose time), so the sfox overhead ' +
       'bench (scripts/bench/overhead.ts) covers it.',
     table: table(rows),
-    verdicts: [`abort p99 ${p99.toFixed(2)} ms ≤ 50 ms: ${p99 <= 50 ? 'PASS' : 'FAIL'}`],
+    verdicts: [
+      `abort p99 ${p99.toFixed(2)} ms ≤ 50 ms: ${p99 <= 50 ? 'PASS' : 'FAIL'}`,
+      `kill switch p99 ${killP99.toFixed(2)} ms ≤ ${KILL_POLL_MS} ms (the poll bound): ${killP99 <= KILL_POLL_MS ? 'PASS' : 'FAIL'}`,
+    ],
   };
 }
 

@@ -28,7 +28,7 @@ const COMMANDS = {
   chaos: {
     pkg: '@fox/sdk',
     fn: 'chaosMain',
-    about: 'run a chaos experiment: fox chaos run exp.json -- node app.js',
+    about: 'chaos experiments: fox chaos run exp.json -- node app.js | fox chaos kill [--clear]',
   },
 };
 

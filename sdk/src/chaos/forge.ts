@@ -11,6 +11,7 @@ import {
 } from './experiment.js';
 import type { ChaosHook } from './hook.js';
 import { FaultInjector, type Phase } from './injector.js';
+import { ChaosKillSwitchError, readKillFile, watchKillFile } from './kill-switch.js';
 import { summarise, type ChaosReport } from './report.js';
 import { taskGlob } from './task-glob.js';
 
@@ -34,6 +35,12 @@ export interface ChaosForgeOptions {
   guardian?: Guardian;
   /** Where reports are saved (table `chaos_reports`). */
   db?: Database;
+  /**
+   * The project's kill file (see `killFilePath`; `fox chaos kill` writes it). While it exists no
+   * experiment starts, and while one runs the forge watches it and kills every run when it
+   * appears.
+   */
+  killFile?: string;
   /** Monotonic ms. */
   now?: () => number;
 }
@@ -59,25 +66,30 @@ export interface ExperimentRun {
   readonly done: Promise<ChaosReport>;
 }
 
-let killed = false;
+let killed: string | undefined;
 const liveForges = new Set<ChaosForge>();
 
 /**
  * Global kill switch: aborts every running experiment in the process and refuses new ones
  * until {@link resetChaosKillSwitch}. `FOX_CHAOS_KILL=1` in the environment has the same effect
- * at start.
+ * at start. For every process of a project at once, see `fox chaos kill` (the kill file).
  */
 export function killAllChaos(reason = 'kill switch'): void {
-  killed = true;
+  killed = reason;
   for (const f of liveForges) f.killAll(reason);
 }
 
 export function resetChaosKillSwitch(): void {
-  killed = false;
+  killed = undefined;
 }
 
 export function chaosKilled(): boolean {
-  return killed || process.env['FOX_CHAOS_KILL'] === '1';
+  return killed !== undefined || process.env['FOX_CHAOS_KILL'] === '1';
+}
+
+/** Why this process's kill switch is on, if it is. */
+function processKillReason(): string | undefined {
+  return killed ?? (process.env['FOX_CHAOS_KILL'] === '1' ? 'FOX_CHAOS_KILL=1' : undefined);
 }
 
 /**
@@ -101,6 +113,11 @@ export class ChaosForge {
   private readonly events = new Emitter<ChaosEvent>();
   /** start / stop / abort of experiments (the exporter turns them into `chaos` wire events). */
   readonly onEvent: FoxEvent<ChaosEvent> = this.events.event;
+  private readonly reports = new Emitter<ChaosReport>();
+  /** Each run's report when it ends (completed, aborted or killed), after it is saved. */
+  readonly onReport: FoxEvent<ChaosReport> = this.reports.event;
+  /** The kill file watch, while a run is pending or running. */
+  private killWatch: Disposable | undefined;
 
   constructor(private readonly options: ChaosForgeOptions) {
     this.host = options.host;
@@ -110,14 +127,17 @@ export class ChaosForge {
 
   /**
    * Validates and starts an experiment (through the guardian when there is one). Throws
-   * {@link ChaosExperimentError} for an invalid experiment or while the kill switch is on:
-   * nothing is injected then. A denied proposal gives a run in state `denied`.
+   * {@link ChaosExperimentError} for an invalid experiment and {@link ChaosKillSwitchError}
+   * while a kill switch is on: nothing is injected then. A denied proposal gives a run in state
+   * `denied`.
    */
   async start(input: unknown, opts: { rollback?: () => unknown } = {}): Promise<ExperimentRun> {
-    if (chaosKilled()) throw new ChaosExperimentError('chaos is disabled by the kill switch');
+    const off = this.killReason();
+    if (off !== undefined) throw new ChaosKillSwitchError(off);
     const experiment = parseExperiment(input);
     const run = new RunImpl(ulid(), experiment, this, opts.rollback);
     this.runs.set(run.id, run);
+    this.watchKillFile();
     const guardian = this.options.guardian;
     if (!guardian) {
       run.begin();
@@ -155,6 +175,29 @@ export class ChaosForge {
     for (const r of this.runs.values()) r.kill(reason);
   }
 
+  /** Why experiments are refused now: this process's kill switch or the project's kill file. */
+  killReason(): string | undefined {
+    const file = this.options.killFile;
+    const local = processKillReason();
+    if (local !== undefined || !file) return local;
+    const on = readKillFile(file);
+    return on && `${on.reason} (project kill file ${file}; \`fox chaos kill --clear\` lifts it)`;
+  }
+
+  /** Watches the kill file while a run is pending or running (nothing otherwise: no idle cost). */
+  private watchKillFile(): void {
+    const file = this.options.killFile;
+    if (!file || this.killWatch) return;
+    this.killWatch = watchKillFile(file, (reason) => this.killAll(reason));
+  }
+
+  /** @internal A run ended: stop watching once none is pending or running. */
+  settled(): void {
+    for (const r of this.runs.values()) if (r.state === 'pending' || r.state === 'running') return;
+    this.killWatch?.dispose();
+    this.killWatch = undefined;
+  }
+
   /** @internal */
   get clock(): () => number {
     return this.now;
@@ -171,7 +214,16 @@ export class ChaosForge {
   }
 
   /** @internal */
-  save(report: ChaosReport): void {
+  report(report: ChaosReport): void {
+    try {
+      this.save(report);
+    } catch {
+      // The report is still returned and sent; a store error must not keep the run alive.
+    }
+    this.reports.fire(report);
+  }
+
+  private save(report: ChaosReport): void {
     const db = this.options.db;
     if (!db) return;
     db.prepare(
@@ -190,7 +242,10 @@ export class ChaosForge {
   dispose(): void {
     this.killAll('forge disposed');
     liveForges.delete(this);
+    this.killWatch?.dispose();
+    this.killWatch = undefined;
     this.events.clear();
+    this.reports.clear();
   }
 }
 
@@ -231,13 +286,16 @@ class RunImpl implements ExperimentRun {
     this.reject(
       new ChaosExperimentError(`experiment ${this.experiment.name} not started: ${reason}`),
     );
+    this.forge.settled();
   }
 
   /** Attaches to the targeted tasks and schedules the phases. */
   begin(): void {
     if (this.state !== 'pending') return;
-    if (chaosKilled()) {
-      this.deny('kill switch');
+    // Approval can take a while: the switch may have been turned on since start().
+    const off = this.forge.killReason();
+    if (off !== undefined) {
+      this.deny(`kill switch: ${off}`);
       return;
     }
     const now = this.forge.clock;
@@ -392,11 +450,8 @@ class RunImpl implements ExperimentRun {
         taskIds: this.targets.map((t) => t.id),
       });
     }
-    try {
-      this.forge.save(report);
-    } catch {
-      // The report is still returned; a store error must not keep the run alive.
-    }
+    this.forge.settled();
+    this.forge.report(report);
     this.resolve(report);
   }
 }

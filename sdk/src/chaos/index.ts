@@ -24,8 +24,18 @@ export {
   type RunState,
 } from './forge.js';
 export { isInjected, type ChaosHook } from './hook.js';
+export {
+  ChaosKillSwitchError,
+  KILL_FILE_NAME,
+  clearKillFile,
+  killFilePath,
+  readKillFile,
+  watchKillFile,
+  writeKillFile,
+  type KillFileContent,
+} from './kill-switch.js';
 export { FaultInjector, type ChaosSample, type Decision, type Phase } from './injector.js';
-export type { ChaosReport, Interval, PhaseStats } from './report.js';
+export { toWireChaosReport, type ChaosReport, type Interval, type PhaseStats } from './report.js';
 export { SeededRandom } from './rng.js';
 export { taskGlob, taskMatcher } from './task-glob.js';
 export { CHAOS_ENV, chaosTargetOf, experimentFromEnv } from './runtime-bridge.js';

@@ -1,3 +1,4 @@
+import type { WireChaosReport } from '../protocol/wire.js';
 import { quantileWithCi, wilson } from './confidence.js';
 import type { ChaosSample, Phase } from './injector.js';
 
@@ -71,4 +72,63 @@ export function summarise(
     out[taskId] = phases;
   }
   return out;
+}
+
+/** A finite number for JSON (which has no NaN or Infinity): `fallback` otherwise. */
+function finite(x: number, fallback = 0): number {
+  return Number.isFinite(x) ? x : fallback;
+}
+
+function finiteInterval(i: Interval): Interval {
+  const value = finite(i.value);
+  return { value, low: finite(i.low, value), high: finite(i.high, value) };
+}
+
+/** An interval with a non-finite value means nothing: null (these fields are nullable). */
+function maybeInterval(i: Interval | null): Interval | null {
+  return i === null || !Number.isFinite(i.value) ? null : finiteInterval(i);
+}
+
+function wirePhase(p: PhaseStats): PhaseStats {
+  return {
+    calls: p.calls,
+    errors: p.errors,
+    injected: p.injected,
+    errorRate: finiteInterval(p.errorRate),
+    fallbackRate: maybeInterval(p.fallbackRate),
+    p50: maybeInterval(p.p50),
+    p99: maybeInterval(p.p99),
+  };
+}
+
+/** Most tasks a wire report carries (the schema's bound). */
+const MAX_WIRE_TASKS = 1000;
+
+/**
+ * The report as the `chaos-report` wire event carries it (`WireChaosReportSchema`): every number
+ * finite, strings and the task list within the schema's bounds.
+ */
+export function toWireChaosReport(r: ChaosReport): WireChaosReport {
+  const tasks: WireChaosReport['tasks'] = {};
+  for (const [id, phases] of Object.entries(r.tasks).slice(0, MAX_WIRE_TASKS)) {
+    if (id.length > 512) continue;
+    tasks[id] = {
+      before: wirePhase(phases.before),
+      during: wirePhase(phases.during),
+      after: wirePhase(phases.after),
+    };
+  }
+  const latency = r.abortLatencyMs === null ? null : finite(r.abortLatencyMs, NaN);
+  return {
+    experimentId: r.experimentId,
+    name: r.name.slice(0, 256),
+    seed: r.seed,
+    startedAt: finite(r.startedAt),
+    endedAt: finite(r.endedAt),
+    outcome: r.outcome,
+    abortReason: r.abortReason === null ? null : r.abortReason.slice(0, 1024),
+    abortLatencyMs: latency === null || Number.isNaN(latency) ? null : Math.max(0, latency),
+    affected: r.affected,
+    tasks,
+  };
 }

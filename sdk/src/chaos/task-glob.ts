@@ -1,8 +1,21 @@
+/** Compiled globs: the guardian's policy matches its rules' globs on every decision. */
+const compiled = new Map<string, (taskId: string) => boolean>();
+const MAX_COMPILED = 256;
+
 /**
  * Task id globs: `*` matches any run of characters except `/` and `#`, `**` any run at all,
  * `?` one character. `src/api.ts#*` is every export of one file; `**#resize` every `resize`.
  */
 export function taskGlob(pattern: string): (taskId: string) => boolean {
+  let match = compiled.get(pattern);
+  if (!match) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(pattern, (match = compile(pattern)));
+  }
+  return match;
+}
+
+function compile(pattern: string): (taskId: string) => boolean {
   if (!/[*?]/.test(pattern)) return (id) => id === pattern;
   let re = '';
   for (let i = 0; i < pattern.length; i++) {

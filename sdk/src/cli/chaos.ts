@@ -2,21 +2,41 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ChaosExperimentError, parseExperiment } from '../chaos/experiment.js';
+import {
+  clearKillFile,
+  KILL_FILE_NAME,
+  KILL_POLL_MS,
+  killFilePath,
+  readKillFile,
+  writeKillFile,
+} from '../chaos/kill-switch.js';
 import { CHAOS_ENV } from '../chaos/runtime-bridge.js';
 import { openStore } from '../store/store.js';
-import { parseArgs, processIo, stringOption, storePathOf, UsageError, type Io } from './args.js';
+import {
+  parseArgs,
+  processIo,
+  stringOption,
+  storePathOf,
+  UsageError,
+  type Io,
+  type ParsedArgs,
+} from './args.js';
 
 const USAGE = `usage: fox chaos <command>
   run EXPERIMENT.json [--store PATH] -- COMMAND [ARGS…]   run COMMAND with the experiment
   validate EXPERIMENT.json                               check an experiment, inject nothing
   reports [ID] [--store PATH] [--json]                   saved before/during/after reports
-The child learns the experiment through $${CHAOS_ENV}; starting it is a guardian proposal there.`;
+  kill [--reason TEXT] [--store PATH]                    stop all injection in every Fox process
+                                                         of this project; refuse new experiments
+  kill --clear [--store PATH]                            allow experiments again
+The child learns the experiment through $${CHAOS_ENV}; starting it is a guardian proposal there.
+The kill switch is a file next to the store (.fox/${KILL_FILE_NAME}) that running experiments watch.`;
 
 /** `fox chaos …`. Exit 0 ok, 1 child/refusal failure, 2 usage or invalid experiment. */
 export async function chaosMain(argv: readonly string[], io: Io = processIo): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ['json', 'help']);
+    args = parseArgs(argv, ['json', 'help', 'clear']);
   } catch (err) {
     io.err(`fox chaos: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -101,6 +121,8 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
           store.close();
         }
       }
+      case 'kill':
+        return kill(args, io);
       default:
         throw new UsageError(`unknown command ${command}`);
     }
@@ -116,6 +138,33 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
     }
     throw err;
   }
+}
+
+/** Most characters of a kill reason (the wire carries 256). */
+const MAX_REASON = 256;
+
+/** `fox chaos kill [--reason TEXT] [--clear]`: the project-wide kill switch. */
+function kill(args: ParsedArgs, io: Io): number {
+  if (args.positionals.length > 1) throw new UsageError('kill takes no arguments');
+  const path = killFilePath(storePathOf(args));
+  if (args.options.has('clear')) {
+    if (args.options.has('reason')) throw new UsageError('--clear takes no --reason');
+    io.out(
+      clearKillFile(path)
+        ? `chaos kill switch cleared (${path}); experiments may start again`
+        : `the chaos kill switch was not on (${path})`,
+    );
+    return 0;
+  }
+  const reason = (stringOption(args, 'reason') ?? 'fox chaos kill').slice(0, MAX_REASON);
+  const before = readKillFile(path);
+  writeKillFile(path, reason);
+  io.out(
+    `chaos kill switch ${before ? 'still on' : 'on'} (${path}): running experiments of this ` +
+      `project stop injecting within ~${KILL_POLL_MS} ms, and new ones are refused until ` +
+      '`fox chaos kill --clear`',
+  );
+  return 0;
 }
 
 function loadExperiment(file: string | undefined) {

@@ -1,16 +1,22 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { AuditKey } from './audit-key.js';
+import {
+  CHECKPOINT_EVERY_ENTRIES,
+  CHECKPOINT_EVERY_MS,
+  CheckpointWriter,
+  checkpointMessage,
+  readCheckpointLines,
+  readCheckpoints,
+  type ChainHead,
+  type Checkpoint,
+} from './audit-checkpoints.js';
 import { fastUlid as ulid } from './ulid.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 
+export { CHECKPOINT_EVERY_ENTRIES, CHECKPOINT_EVERY_MS, readCheckpoints, type Checkpoint };
+
 /** Hash linked before the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
-/** A checkpoint is written after at most this many entries… */
-export const CHECKPOINT_EVERY_ENTRIES = 100;
-/** …or this long after the first entry it does not cover. */
-export const CHECKPOINT_EVERY_MS = 60_000;
 
 /** One event in the log as callers give it. `data` must be JSON (canonicalJson rules). */
 export interface AuditEvent {
@@ -28,15 +34,6 @@ export interface AuditEntry {
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
-}
-
-/** One line of the checkpoints file: the chain head at `seq`, signed. */
-export interface Checkpoint {
-  seq: number;
-  hash: string;
-  at: number;
-  keyId: string;
-  sig: string;
 }
 
 export interface AuditProblem {
@@ -77,8 +74,18 @@ export function linkHash(prevHash: string, entry: string): string {
   return sha256Hex(prevHash + entry);
 }
 
-function checkpointMessage(c: { seq: number; hash: string; at: number }): string {
-  return canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, v: 1 });
+/** Open logs with checkpoints still queued, written when the process exits. */
+const openLogs = new Set<AuditLog>();
+let exitHookInstalled = false;
+
+function flushAtExit(): void {
+  for (const log of openLogs) {
+    try {
+      log.flushCheckpoints();
+    } catch {
+      // Exiting: a checkpoint that cannot be written is what verify reports.
+    }
+  }
 }
 
 /**
@@ -89,17 +96,25 @@ function checkpointMessage(c: { seq: number; hash: string; at: number }): string
  * rewritten without the key.
  *
  * Appends from several processes on the same store (the app, `fox approvals`) are serialised by
- * a `BEGIN IMMEDIATE` transaction that reads the head and writes the next entry.
+ * a `BEGIN IMMEDIATE` transaction that reads the head and writes the next entries.
+ *
+ * Durability: the store runs SQLite in WAL mode with `synchronous=NORMAL`, so a committed entry
+ * survives a crash of the process (it is in the OS's page cache once `COMMIT` returns) but the
+ * last commits before a power loss or kernel crash may roll back. That is the trade this log
+ * makes to keep a decision under a millisecond (`FULL` adds an fsync to every commit, 1–10 ms).
+ * It holds the promise that matters: what the guardian applies is the in-memory state of the
+ * process, which a power loss erases too, so the log never holds less than what took effect.
  */
 export class AuditLog {
   private readonly db: Database;
   private readonly now: () => number;
-  private lastCheckpoint: { seq: number; at: number };
-  private readonly insert;
-  private readonly head;
+  private readonly checkpoints: CheckpointWriter;
+  private readonly insert: Statement;
+  private readonly head: Statement;
+  private readonly hashAt: Statement;
+  private readonly appendTx: Transaction<(events: readonly AuditEvent[]) => AuditEntry[]>;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly immediate = (f: () => AuditEntry): AuditEntry =>
-    this.db.transaction(f).immediate();
+  private flushScheduled: ReturnType<typeof setImmediate> | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.db = options.db;
@@ -108,8 +123,14 @@ export class AuditLog {
       'INSERT INTO audit_log (seq, id, at, type, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.head = this.db.prepare('SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const last = readCheckpoints(options.checkpointsPath).at(-1);
-    this.lastCheckpoint = { seq: last?.seq ?? 0, at: last?.at ?? this.now() };
+    this.hashAt = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
+    this.appendTx = this.db.transaction((events: readonly AuditEvent[]) => this.write(events));
+    this.checkpoints = new CheckpointWriter(options.key, options.checkpointsPath, this.now());
+    openLogs.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', flushAtExit);
+    }
   }
 
   /** Checkpoints every `CHECKPOINT_EVERY_MS` while entries are uncovered (timer is unref'd). */
@@ -121,52 +142,83 @@ export class AuditLog {
 
   /** Appends one event and returns it with its hash. Throws when the store refuses the write. */
   append(event: AuditEvent): AuditEntry {
-    const at = this.now();
-    const id = ulid(at);
-    // Inside the caller's transaction (the guardian's), no savepoint is needed: the write
-    // commits or rolls back with it.
-    const entry = (this.db.inTransaction ? (f: () => AuditEntry) => f() : this.immediate)(() => {
-      const head = this.head.get() as { seq: number; hash: string } | undefined;
-      const seq = (head?.seq ?? 0) + 1;
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const canonical = canonicalJson({ seq, id, at, type: event.type, data: event.data });
+    return this.appendAll([event])[0]!;
+  }
+
+  /**
+   * Appends events in order, reading the chain head once, and returns them with their hashes.
+   * Inside the caller's transaction (the guardian's) they commit or roll back with it; otherwise
+   * they commit together in one `BEGIN IMMEDIATE` transaction.
+   */
+  appendAll(events: readonly AuditEvent[]): AuditEntry[] {
+    const entries = this.db.inTransaction ? this.write(events) : this.appendTx.immediate(events);
+    for (const e of entries) {
+      if (this.checkpoints.isDue(e.seq, e.at)) this.checkpoints.enqueue(e);
+    }
+    if (this.checkpoints.queued > 0) this.scheduleFlush();
+    return entries;
+  }
+
+  private write(events: readonly AuditEvent[]): AuditEntry[] {
+    const head = this.head.get() as ChainHead | undefined;
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const out: AuditEntry[] = [];
+    for (const { type, data } of events) {
+      seq++;
+      const at = this.now();
+      const id = ulid(at);
+      const canonical = canonicalJson({ seq, id, at, type, data });
       const hash = linkHash(prevHash, canonical);
-      this.insert.run(seq, id, at, event.type, canonical, prevHash, hash);
-      return { seq, id, at, type: event.type, data: event.data, prevHash, hash };
+      this.insert.run(seq, id, at, type, canonical, prevHash, hash);
+      out.push({ seq, id, at, type, data, prevHash, hash });
+      prevHash = hash;
+    }
+    return out;
+  }
+
+  /**
+   * Writes queued checkpoints once the transaction that made them due has committed. A backlog
+   * (the event loop has not turned for another 100 entries) is written at once rather than
+   * let the gap between checkpoints grow.
+   */
+  private scheduleFlush(): void {
+    if (this.checkpoints.queued > 1 && !this.db.inTransaction) {
+      this.flushCheckpoints();
+      return;
+    }
+    this.flushScheduled ??= setImmediate(() => {
+      this.flushScheduled = undefined;
+      try {
+        this.flushCheckpoints();
+      } catch {
+        // Retried at the next due point, the timer or close(); verify reports a gap meanwhile.
+      }
     });
-    const due =
-      entry.seq - this.lastCheckpoint.seq >= CHECKPOINT_EVERY_ENTRIES ||
-      at - this.lastCheckpoint.at >= CHECKPOINT_EVERY_MS;
-    if (due) this.checkpoint(entry.seq, entry.hash, at);
-    return entry;
+  }
+
+  /** Writes the checkpoints that are due now (normally done on the next turn of the event loop). */
+  flushCheckpoints(): Checkpoint[] {
+    // Inside a transaction its uncommitted rows would pass the check below: wait for the commit.
+    if (this.db.inTransaction || !this.db.open) return [];
+    return this.checkpoints.flush((h) => this.hashAt.get(h.seq) === h.hash);
   }
 
   private checkpointIfDue(): void {
-    const head = this.head.get() as { seq: number } | undefined;
-    const pending = (head?.seq ?? 0) - this.lastCheckpoint.seq;
-    if (pending > 0 && this.now() - this.lastCheckpoint.at >= CHECKPOINT_EVERY_MS) {
+    this.flushCheckpoints();
+    const head = this.head.get() as ChainHead | undefined;
+    const pending = (head?.seq ?? 0) - this.checkpoints.writtenSeq;
+    if (pending > 0 && this.checkpoints.ageAt(this.now()) >= CHECKPOINT_EVERY_MS) {
       this.checkpoint();
     }
   }
 
   /** Signs the current head and appends it to the checkpoints file. No-op on an empty log. */
-  checkpoint(seq?: number, hash?: string, now?: number): Checkpoint | undefined {
-    const head =
-      seq !== undefined && hash !== undefined
-        ? { seq, hash }
-        : (this.head.get() as { seq: number; hash: string } | undefined);
+  checkpoint(): Checkpoint | undefined {
+    this.flushCheckpoints();
+    const head = this.head.get() as ChainHead | undefined;
     if (!head) return undefined;
-    const at = now ?? this.now();
-    const body = { seq: head.seq, hash: head.hash, at };
-    const cp: Checkpoint = {
-      ...body,
-      keyId: this.options.key.keyId,
-      sig: this.options.key.sign(checkpointMessage(body)),
-    };
-    mkdirSync(dirname(this.options.checkpointsPath), { recursive: true });
-    appendFileSync(this.options.checkpointsPath, JSON.stringify(cp) + '\n', { mode: 0o600 });
-    this.lastCheckpoint = { seq: head.seq, at };
-    return cp;
+    return this.checkpoints.write([{ seq: head.seq, hash: head.hash, at: this.now() }])[0];
   }
 
   /** Every entry, oldest first (or from `sinceSeq` exclusive). */
@@ -177,12 +229,17 @@ export class AuditLog {
     return rows.map(toEntry);
   }
 
-  /** Checkpoints the head and stops the timer. */
+  /** Writes queued checkpoints, checkpoints the head and stops the timer. */
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const head = this.head.get() as { seq: number } | undefined;
-    if ((head?.seq ?? 0) > this.lastCheckpoint.seq) this.checkpoint();
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = undefined;
+    openLogs.delete(this);
+    if (!this.db.open) return;
+    this.flushCheckpoints();
+    const head = this.head.get() as ChainHead | undefined;
+    if ((head?.seq ?? 0) > this.checkpoints.writtenSeq) this.checkpoint();
   }
 
   /** See {@link verifyAuditLog}. */
@@ -207,31 +264,6 @@ function toEntry(r: Row): AuditEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
-}
-
-/** Parses the checkpoints file; malformed lines come back as `null` so verify can report them. */
-export function readCheckpoints(path: string): Checkpoint[] {
-  return readCheckpointLines(path).filter((c): c is Checkpoint => c !== null);
-}
-
-function readCheckpointLines(path: string): (Checkpoint | null)[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      try {
-        const c = JSON.parse(line) as Checkpoint;
-        const ok =
-          Number.isInteger(c.seq) &&
-          typeof c.hash === 'string' &&
-          typeof c.at === 'number' &&
-          typeof c.sig === 'string';
-        return ok ? c : null;
-      } catch {
-        return null;
-      }
-    });
 }
 
 /**
@@ -303,8 +335,9 @@ export function verifyAuditLog(db: Database, key: AuditKey, checkpointsPath: str
       checkpointedTo = Math.max(checkpointedTo, c.seq);
     }
   }
-  // A checkpoint is written synchronously with every 100th entry, so more than that after the
-  // last valid one means checkpoints were removed (the file deleted or cut short).
+  // A checkpoint is written for every 100th entry (right after its commit, and at exit), so
+  // more than that after the last valid one means checkpoints were removed (the file deleted or
+  // cut short), or the process died within the turn of the event loop that would have written it.
   if (count - checkpointedTo >= CHECKPOINT_EVERY_ENTRIES) {
     report(
       null,

@@ -1,6 +1,6 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Transaction } from 'better-sqlite3';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
-import type { AuditLog } from './audit-log.js';
+import type { AuditEvent, AuditLog } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { GuardianError } from './errors.js';
 import { fastUlid as ulid } from './ulid.js';
@@ -15,8 +15,15 @@ import {
   type Proposal,
   type ProposalInput,
   type ProposalState,
-  type Vote,
 } from './proposal.js';
+import {
+  listProposals,
+  prepareProposalStatements,
+  toProposal,
+  type ProposalStatements,
+  type ProposalRow,
+  type VoteRow,
+} from './proposal-rows.js';
 import { taskApplier, type ChangeApplier, type TaskResolver } from './appliers.js';
 
 export interface GuardianOptions {
@@ -40,31 +47,19 @@ export interface VoteInput {
   comment?: string;
 }
 
-interface ProposalRow {
-  id: string;
-  kind: string;
-  task_id: string | null;
-  payload: string;
-  payload_hash: string;
-  impact: Proposal['impact'];
-  proposer: string;
-  evidence: string | null;
-  created_at: number;
-  expires_at: number;
-  state: ProposalState;
-  required: number;
-  approvers: string;
-  reason: string | null;
-  owner: string | null;
-  updated_at: number;
-}
+/** What a vote's transaction decided: the proposal after it, or that it had expired. */
+type VoteOutcome = { expired: true } | { expired: false; proposal: Proposal };
 
 /**
  * Decides and applies the runtime changes the system proposes. A proposal is recorded and
  * decided by the policy at once (approve, deny, or wait for N of M named people); every step is
  * appended to the audit log, and an approved change is applied only after its decision entry
- * is written. Approvals may come from another process on the same store (`fox approvals`, the
+ * is committed. Approvals may come from another process on the same store (`fox approvals`, the
  * profiler): {@link sync} picks them up and applies what this process owns.
+ *
+ * Each step is one SQLite transaction (the proposal row, its votes and all of that step's audit
+ * entries commit together), with statements and transactions prepared once: a decision costs one
+ * commit, and an applied change one more after it takes effect.
  *
  * @example
  * const g = new Guardian({ db, audit, policy: { approvers: ['alice', 'bob'], required: 1 } });
@@ -81,11 +76,23 @@ export class Guardian {
   private readonly appliers = new Map<string, ChangeApplier>();
   /** Per-proposal apply functions handed to propose() (e.g. auto's `apply`). */
   private readonly pendingApply = new Map<string, () => unknown>();
+  /** Proposals being applied right now, so {@link sync} does not apply one a second time. */
+  private readonly applying = new Set<string>();
   private readonly changed = new Emitter<Proposal>();
   /** Fires whenever a proposal changes state (created, voted, decided, applied). */
   readonly onChange: FoxEvent<Proposal> = this.changed.event;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly stmt;
+  private readonly stmt: ProposalStatements;
+  private readonly tx: {
+    record: Transaction<(row: ProposalRow, events: readonly AuditEvent[]) => void>;
+    vote: Transaction<
+      (id: string, verdict: 'approve' | 'reject', v: Partial<VoteInput>) => VoteOutcome
+    >;
+    settle: Transaction<
+      (id: string, state: ProposalState, reason: string, at: number, event: AuditEvent) => void
+    >;
+    expire: Transaction<(id: string) => boolean>;
+  };
 
   constructor(options: GuardianOptions) {
     this.db = options.db;
@@ -99,28 +106,28 @@ export class Guardian {
         this.appliers.set(kind, apply);
       }
     }
-    this.stmt = {
-      insert: this.db.prepare(
-        `INSERT INTO proposals (id, kind, task_id, payload, payload_hash, impact, proposer,
-           evidence, created_at, expires_at, state, required, approvers, reason, owner, updated_at)
-         VALUES (@id, @kind, @task_id, @payload, @payload_hash, @impact, @proposer, @evidence,
-           @created_at, @expires_at, @state, @required, @approvers, @reason, @owner, @updated_at)`,
+    this.stmt = prepareProposalStatements(this.db);
+    this.tx = {
+      record: this.db.transaction((row: ProposalRow, events: readonly AuditEvent[]) => {
+        this.stmt.insert.run(row);
+        this.audit.appendAll(events);
+      }),
+      vote: this.db.transaction(
+        (id: string, verdict: 'approve' | 'reject', v: Partial<VoteInput>) =>
+          this.recordVote(id, verdict, v),
       ),
-      get: this.db.prepare('SELECT * FROM proposals WHERE id = ?'),
-      setState: this.db.prepare(
-        'UPDATE proposals SET state = ?, reason = ?, updated_at = ? WHERE id = ?',
+      settle: this.db.transaction(
+        (id: string, state: ProposalState, reason: string, at: number, event: AuditEvent) => {
+          this.stmt.setState.run(state, reason, at, id);
+          this.audit.append(event);
+        },
       ),
-      votes: this.db.prepare('SELECT * FROM approvals WHERE proposal_id = ? ORDER BY at, approver'),
-      vote: this.db.prepare(
-        `INSERT INTO approvals (proposal_id, approver, verdict, payload_hash, at, comment)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      approvedMine: this.db.prepare(
-        "SELECT id FROM proposals WHERE state = 'approved' AND owner = ?",
-      ),
-      expiredPending: this.db.prepare(
-        "SELECT id FROM proposals WHERE state = 'pending' AND expires_at <= ?",
-      ),
+      expire: this.db.transaction((id: string) => {
+        const row = this.stmt.get.get(id) as ProposalRow | undefined;
+        if (row?.state !== 'pending') return false;
+        this.finish(row, 'expired', 'expired before a decision', 'expiry');
+        return true;
+      }),
     };
   }
 
@@ -158,8 +165,10 @@ export class Guardian {
     }
     const p = parsed.data;
     let payloadText: string;
+    let evidenceText: string | null;
     try {
       payloadText = canonicalJson(p.payload);
+      evidenceText = p.evidence === undefined ? null : canonicalJson(p.evidence);
     } catch (err) {
       throw new GuardianError('GUARDIAN_INVALID_PROPOSAL', (err as Error).message);
     }
@@ -183,7 +192,7 @@ export class Guardian {
       payload_hash: hash,
       impact: p.impact,
       proposer: p.proposer,
-      evidence: p.evidence === undefined ? null : canonicalJson(p.evidence),
+      evidence: evidenceText,
       created_at: now,
       expires_at: now + (p.ttlMs ?? policy.ttlMs),
       state,
@@ -193,42 +202,59 @@ export class Guardian {
       owner: this.ownerId,
       updated_at: now,
     };
-    this.db
-      .transaction(() => {
-        this.stmt.insert.run(row);
-        this.audit.append({
-          type: 'proposal',
-          data: {
-            proposalId: id,
-            kind: p.kind,
-            taskId: p.taskId,
-            payload: p.payload,
-            payloadHash: hash,
-            impact: p.impact,
-            proposer: p.proposer,
-            expiresAt: row.expires_at,
-          },
-        });
-        // The decision is on the log before anything is applied.
-        if (state !== 'pending') {
-          this.audit.append({
-            type: 'decision',
-            data: {
-              proposalId: id,
-              decision: policy.dryRun ? 'dry-run' : state,
-              ...(policy.dryRun ? { wouldBe: d.verdict } : {}),
-              by: 'policy',
-              reason: d.reason,
-              payloadHash: hash,
-            },
-          });
-        }
-      })
-      .immediate();
+    const events: AuditEvent[] = [
+      {
+        type: 'proposal',
+        data: {
+          proposalId: id,
+          kind: p.kind,
+          taskId: p.taskId,
+          payload: p.payload,
+          payloadHash: hash,
+          impact: p.impact,
+          proposer: p.proposer,
+          expiresAt: row.expires_at,
+        },
+      },
+    ];
+    if (state !== 'pending') {
+      events.push({
+        type: 'decision',
+        data: {
+          proposalId: id,
+          decision: policy.dryRun ? 'dry-run' : state,
+          ...(policy.dryRun ? { wouldBe: d.verdict } : {}),
+          by: 'policy',
+          reason: d.reason,
+          payloadHash: hash,
+        },
+      });
+    }
+    // The decision is committed to the log before anything is applied.
+    this.tx.record.immediate(row, events);
     if (opts.apply && state === 'pending') this.pendingApply.set(id, opts.apply);
-    this.emit(id);
-    if (state === 'approved') return this.applyApproved(id, opts.apply, toProposal(row, []));
-    return toProposal(row, []);
+    const proposal: Proposal = {
+      id,
+      kind: p.kind,
+      taskId: p.taskId,
+      // Parsed back from the stored text: the caller's object is not shared with listeners.
+      payload: JSON.parse(payloadText) as unknown,
+      payloadHash: hash,
+      impact: p.impact,
+      proposer: p.proposer,
+      evidence: evidenceText === null ? null : (JSON.parse(evidenceText) as unknown),
+      createdAt: now,
+      expiresAt: row.expires_at,
+      state,
+      required: d.required,
+      approvers: [...policy.approvers],
+      owner: this.ownerId,
+      reason: d.reason,
+      updatedAt: now,
+      votes: [],
+    };
+    this.emit(proposal);
+    return state === 'approved' ? this.applyApproved(proposal, opts.apply) : proposal;
   }
 
   /**
@@ -238,111 +264,113 @@ export class Guardian {
    * Once N approvals are in, the decision is logged and, in the owning process, applied.
    */
   async approve(id: string, vote: VoteInput): Promise<Proposal> {
-    const decided = this.vote(id, 'approve', vote);
-    if (decided === 'approved') {
-      const p = this.mustGet(id);
-      if (p.owner === this.ownerId) return this.applyApproved(id, this.pendingApply.get(id));
+    const p = this.vote(id, 'approve', vote);
+    if (p.state === 'approved' && p.owner === this.ownerId) {
+      return this.applyApproved(p, this.pendingApply.get(id));
     }
-    return this.mustGet(id);
+    return p;
   }
 
   /** Records a rejection by a named approver; one rejection denies the proposal. */
   reject(id: string, vote: Omit<VoteInput, 'payloadHash'> & { payloadHash?: string }): Proposal {
-    const p = this.mustGet(id);
-    this.vote(id, 'reject', { ...vote, payloadHash: vote.payloadHash ?? p.payloadHash });
+    const p = this.vote(id, 'reject', vote);
     this.pendingApply.delete(id);
-    return this.mustGet(id);
+    return p;
   }
 
-  private vote(id: string, verdict: 'approve' | 'reject', v: VoteInput): ProposalState | undefined {
-    let expired = false;
-    const result = this.db
-      .transaction((): ProposalState | undefined => {
-        const row = this.stmt.get.get(id) as ProposalRow | undefined;
-        if (!row) throw new GuardianError('GUARDIAN_UNKNOWN_PROPOSAL', `no proposal ${id}`);
-        if (row.state !== 'pending') {
-          throw new GuardianError('GUARDIAN_NOT_PENDING', `proposal ${id} is ${row.state}`);
-        }
-        const now = this.now();
-        if (row.expires_at <= now) {
-          this.finish(row, 'expired', 'expired before a decision', 'expiry');
-          expired = true;
-          return undefined;
-        }
-        const approvers = JSON.parse(row.approvers) as string[];
-        if (!approvers.includes(v.approver)) {
-          throw new GuardianError(
-            'GUARDIAN_NOT_AN_APPROVER',
-            `${v.approver} is not an approver of ${id} (approvers: ${approvers.join(', ') || 'none'})`,
-          );
-        }
-        if (v.approver === row.proposer) {
-          throw new GuardianError('GUARDIAN_SELF_APPROVAL', `${v.approver} proposed ${id}`);
-        }
-        if (v.payloadHash !== row.payload_hash) {
-          throw new GuardianError(
-            'GUARDIAN_HASH_MISMATCH',
-            `the approved hash ${v.payloadHash.slice(0, 12)}… is not the payload's ${row.payload_hash.slice(0, 12)}…`,
-          );
-        }
-        const votes = this.stmt.votes.all(id) as { approver: string; verdict: string }[];
-        if (votes.some((x) => x.approver === v.approver)) {
-          throw new GuardianError(
-            'GUARDIAN_DUPLICATE_VOTE',
-            `${v.approver} already voted on ${id}`,
-          );
-        }
-        this.stmt.vote.run(id, v.approver, verdict, v.payloadHash, now, v.comment ?? null);
-        this.audit.append({
-          type: verdict === 'approve' ? 'approval' : 'rejection',
-          data: {
-            proposalId: id,
-            approver: v.approver,
-            payloadHash: v.payloadHash,
-            ...(v.comment ? { comment: v.comment } : {}),
-          },
-        });
-        if (verdict === 'reject') {
-          this.finish(row, 'denied', `rejected by ${v.approver}`, v.approver);
-          return 'denied';
-        }
-        const approvals = votes.filter((x) => x.verdict === 'approve').length + 1;
-        if (approvals >= row.required) {
-          this.finish(row, 'approved', `${approvals} of ${row.required} approvals`, v.approver);
-          return 'approved';
-        }
-        return 'pending';
-      })
-      .immediate();
-    this.emit(id);
-    if (expired) {
+  private vote(id: string, verdict: 'approve' | 'reject', v: Partial<VoteInput>): Proposal {
+    const outcome = this.tx.vote.immediate(id, verdict, v);
+    if (outcome.expired) {
+      this.pendingApply.delete(id);
+      this.emitStored(id);
       throw new GuardianError('GUARDIAN_EXPIRED', `proposal ${id} expired before a decision`);
     }
-    return result;
+    this.emit(outcome.proposal);
+    return outcome.proposal;
+  }
+
+  /** The body of a vote's transaction (a missing `payloadHash` means the proposal's own). */
+  private recordVote(
+    id: string,
+    verdict: 'approve' | 'reject',
+    v: Partial<VoteInput>,
+  ): VoteOutcome {
+    const row = this.stmt.get.get(id) as ProposalRow | undefined;
+    if (!row) throw new GuardianError('GUARDIAN_UNKNOWN_PROPOSAL', `no proposal ${id}`);
+    if (row.state !== 'pending') {
+      throw new GuardianError('GUARDIAN_NOT_PENDING', `proposal ${id} is ${row.state}`);
+    }
+    const now = this.now();
+    if (row.expires_at <= now) {
+      // Returned, not thrown: the expiry must commit.
+      this.finish(row, 'expired', 'expired before a decision', 'expiry');
+      return { expired: true };
+    }
+    const approver = v.approver ?? '';
+    const approvers = JSON.parse(row.approvers) as string[];
+    if (!approvers.includes(approver)) {
+      throw new GuardianError(
+        'GUARDIAN_NOT_AN_APPROVER',
+        `${approver} is not an approver of ${id} (approvers: ${approvers.join(', ') || 'none'})`,
+      );
+    }
+    if (approver === row.proposer) {
+      throw new GuardianError('GUARDIAN_SELF_APPROVAL', `${approver} proposed ${id}`);
+    }
+    const payloadHash = v.payloadHash ?? row.payload_hash;
+    if (payloadHash !== row.payload_hash) {
+      throw new GuardianError(
+        'GUARDIAN_HASH_MISMATCH',
+        `the approved hash ${payloadHash.slice(0, 12)}… is not the payload's ${row.payload_hash.slice(0, 12)}…`,
+      );
+    }
+    const votes = this.stmt.votes.all(id) as VoteRow[];
+    if (votes.some((x) => x.approver === approver)) {
+      throw new GuardianError('GUARDIAN_DUPLICATE_VOTE', `${approver} already voted on ${id}`);
+    }
+    const comment = v.comment ?? null;
+    this.stmt.vote.run(id, approver, verdict, payloadHash, now, comment);
+    votes.push({ approver, verdict, payload_hash: payloadHash, at: now, comment });
+    votes.sort((a, b) => a.at - b.at || (a.approver < b.approver ? -1 : 1));
+    const events: AuditEvent[] = [
+      {
+        type: verdict === 'approve' ? 'approval' : 'rejection',
+        data: { proposalId: id, approver, payloadHash, ...(v.comment ? { comment } : {}) },
+      },
+    ];
+    let decided: { state: ProposalState; reason: string } | undefined;
+    if (verdict === 'reject') decided = { state: 'denied', reason: `rejected by ${approver}` };
+    else {
+      const approvals = votes.filter((x) => x.verdict === 'approve').length;
+      if (approvals >= row.required) {
+        decided = { state: 'approved', reason: `${approvals} of ${row.required} approvals` };
+      }
+    }
+    let after = row;
+    if (decided) {
+      this.stmt.setState.run(decided.state, decided.reason, now, id);
+      events.push(decisionEvent(row, decided.state, decided.reason, approver));
+      after = { ...row, state: decided.state, reason: decided.reason, updated_at: now };
+    }
+    this.audit.appendAll(events);
+    return { expired: false, proposal: toProposal(after, votes) };
   }
 
   /** Sets a decided state and logs the decision (inside the caller's transaction). */
   private finish(row: ProposalRow, state: ProposalState, reason: string, by: string): void {
     this.stmt.setState.run(state, reason, this.now(), row.id);
-    this.audit.append({
-      type: 'decision',
-      data: { proposalId: row.id, decision: state, by, reason, payloadHash: row.payload_hash },
-    });
+    this.audit.append(decisionEvent(row, state, reason, by));
   }
 
-  private async applyApproved(
-    id: string,
-    apply: (() => unknown) | undefined,
-    known?: Proposal,
-  ): Promise<Proposal> {
-    this.pendingApply.delete(id);
-    const p = known ?? this.mustGet(id);
+  private async applyApproved(p: Proposal, apply: (() => unknown) | undefined): Promise<Proposal> {
+    this.pendingApply.delete(p.id);
     const applier = this.appliers.get(p.kind);
     const run = apply ?? (applier ? () => applier(p) : undefined);
     if (!run) {
       // Approved, and nothing here knows how to apply it: it stays approved for whoever does.
       return p;
     }
+    this.applying.add(p.id);
     let state: ProposalState = 'applied';
     let reason = 'applied';
     try {
@@ -352,21 +380,21 @@ export class Guardian {
       reason = (err as Error).message ?? String(err);
     }
     const updatedAt = this.now();
-    this.db
-      .transaction(() => {
-        this.stmt.setState.run(state, reason, updatedAt, id);
-        this.audit.append({
-          type: state === 'applied' ? 'applied' : 'apply-failed',
-          data: {
-            proposalId: id,
-            payloadHash: p.payloadHash,
-            ...(state === 'failed' ? { error: reason } : {}),
-          },
-        });
-      })
-      .immediate();
-    this.emit(id);
-    return { ...p, state, reason, updatedAt };
+    try {
+      this.tx.settle.immediate(p.id, state, reason, updatedAt, {
+        type: state === 'applied' ? 'applied' : 'apply-failed',
+        data: {
+          proposalId: p.id,
+          payloadHash: p.payloadHash,
+          ...(state === 'failed' ? { error: reason } : {}),
+        },
+      });
+    } finally {
+      this.applying.delete(p.id);
+    }
+    const done: Proposal = { ...p, state, reason, updatedAt };
+    this.emit(done);
+    return done;
   }
 
   /**
@@ -376,18 +404,14 @@ export class Guardian {
   async sync(): Promise<void> {
     const now = this.now();
     for (const { id } of this.stmt.expiredPending.all(now) as { id: string }[]) {
-      this.db
-        .transaction(() => {
-          const row = this.stmt.get.get(id) as ProposalRow | undefined;
-          if (row?.state === 'pending')
-            this.finish(row, 'expired', 'expired before a decision', 'expiry');
-        })
-        .immediate();
+      if (!this.tx.expire.immediate(id)) continue;
       this.pendingApply.delete(id);
-      this.emit(id);
+      this.emitStored(id);
     }
     for (const { id } of this.stmt.approvedMine.all(this.ownerId) as { id: string }[]) {
-      await this.applyApproved(id, this.pendingApply.get(id));
+      if (this.applying.has(id)) continue;
+      const p = this.get(id);
+      if (p?.state === 'approved') await this.applyApproved(p, this.pendingApply.get(id));
     }
   }
 
@@ -400,25 +424,22 @@ export class Guardian {
 
   get(id: string): Proposal | undefined {
     const row = this.stmt.get.get(id) as ProposalRow | undefined;
-    return row ? this.toProposal(row) : undefined;
-  }
-
-  private mustGet(id: string): Proposal {
-    const p = this.get(id);
-    if (!p) throw new GuardianError('GUARDIAN_UNKNOWN_PROPOSAL', `no proposal ${id}`);
-    return p;
+    return row ? toProposal(row, this.stmt.votes.all(row.id) as VoteRow[]) : undefined;
   }
 
   /** Proposals, newest first, optionally in one state. */
   list(filter: { state?: ProposalState; limit?: number } = {}): Proposal[] {
-    return listProposals(this.db, filter).map((r) => this.toProposal(r));
+    return listProposals(this.db, filter).map((r) =>
+      toProposal(r, this.stmt.votes.all(r.id) as VoteRow[]),
+    );
   }
 
-  private toProposal(r: ProposalRow): Proposal {
-    return toProposal(r, this.stmt.votes.all(r.id) as VoteRow[]);
+  private emit(p: Proposal): void {
+    if (this.changed.hasListeners) this.changed.fire(p);
   }
 
-  private emit(id: string): void {
+  /** Emits a proposal as stored (for changes made without the proposal in hand). */
+  private emitStored(id: string): void {
     if (!this.changed.hasListeners) return;
     const p = this.get(id);
     if (p) this.changed.fire(p);
@@ -469,54 +490,14 @@ function asObject(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : { value: v };
 }
 
-interface VoteRow {
-  approver: string;
-  verdict: 'approve' | 'reject';
-  payload_hash: string;
-  at: number;
-  comment: string | null;
-}
-
-function toProposal(r: ProposalRow, votes: VoteRow[]): Proposal {
+function decisionEvent(
+  row: ProposalRow,
+  state: ProposalState,
+  reason: string,
+  by: string,
+): AuditEvent {
   return {
-    id: r.id,
-    kind: r.kind,
-    taskId: r.task_id,
-    payload: JSON.parse(r.payload) as unknown,
-    payloadHash: r.payload_hash,
-    impact: r.impact,
-    proposer: r.proposer,
-    evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown),
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    state: r.state,
-    required: r.required,
-    approvers: JSON.parse(r.approvers) as string[],
-    owner: r.owner,
-    reason: r.reason,
-    updatedAt: r.updated_at,
-    votes: votes.map((v): Vote => ({
-      approver: v.approver,
-      verdict: v.verdict,
-      payloadHash: v.payload_hash,
-      at: v.at,
-      comment: v.comment,
-    })),
+    type: 'decision',
+    data: { proposalId: row.id, decision: state, by, reason, payloadHash: row.payload_hash },
   };
-}
-
-function listProposals(
-  db: Database,
-  filter: { state?: ProposalState; limit?: number },
-): ProposalRow[] {
-  const limit = filter.limit ?? 100;
-  return (
-    filter.state
-      ? db
-          .prepare(
-            'SELECT * FROM proposals WHERE state = ? ORDER BY created_at DESC, id DESC LIMIT ?',
-          )
-          .all(filter.state, limit)
-      : db.prepare('SELECT * FROM proposals ORDER BY created_at DESC, id DESC LIMIT ?').all(limit)
-  ) as ProposalRow[];
 }

@@ -1,11 +1,15 @@
+import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { ChaosForge } from '../chaos/forge.js';
+import { killFilePath } from '../chaos/kill-switch.js';
+import { toWireChaosReport } from '../chaos/report.js';
 import { chaosTargetOf, experimentFromEnv } from '../chaos/runtime-bridge.js';
 import type { Disposable, FoxEvent } from '../events/emitter.js';
 import type { ApprovalDecision, WireEvent } from '../protocol/wire.js';
 import { setProposalHandler } from '../modes/auto/proposals.js';
 import { WfoxStrategy } from '../modes/wfox/index.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
+import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import type { Task } from '../task/task.js';
 import type { AuditLog } from './audit-log.js';
 import type { GuardedTask } from './appliers.js';
@@ -36,8 +40,8 @@ export interface GuardianRuntime {
   readonly audit: AuditLog;
   readonly forge: ChaosForge;
   /**
-   * Proposal and chaos changes as wire events, for the exporter's events feed (hand it to the
-   * exporter host's `onEvent`).
+   * Proposal and chaos changes (start, stop, abort, and each run's report) as wire events, for
+   * the exporter's events feed (the runtime forwards them to `runtime.wireEvents`).
    */
   onWireEvent(listener: (event: WireEvent) => void): Disposable;
   close(): void;
@@ -62,8 +66,14 @@ export function guardedTask(task: Task): GuardedTask {
  * auto's strategy proposals to the guardian, polls the store for approvals made elsewhere
  * (`fox approvals`, the profiler), and starts the experiment named by `FOX_CHAOS` (as a
  * proposal) when there is one. An invalid or unreachable experiment is reported and ignored.
+ * The forge honours the project's kill file next to the store (`fox chaos kill`).
  */
 export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime {
+  // Decisions commit to the store; its fsyncing WAL checkpoints run on a worker instead.
+  const wal =
+    options.storePath === ':memory:'
+      ? undefined
+      : startWalCheckpointer(options.db, resolve(options.storePath));
   const audit = openAuditLog(options.db, options.storePath);
   audit.startTimer();
   const guardian = new Guardian({
@@ -82,6 +92,7 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
     host: { tasks: () => options.tasks().map(chaosTargetOf), stats: options.stats },
     guardian,
     db: options.db,
+    killFile: killFilePath(options.storePath),
   });
   const fromEnv = experimentFromEnv();
   const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'FoxChaosWarning'));
@@ -125,13 +136,17 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
           ...(e.detail === undefined ? {} : { detail: e.detail.slice(0, 1024) }),
         }),
       );
-      return { dispose: () => (a.dispose(), b.dispose()) };
+      const c = forge.onReport((report) =>
+        listener({ kind: 'chaos-report', at: Date.now(), report: toWireChaosReport(report) }),
+      );
+      return { dispose: () => (a.dispose(), b.dispose(), c.dispose()) };
     },
     close() {
       forge.dispose();
       for (const s of subs) s.dispose();
       guardian.close();
       audit.close();
+      wal?.dispose();
     },
   };
 }

@@ -34,6 +34,7 @@ import { connectProfiler } from './profiling.js';
 import { TracingLink } from './tracing.js';
 import { Emitter, type Disposable } from '../events/emitter.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
+import { killAllChaos } from '../chaos/forge.js';
 import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
 import type { WireEvent } from '../protocol/wire.js';
 
@@ -67,6 +68,8 @@ export class Runtime implements TaskHost {
   private guardianSubs: Disposable[] = [];
   /** Approvals relayed by the profiler, fed to the guardian while both run. */
   private approvalsSub: Disposable | undefined;
+  /** The profiler's chaos kill switch (relayed from its UI or the editor), while connected. */
+  private chaosKillSub: Disposable | undefined;
   /** Proposal and chaos events for the profiler's feed. */
   readonly wireEvents = new Emitter<WireEvent>();
   /** Called for every task registered while a profiler is connected. */
@@ -103,6 +106,8 @@ export class Runtime implements TaskHost {
     this.exporter = undefined;
     this.approvalsSub?.dispose();
     this.approvalsSub = undefined;
+    this.chaosKillSub?.dispose();
+    this.chaosKillSub = undefined;
     if (previous) await previous.shutdown();
     // Span trees need parents across awaits; unless the user chose a mode, track them while
     // sampled calls run (see run-context.ts for the cost this avoids).
@@ -110,6 +115,7 @@ export class Runtime implements TaskHost {
     if (!url) return;
     this.exporter = connectProfiler(this, url, this.config.profilerIntervalMs);
     this.connectApprovals();
+    this.connectChaosKill(this.exporter);
   }
 
   /** The profiler connection, if any. */
@@ -295,6 +301,15 @@ export class Runtime implements TaskHost {
   /** The open store, if `fox.configure({ store })` enabled one. */
   get openedStore(): FoxStore | undefined {
     return this.store;
+  }
+
+  /**
+   * Stops all chaos injection in this process when the profiler relays its kill switch. Needs
+   * no store: any forge in the process is killed, and new experiments are refused.
+   */
+  private connectChaosKill(exporter: Exporter): void {
+    this.chaosKillSub?.dispose();
+    this.chaosKillSub = exporter.onChaosKill((reason) => killAllChaos(reason));
   }
 
   /** Feeds the profiler's approvals to the guardian once both are running. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { loadOrCreateAuditKey } from '../../src/guardian/audit-key.js';
@@ -13,6 +15,9 @@ import {
 import { auditPaths } from '../../src/guardian/paths.js';
 import { openStore } from '../../src/store/index.js';
 import { makeEnv, type Env } from './fixtures.js';
+
+const storeModule = fileURLToPath(new URL('../../src/store/index.ts', import.meta.url));
+const pathsModule = fileURLToPath(new URL('../../src/guardian/paths.ts', import.meta.url));
 
 function fill(audit: AuditLog, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -91,22 +96,91 @@ describe('audit log', () => {
     assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
   });
 
-  it('checkpoints every 100 entries and every 60 s, signed, outside the db', () => {
+  it('checkpoints every 100 entries and every 60 s, signed, outside the db, after the commit', async () => {
     const { checkpointsPath, keyPath } = auditPaths(env.dbPath);
+    const turn = () => new Promise((r) => setImmediate(r));
     fill(env.audit, CHECKPOINT_EVERY_ENTRIES - 1);
+    await turn();
     assert.equal(readCheckpoints(checkpointsPath).length, 0);
     fill(env.audit, 1);
+    // Not inside the append that made it due: on the next turn of the event loop.
+    assert.equal(readCheckpoints(checkpointsPath).length, 0);
+    await turn();
     assert.deepEqual(
       readCheckpoints(checkpointsPath).map((c) => c.seq),
       [100],
     );
     env.clock.t += 60_000;
     fill(env.audit, 1);
+    await turn();
     assert.deepEqual(
       readCheckpoints(checkpointsPath).map((c) => c.seq),
       [100, 101],
     );
     assert.equal(statSync(keyPath).mode & 0o777, 0o600);
+    assert.ok(env.audit.verify().ok);
+  });
+
+  it('writes a backlog of due checkpoints at once when the event loop has not turned', () => {
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    fill(env.audit, CHECKPOINT_EVERY_ENTRIES + 50);
+    assert.deepEqual(readCheckpoints(checkpointsPath), []);
+    // The next due point finds the first still queued: both are written before it returns.
+    fill(env.audit, 50);
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [100, 200],
+    );
+  });
+
+  it('never checkpoints an entry whose transaction rolled back', async () => {
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    fill(env.audit, CHECKPOINT_EVERY_ENTRIES - 1);
+    const db = env.store.connection();
+    assert.throws(() =>
+      db.transaction(() => {
+        env.audit.append({ type: 'decision', data: { doomed: true } });
+        throw new Error('rolled back');
+      })(),
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(readCheckpoints(checkpointsPath), []);
+    // The next entry takes seq 100 and is checkpointed.
+    fill(env.audit, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [100],
+    );
+    env.audit.close();
+    assert.deepEqual(env.audit.verify().problems, []);
+  });
+
+  it('writes a due checkpoint when the process exits before the event loop turns', () => {
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        '--input-type=module',
+        '-e',
+        `import { openStore } from ${JSON.stringify(storeModule)};
+         import { openAuditLog } from ${JSON.stringify(pathsModule)};
+         const store = openStore({ path: ${JSON.stringify(env.dbPath)} });
+         const audit = openAuditLog(store.connection(), ${JSON.stringify(env.dbPath)});
+         for (let i = 0; i < ${CHECKPOINT_EVERY_ENTRIES}; i++) audit.append({ type: 'x', data: { i } });
+         process.exit(0);`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [100],
+    );
+    assert.deepEqual(env.audit.verify().problems, []);
   });
 
   it('detects a forged checkpoint and a rewritten log', () => {

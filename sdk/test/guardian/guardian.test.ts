@@ -277,6 +277,62 @@ describe('guardian', () => {
     await g.approve(p.id, { approver: 'carol', payloadHash: p.payloadHash });
     assert.equal(applied, 2);
   });
+
+  it('applies an approved change once when sync runs while it is being applied', async () => {
+    let applied = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    g.registerApplier('slow-change', async () => {
+      applied++;
+      await gate;
+    });
+    const p = await g.propose({
+      kind: 'slow-change',
+      taskId: null,
+      payload: { x: 1 },
+      impact: 'high',
+      proposer: 'tuner',
+    });
+    await g.approve(p.id, { approver: 'alice', payloadHash: p.payloadHash });
+    const approving = g.approve(p.id, { approver: 'bob', payloadHash: p.payloadHash });
+    // Approved and being applied: the poll for approvals made elsewhere sees it as approved.
+    const syncing = g.sync();
+    release();
+    await syncing;
+    assert.equal((await approving).state, 'applied');
+    assert.equal(applied, 1);
+    assert.deepEqual(
+      env.audit
+        .entries()
+        .filter((e) => e.type === 'applied')
+        .map((e) => e.data['proposalId']),
+      [p.id],
+    );
+  });
+
+  it('returns and emits the proposal as stored, without reading it back', async () => {
+    const seen: unknown[] = [];
+    const sub = g.onChange((p) => seen.push(p));
+    const auto = await g.propose({ ...retry5, impact: 'low' });
+    const pending = await g.propose({ ...retry5, impact: 'high', evidence: { why: [1, 'a'] } });
+    await g.approve(pending.id, {
+      approver: 'alice',
+      payloadHash: pending.payloadHash,
+      comment: 'ok',
+    });
+    const done = await g.approve(pending.id, { approver: 'bob', payloadHash: pending.payloadHash });
+    sub.dispose();
+    assert.deepEqual(auto, g.get(auto.id));
+    assert.deepEqual(done, g.get(pending.id));
+    assert.deepEqual(seen.at(-1), g.get(pending.id));
+    assert.deepEqual(
+      done.votes.map((v) => [v.approver, v.comment]),
+      [
+        ['alice', 'ok'],
+        ['bob', null],
+      ],
+    );
+  });
 });
 
 describe('guardian policy', () => {

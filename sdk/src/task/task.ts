@@ -275,16 +275,17 @@ export class Task {
   private succeeded(call: Call, start: number): void {
     const ms = this.host.clock.now() - start;
     this.metrics.success(ms);
-    if (call.sampled) this.recordSpan(call, start, ms, undefined);
+    if (call.sampled) this.endSpan(call, start, ms, undefined);
   }
 
   private failed(call: Call, start: number, err: unknown): void {
     const ms = start < 0 ? -1 : this.host.clock.now() - start;
     this.metrics.failure(ms, err);
-    if (call.sampled) this.recordSpan(call, start, ms, err);
+    if (call.sampled) this.endSpan(call, start, ms, err);
   }
 
-  private recordSpan(call: Call, start: number, ms: number, error: unknown): void {
+  /** A sampled call ended: a root's end may let tracking across awaits stop; record it. */
+  private endSpan(call: Call, start: number, ms: number, error: unknown): void {
     if (!call.parent?.sampled) leaveSampledRoot();
     const code = error === undefined ? undefined : errorCode(error);
     this.spanSink?.record({

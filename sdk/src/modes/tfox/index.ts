@@ -13,5 +13,7 @@ export {
   type PoolOptions,
   type ResolvedPoolOptions,
 } from './pool-options.js';
-export { ThreadPool, type WorkerFunction } from './pool.js';
+export { ThreadPool, type PoolStats } from './pool.js';
+export { PoolJob, type WorkerFunction } from './pool-job.js';
+export type { ThreadExit, ThreadExitReason } from './worker-failure.js';
 export { TfoxStrategy, type TfoxDeps } from './tfox-strategy.js';

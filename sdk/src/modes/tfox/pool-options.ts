@@ -24,7 +24,11 @@ export const PoolOptionsSchema = z
     cancelGraceMs: z.number().int().min(0).max(600_000).optional(),
     /** How long a worker may take to import a task's module. Default 10 s. */
     loadTimeoutMs: z.number().int().min(1).max(600_000).optional(),
-    /** Recycle a worker whose V8 heap exceeds this many MiB (checked between batches). */
+    /**
+     * Recycle a worker whose V8 heap in use exceeds this many MiB: checked after it sends
+     * results (at most every 100 ms), it takes no new calls, finishes the ones it has, and is
+     * replaced. Set it well above a fresh worker's heap (garbage not yet collected counts).
+     */
     recycleHeapMb: z.number().positive().optional(),
     /** Passed to each `Worker` (a worker over its limits dies; its calls fail; it is replaced). */
     resourceLimits: z
@@ -55,6 +59,8 @@ export interface ResolvedPoolOptions {
   cancelGraceMs: number;
   loadTimeoutMs: number;
   recycleHeapBytes: number;
+  /** Least time between two heap checks in a worker (not configurable: tests set 0). */
+  heapCheckIntervalMs: number;
   resourceLimits: z.output<typeof PoolOptionsSchema>['resourceLimits'];
 }
 
@@ -70,6 +76,7 @@ export function resolvePoolOptions(
     cancelGraceMs: o.cancelGraceMs ?? 1_000,
     loadTimeoutMs: o.loadTimeoutMs ?? 10_000,
     recycleHeapBytes: o.recycleHeapMb ? o.recycleHeapMb * 1024 * 1024 : 0,
+    heapCheckIntervalMs: 100,
     resourceLimits: o.resourceLimits,
   };
 }

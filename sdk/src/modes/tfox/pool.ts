@@ -1,12 +1,17 @@
 import { Worker, type TransferListItem } from 'node:worker_threads';
+import { systemClock, type Clock, type TimerHandle } from '../../clock/clock.js';
 import { FoxShutdownError } from '../../errors/errors.js';
-import {
-  FoxDataCloneError,
-  FoxNotExportedError,
-  FoxWorkerError,
-  type WorkerFailure,
-} from '../errors.js';
+import { Emitter, type FoxEvent } from '../../events/emitter.js';
+import { FoxDataCloneError, FoxWorkerError } from '../errors.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import type { PoolJob } from './pool-job.js';
+import {
+  describeExit,
+  failureOf,
+  outcomeError,
+  type ThreadExit,
+  type ThreadExitReason,
+} from './worker-failure.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /**
@@ -16,57 +21,49 @@ import { WORKER_SOURCE } from './worker-source.js';
  * task per message and (by default) one task per worker, which measured 35 µs per call here.
  * piscina stays the peer in `scripts/bench/tfox.ts`.
  *
- * Scheduling: calls queue in the pool; a microtask after the first submit of a tick hands the
- * queue out to the least-loaded workers, one message each. Results come back batched the same
- * way. How many calls a worker holds at once adapts to their length (see `cap`).
+ * Scheduling: a call submitted while a worker is idle and nothing is queued is posted at once
+ * (a lone call pays no batching delay). Otherwise calls queue in the pool and a microtask after
+ * the first submit of a tick hands the queue out to the least-loaded workers, one message each.
+ * Results come back batched the same way. How many calls a worker holds at once adapts to their
+ * length (see `cap`).
  */
-
-/** What a worker needs to find a task's function: its module and how to look it up. */
-export interface WorkerFunction {
-  readonly index: number;
-  readonly taskId: string;
-  readonly moduleUrl: string;
-  /** `file:line:column` of the decoration: the worker's copy of fox records functions by it. */
-  readonly locationKey: string;
-  /** Export path to try when the decoration was not recorded (e.g. `{ module }` points elsewhere). */
-  readonly names: readonly string[];
-}
-
-/** One call on its way through the pool. */
-export class PoolJob {
-  /** Index of the job in its worker's send order (1-based); 0 while queued. */
-  wseq = 0;
-  slot: WorkerSlot | undefined;
-  state: 'queued' | 'sent' | 'settled' | 'abandoned' = 'queued';
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
-  detach: (() => void) | undefined;
-
-  constructor(
-    readonly id: number,
-    readonly fn: WorkerFunction,
-    readonly args: unknown[],
-    readonly flags: number,
-    readonly transfer: TransferListItem[] | undefined,
-    readonly settle: (ok: boolean, value: unknown, syncMs: number, wallMs?: number) => void,
-  ) {}
-}
 
 interface WorkerSlot {
   readonly worker: Worker;
+  readonly threadId: number;
   readonly started: Int32Array;
   readonly jobs: Map<number, PoolJob>;
   readonly known: Set<number>;
   sent: number;
   /** Set when the worker asked to be recycled or is being stopped: no new calls. */
   draining: boolean;
+  /** Why the pool retires it (undefined: it crashed or exited on its own). */
+  retired: 'idle' | 'recycled' | 'terminated' | 'closed' | undefined;
+  /** `terminate()` was called. */
   stopping: boolean;
   refed: boolean;
-  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  idleTimer: TimerHandle | undefined;
   lastError: unknown;
 }
 
-export const FLAG_SIGNAL = 1;
-export const FLAG_MEASURE = 2;
+/** What `ThreadPool.stats()` reports. */
+export interface PoolStats {
+  /** Worker threads alive, including ones finishing their calls before they stop. */
+  threads: number;
+  /** Worker threads taking new calls. */
+  accepting: number;
+  /** Calls waiting for a worker. */
+  queued: number;
+  /** Calls on a worker now. */
+  inFlight: number;
+  /** Worker threads started since the pool was created. */
+  started: number;
+  /** Worker threads gone since the pool was created, by why. */
+  exited: Record<ThreadExitReason, number>;
+}
+
+/** In a result's status: the call's own sync and wall times follow its value. */
+const STATUS_TIMED = 8;
 const TARGET_BATCH_MS = 2;
 /** Messaging and bookkeeping per call in a worker, added to its measured time. */
 const PER_CALL_OVERHEAD_MS = 0.001;
@@ -81,10 +78,27 @@ export class ThreadPool {
   /** Moving estimate of one call's service time in a worker, in ms. */
   private serviceMs = -1;
   private readonly flushBound = (): void => this.flush();
+  private startedCount = 0;
+  private readonly exitCounts: Record<ThreadExitReason, number> = {
+    idle: 0,
+    recycled: 0,
+    closed: 0,
+    terminated: 0,
+    crashed: 0,
+    exited: 0,
+  };
+  private readonly threadStarted = new Emitter<{ threadId: number }>();
+  private readonly threadExited = new Emitter<ThreadExit>();
+  /** A worker thread was started (at first use, to grow, or to replace one). */
+  readonly onThreadStart: FoxEvent<{ threadId: number }> = this.threadStarted.event;
+  /** A worker thread is gone; its calls have been failed or moved by then. */
+  readonly onThreadExit: FoxEvent<ThreadExit> = this.threadExited.event;
 
   constructor(
     readonly options: ResolvedPoolOptions,
     private readonly tsxApi: string | undefined,
+    /** Timers for the idle timeout and the cancel grace period (tests pass a fake). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get threads(): number {
@@ -93,6 +107,27 @@ export class ThreadPool {
 
   get queued(): number {
     return this.queue.length - this.queueHead;
+  }
+
+  /** Threads and calls right now, and threads started and gone so far (tests, telemetry). */
+  stats(): PoolStats {
+    let inFlight = 0;
+    for (const s of this.slots) inFlight += s.jobs.size;
+    return {
+      threads: this.slots.length,
+      accepting: this.accepting(),
+      queued: this.queued,
+      inFlight,
+      started: this.startedCount,
+      exited: { ...this.exitCounts },
+    };
+  }
+
+  /** Workers taking new calls (not draining or stopping). */
+  private accepting(): number {
+    let n = 0;
+    for (const s of this.slots) if (!s.draining) n++;
+    return n;
   }
 
   /** Calls in flight per worker right now: short calls pipeline deeply, long ones stay shallow. */
@@ -105,21 +140,20 @@ export class ThreadPool {
     return Math.max(2, Math.min(1024, Math.ceil(TARGET_BATCH_MS / this.serviceMs)));
   }
 
-  submit(
-    fn: WorkerFunction,
-    args: unknown[],
-    flags: number,
-    transfer: TransferListItem[] | undefined,
-    settle: (ok: boolean, value: unknown, syncMs: number, wallMs?: number) => void,
-  ): PoolJob {
+  /** Queues a call (or posts it at once when a worker is idle); its `settle` reports the end. */
+  submit(job: PoolJob): void {
     if (this.closed) throw new FoxShutdownError();
-    const job = new PoolJob(this.nextId++, fn, args, flags, transfer, settle);
+    job.id = this.nextId++;
+    // A lone call goes out now: waiting for the end of the tick to batch would only add latency.
+    if (!this.flushQueued && this.queueHead === this.queue.length) {
+      const idle = this.idleSlot();
+      if (idle && this.sendNow(idle, job)) return;
+    }
     this.queue.push(job);
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushBound);
     }
-    return job;
   }
 
   /**
@@ -134,7 +168,7 @@ export class ThreadPool {
     }
     if (job.state !== 'sent') return;
     job.state = 'abandoned';
-    const slot = job.slot!;
+    const slot = job.slot as WorkerSlot;
     let reasonToSend = reason;
     try {
       structuredClone(reason);
@@ -142,10 +176,56 @@ export class ThreadPool {
       reasonToSend = String(reason);
     }
     slot.worker.postMessage([1, job.id, reasonToSend]);
-    job.graceTimer = setTimeout(() => {
+    job.graceTimer = this.clock.setTimeout(() => {
       if (slot.jobs.has(job.id)) this.stop(slot, 'terminated');
     }, this.options.cancelGraceMs);
-    job.graceTimer.unref();
+    job.graceTimer.unref?.();
+  }
+
+  /** A worker with no calls that takes new ones. */
+  private idleSlot(): WorkerSlot | undefined {
+    for (const s of this.slots) if (s.jobs.size === 0 && !s.draining) return s;
+    return undefined;
+  }
+
+  /**
+   * Posts one call to an idle worker right away. False (and the job untouched) when it could
+   * not be posted: the batch path then retries it and reports a clone error asynchronously,
+   * never from inside `submit`.
+   */
+  private sendNow(slot: WorkerSlot, job: PoolJob): boolean {
+    job.state = 'sent';
+    job.slot = slot;
+    job.wseq = ++slot.sent;
+    slot.jobs.set(job.id, job);
+    const fn = job.fn;
+    const isNew = !slot.known.has(fn.index);
+    const defs = isNew ? [[fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId]] : null;
+    this.wake(slot);
+    try {
+      slot.worker.postMessage([0, defs, job.id, fn.index, job.args, job.flags], job.transfer);
+    } catch {
+      slot.jobs.delete(job.id);
+      slot.sent--;
+      job.state = 'queued';
+      job.slot = undefined;
+      job.wseq = 0;
+      return false;
+    }
+    if (isNew) slot.known.add(fn.index);
+    return true;
+  }
+
+  /** A worker is about to get calls: keep the process alive for them, cancel its idle stop. */
+  private wake(slot: WorkerSlot): void {
+    if (!slot.refed) {
+      slot.refed = true;
+      slot.worker.ref();
+    }
+    if (slot.idleTimer) {
+      this.clock.clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
+    }
   }
 
   private flush(): void {
@@ -190,8 +270,9 @@ export class ThreadPool {
 
   private post(slot: WorkerSlot, jobs: PoolJob[]): void {
     let defs: unknown[] | null = null;
-    const flat: unknown[] = new Array(2 + jobs.length * 4);
-    flat[0] = 0;
+    // Built by push, not `new Array(n)`: V8 serializes a holey array sparsely (index, value
+    // pairs, rebuilt element by element on the other side), which costs ~2× on both threads.
+    const flat: unknown[] = [0, null];
     let transfer: TransferListItem[] | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
@@ -200,21 +281,10 @@ export class ThreadPool {
         slot.known.add(fn.index);
         (defs ??= []).push([fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId]);
       }
-      const k = 2 + i * 4;
-      flat[k] = job.id;
-      flat[k + 1] = fn.index;
-      flat[k + 2] = job.args;
-      flat[k + 3] = job.flags;
+      flat.push(job.id, fn.index, job.args, job.flags);
       if (job.transfer) (transfer ??= []).push(...job.transfer);
     }
-    if (!slot.refed) {
-      slot.refed = true;
-      slot.worker.ref();
-    }
-    if (slot.idleTimer) {
-      clearTimeout(slot.idleTimer);
-      slot.idleTimer = undefined;
-    }
+    this.wake(slot);
     try {
       flat[1] = defs;
       slot.worker.postMessage(flat, transfer);
@@ -254,6 +324,7 @@ export class ThreadPool {
           false,
           new FoxDataCloneError(job.fn.taskId, 'argument', bad >= 0 ? bad : undefined, err),
           -1,
+          -1,
         );
       } else good.push(job);
     }
@@ -261,7 +332,8 @@ export class ThreadPool {
       // No single argument is at fault (e.g. the same buffer moved twice): fail them all.
       for (const job of good) {
         job.state = 'settled';
-        job.settle(false, new FoxDataCloneError(job.fn.taskId, 'argument', undefined, err), -1);
+        const error = new FoxDataCloneError(job.fn.taskId, 'argument', undefined, err);
+        job.settle(false, error, -1, -1);
       }
       return;
     }
@@ -278,16 +350,23 @@ export class ThreadPool {
     return best;
   }
 
+  /** Before handing out calls: at least one worker, and `minThreads`. */
   private ensureWorkers(): void {
-    const live = this.slots.filter((s) => !s.draining).length;
+    const live = this.accepting();
     for (let i = live; i < Math.max(1, this.options.minThreads); i++) this.spawn();
+  }
+
+  /** After a worker left or started draining: back to `minThreads` (not more: see flush). */
+  private replenish(): void {
+    const live = this.accepting();
+    for (let i = live; i < this.options.minThreads; i++) this.spawn();
   }
 
   /** Adds a worker when every worker is full and the pool may grow. */
   private maybeGrow(): void {
-    const live = this.slots.filter((s) => !s.draining);
-    if (live.length >= this.options.maxThreads) return;
-    if (live.every((s) => s.jobs.size >= this.cap)) {
+    if (this.accepting() >= this.options.maxThreads) return;
+    const cap = this.cap;
+    if (this.slots.every((s) => s.draining || s.jobs.size >= cap)) {
       this.spawn();
       this.flush();
     }
@@ -303,6 +382,7 @@ export class ThreadPool {
           tsx: this.tsxApi,
           loadTimeoutMs: this.options.loadTimeoutMs,
           maxHeapBytes: this.options.recycleHeapBytes,
+          heapCheckIntervalMs: this.options.heapCheckIntervalMs,
         },
         resourceLimits: this.options.resourceLimits,
         stdout: false,
@@ -311,11 +391,13 @@ export class ThreadPool {
     );
     const slot: WorkerSlot = {
       worker,
+      threadId: worker.threadId,
       started,
       jobs: new Map(),
       known: new Set(),
       sent: 0,
       draining: false,
+      retired: undefined,
       stopping: false,
       refed: false,
       idleTimer: undefined,
@@ -328,37 +410,48 @@ export class ThreadPool {
     });
     worker.on('exit', (code) => this.onExit(slot, code));
     this.slots.push(slot);
+    this.startedCount++;
+    this.threadStarted.fire({ threadId: slot.threadId });
     return slot;
   }
 
   private onMessage(slot: WorkerSlot, msg: unknown[]): void {
     if (msg[0] === 0) {
-      const flat = msg;
-      let busy = 0;
-      let timed = 0;
-      for (let i = 1; i < flat.length; i += 5) {
-        const sync = flat[i + 3] as number;
-        if (sync >= 0) {
-          busy += sync;
-          timed++;
-        }
-        const job = slot.jobs.get(flat[i] as number);
+      // [0, busyMs, calls, ...results]: each result is id, status, value (+ sync, wall when
+      // the status has STATUS_TIMED).
+      const end = msg.length;
+      for (let i = 3; i < end;) {
+        const job = slot.jobs.get(msg[i] as number);
+        const status = msg[i + 1] as number;
+        const value = msg[i + 2];
+        let sync = -1;
+        let wall = -1;
+        if (status & STATUS_TIMED) {
+          sync = msg[i + 3] as number;
+          wall = msg[i + 4] as number;
+          i += 5;
+        } else i += 3;
         if (!job) continue;
         slot.jobs.delete(job.id);
-        this.finish(job, flat[i + 1] as number, flat[i + 2], sync, flat[i + 4] as number);
+        this.finish(job, status & ~STATUS_TIMED, value, sync, wall);
       }
       // The window follows the time calls hold a worker's loop (not their wall time: a call
       // waiting on I/O costs the worker nothing, so many can be in flight).
-      if (timed > 0) {
-        const per = busy / timed + PER_CALL_OVERHEAD_MS;
+      const calls = msg[2] as number;
+      if (calls > 0) {
+        const per = (msg[1] as number) / calls + PER_CALL_OVERHEAD_MS;
         this.serviceMs = this.serviceMs < 0 ? per : this.serviceMs * 0.8 + per * 0.2;
       }
       if (slot.jobs.size === 0) this.onIdle(slot);
       if (this.queued > 0 && !this.flushQueued) this.flush();
     } else if (msg[0] === 2) {
       // Over its memory budget: take no new calls, stop once the current ones are done.
+      if (slot.draining) return;
       slot.draining = true;
-      if (slot.jobs.size === 0) this.stop(slot, undefined);
+      slot.retired = 'recycled';
+      if (slot.jobs.size === 0) this.stop(slot, 'recycled');
+      // Still finishing calls or not, a replacement takes the new ones from now on.
+      this.replenish();
       if (this.queued > 0) this.flush();
     }
     // msg[0] === 1: a cancel was acknowledged; the grace timer decides.
@@ -371,44 +464,14 @@ export class ThreadPool {
     syncMs: number,
     wallMs: number,
   ): void {
-    if (job.graceTimer) clearTimeout(job.graceTimer);
+    if (job.graceTimer) this.clock.clearTimeout(job.graceTimer);
     if (job.state !== 'sent') {
       job.state = 'settled';
       return;
     }
     job.state = 'settled';
-    if (status === 0) return job.settle(true, value, syncMs, wallMs);
-    const taskId = job.fn.taskId;
-    const error = rebuildError(value);
-    switch (status) {
-      case 1:
-        return job.settle(false, error, syncMs, wallMs);
-      case 2:
-        return job.settle(
-          false,
-          new FoxDataCloneError(taskId, 'result', undefined, error),
-          syncMs,
-          wallMs,
-        );
-      case 3:
-        return job.settle(
-          false,
-          new FoxNotExportedError(taskId, job.fn.moduleUrl, (error as Error).message),
-          -1,
-          -1,
-        );
-      default:
-        return job.settle(
-          false,
-          new FoxWorkerError(
-            taskId,
-            status === 5 ? 'load-timeout' : 'load-failed',
-            `cannot import ${job.fn.moduleUrl}: ${(error as Error).message}`,
-            { cause: error },
-          ),
-          -1,
-        );
-    }
+    if (status === 0) job.settle(true, value, syncMs, wallMs);
+    else job.settle(false, outcomeError(job.fn, status, value), syncMs, wallMs);
   }
 
   private onIdle(slot: WorkerSlot): void {
@@ -416,24 +479,26 @@ export class ThreadPool {
       slot.refed = false;
       slot.worker.unref();
     }
-    if (slot.draining) return this.stop(slot, undefined);
-    const live = this.slots.filter((s) => !s.draining).length;
-    if (live > this.options.minThreads && !slot.idleTimer) {
-      slot.idleTimer = setTimeout(() => {
+    if (slot.draining) {
+      if (slot.retired === 'recycled') this.stop(slot, 'recycled');
+      return;
+    }
+    if (!slot.idleTimer && this.accepting() > this.options.minThreads) {
+      slot.idleTimer = this.clock.setTimeout(() => {
         slot.idleTimer = undefined;
-        const stillLive = this.slots.filter((s) => !s.draining).length;
-        if (slot.jobs.size === 0 && stillLive > this.options.minThreads) this.stop(slot, undefined);
+        if (slot.jobs.size === 0 && !slot.draining && this.accepting() > this.options.minThreads)
+          this.stop(slot, 'idle');
       }, this.options.idleTimeoutMs);
-      slot.idleTimer.unref();
+      slot.idleTimer.unref?.();
     }
   }
 
-  /** Terminates a worker; `failure` says what to tell the calls that were running on it. */
-  private stop(slot: WorkerSlot, failure: WorkerFailure | undefined): void {
+  /** Terminates a worker; `why` also tells the calls still running on it what happened. */
+  private stop(slot: WorkerSlot, why: NonNullable<WorkerSlot['retired']>): void {
     if (slot.stopping) return;
     slot.stopping = true;
+    slot.retired = why;
     slot.draining = true;
-    if (failure) slot.lastError = failure;
     void slot.worker.terminate();
   }
 
@@ -444,21 +509,17 @@ export class ThreadPool {
   private onExit(slot: WorkerSlot, code: number): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
-    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    if (slot.idleTimer) this.clock.clearTimeout(slot.idleTimer);
     const startedCount = Atomics.load(slot.started, 0);
     const requeue: PoolJob[] = [];
-    const reason: WorkerFailure =
-      slot.lastError === 'terminated'
-        ? 'terminated'
-        : slot.lastError !== undefined
-          ? 'crashed'
-          : 'exited';
+    const reason: ThreadExitReason =
+      slot.retired ?? (slot.lastError !== undefined ? 'crashed' : 'exited');
     for (const job of slot.jobs.values()) {
-      if (job.graceTimer) clearTimeout(job.graceTimer);
+      if (job.graceTimer) this.clock.clearTimeout(job.graceTimer);
       if (job.state !== 'sent') continue;
       if (this.closed) {
         job.state = 'settled';
-        job.settle(false, new FoxShutdownError(), -1);
+        job.settle(false, new FoxShutdownError(), -1, -1);
       } else if (job.wseq > startedCount) {
         job.state = 'queued';
         job.slot = undefined;
@@ -466,25 +527,28 @@ export class ThreadPool {
         requeue.push(job);
       } else {
         job.state = 'settled';
+        const detail = describeExit(reason, slot.lastError, code, this.options.resourceLimits);
         const cause = slot.lastError instanceof Error ? slot.lastError : undefined;
-        const detail =
-          reason === 'terminated'
-            ? 'terminated to stop a cancelled call that did not stop within the grace period'
-            : reason === 'crashed'
-              ? `uncaught error: ${cause?.message ?? String(slot.lastError)}`
-              : `the worker exited (code ${code}) while the call was running`;
         job.settle(
           false,
-          new FoxWorkerError(job.fn.taskId, reason, detail, { cause, exitCode: code }),
+          new FoxWorkerError(job.fn.taskId, failureOf(reason), detail, { cause, exitCode: code }),
+          -1,
           -1,
         );
       }
     }
     slot.jobs.clear();
+    this.exitCounts[reason]++;
+    this.threadExited.fire({
+      threadId: slot.threadId,
+      reason,
+      exitCode: code,
+      ...(slot.lastError !== undefined ? { error: slot.lastError } : {}),
+    });
     if (this.closed) return;
     if (requeue.length > 0) this.queue.splice(this.queueHead, 0, ...requeue);
     if (this.queued > 0) this.flush();
-    else if (this.slots.length < this.options.minThreads) this.ensureWorkers();
+    else this.replenish();
   }
 
   /** Rejects queued calls, waits for running ones (up to the grace period), stops workers. */
@@ -494,7 +558,7 @@ export class ThreadPool {
       const job = this.queue[i]!;
       if (job.state !== 'queued') continue;
       job.state = 'settled';
-      job.settle(false, new FoxShutdownError(), -1);
+      job.settle(false, new FoxShutdownError(), -1, -1);
     }
     this.queue = [];
     this.queueHead = 0;
@@ -508,31 +572,9 @@ export class ThreadPool {
         (s) =>
           new Promise<void>((resolve) => {
             s.worker.once('exit', () => resolve());
-            s.stopping = true;
-            void s.worker.terminate();
+            this.stop(s, 'closed');
           }),
       ),
     );
   }
-}
-
-interface SerializedError {
-  name?: string;
-  message?: string;
-  stack?: string;
-  props?: Record<string, unknown>;
-  value?: unknown;
-}
-
-/** Errors cross as plain data; rebuild an Error with the worker's name, message, stack, props. */
-function rebuildError(data: unknown): unknown {
-  const s = data as SerializedError;
-  if (s === null || typeof s !== 'object') return s;
-  if ('value' in s && s.message === undefined) return s.value;
-  const err = new Error(s.message ?? 'error in worker');
-  if (s.name)
-    Object.defineProperty(err, 'name', { value: s.name, configurable: true, writable: true });
-  if (s.stack) err.stack = s.stack;
-  if (s.props) Object.assign(err, s.props);
-  return err;
 }

@@ -1,8 +1,9 @@
-import { performance } from 'node:perf_hooks';
+import type { TransferListItem } from 'node:worker_threads';
 import type { Call } from '../../task/call.js';
 import type { Attempt, Strategy, StrategyGauges } from '../strategy.js';
 import { transferListOf } from './move.js';
-import { FLAG_MEASURE, FLAG_SIGNAL, type ThreadPool, type WorkerFunction } from './pool.js';
+import { FLAG_MEASURE, FLAG_SIGNAL, PoolJob, type WorkerFunction } from './pool-job.js';
+import type { ThreadPool } from './pool.js';
 
 const SIGNAL_MARK = '\u0000fox:signal';
 
@@ -49,32 +50,28 @@ export class TfoxStrategy implements Strategy {
         value instanceof AbortSignal ? SIGNAL_MARK : { ...(value as object), signal: SIGNAL_MARK };
       flags |= FLAG_SIGNAL;
     }
-    const onTiming = this.deps.onTiming;
-    if (onTiming) flags |= FLAG_MEASURE;
-    const t0 = onTiming ? performance.now() : 0;
-    const transfer = transferListOf(args);
-    const pool = this.deps.pool();
-    this.outstanding++;
-    return new Promise((resolve, reject) => {
-      const job = pool.submit(this.fn, args, flags, transfer, (ok, value, syncMs, wallMs) => {
-        this.outstanding--;
-        job.detach?.();
-        // The worker's own wall time: what the call costs there, without queueing here.
-        if (onTiming && syncMs >= 0) onTiming(syncMs, wallMs ?? performance.now() - t0);
-        if (ok) resolve(value);
-        else reject(value);
-      });
-      if (signal) {
-        const onAbort = (): void => {
-          if (job.state === 'settled') return;
-          this.outstanding--;
-          pool.cancel(job, signal.reason);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        job.detach = () => signal.removeEventListener('abort', onAbort);
-      }
+    if (this.deps.onTiming) flags |= FLAG_MEASURE;
+    const job = new TfoxCall(this, args, flags, transferListOf(args));
+    const promise = new Promise<unknown>((resolve, reject) => {
+      job.resolve = resolve;
+      job.reject = reject;
     });
+    const pool = this.deps.pool();
+    try {
+      pool.submit(job);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.outstanding++;
+    if (signal) job.watch(signal, pool);
+    return promise;
+  }
+
+  /** A call of this strategy settled (or was cancelled): bookkeeping and timing. */
+  ended(syncMs: number, wallMs: number): void {
+    this.outstanding--;
+    // The worker's own times: what the call costs there, without queueing here.
+    if (syncMs >= 0) this.deps.onTiming?.(syncMs, wallMs);
   }
 
   gauges(): StrategyGauges {
@@ -83,4 +80,40 @@ export class TfoxStrategy implements Strategy {
 
   /** The pool is shared by every tfox task; the runtime closes it at shutdown. */
   async close(): Promise<void> {}
+}
+
+/** One tfox call in the pool: the job and the caller's promise in one object. */
+class TfoxCall extends PoolJob {
+  resolve!: (value: unknown) => void;
+  reject!: (reason: unknown) => void;
+  private signal: AbortSignal | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly owner: TfoxStrategy,
+    args: unknown[],
+    flags: number,
+    transfer: TransferListItem[] | undefined,
+  ) {
+    super(owner.fn, args, flags, transfer);
+  }
+
+  settle(ok: boolean, value: unknown, syncMs: number, wallMs: number): void {
+    if (this.signal) this.signal.removeEventListener('abort', this.onAbort!);
+    this.owner.ended(syncMs, wallMs);
+    if (ok) this.resolve(value);
+    else this.reject(value);
+  }
+
+  /** The caller gets `signal.reason` at once; the pool drops or cancels the call. */
+  watch(signal: AbortSignal, pool: ThreadPool): void {
+    this.signal = signal;
+    this.onAbort = () => {
+      if (this.state === 'settled') return;
+      this.owner.ended(-1, -1);
+      pool.cancel(this, signal.reason);
+      this.reject(signal.reason);
+    };
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
 }

@@ -9,10 +9,15 @@
  *   `id, fnIndex, args, flags`.
  *   flags: 1 = an AbortSignal placeholder is in the args, 2 = measure the synchronous time.
  * - parent → worker `[1, id, reason]`: abort that call's signal (cooperative cancel).
- * - worker → parent `[0, ...results]`: each is `id, status, value, syncMs, wallMs` (status: 0 ok, 1 threw,
- *   2 result not cloneable, 3 not exported, 4 load failed, 5 load timed out).
+ * - worker → parent `[0, busyMs, calls, ...results]`: `busyMs` is the time `calls` calls begun
+ *   since the last such message held the event loop (the pool sizes its per-worker window from
+ *   it); each result is `id, status, value` (status: 0 ok, 1 threw, 2 result not cloneable,
+ *   3 not exported, 4 load failed, 5 load timed out), and for calls with flag 2 the status has
+ *   8 added and `syncMs, wallMs` follow. Timing per batch, not per call, keeps two clock reads
+ *   and two doubles per call off the hot path.
  * - worker → parent `[1, id]`: the cancel arrived (the worker's event loop is not blocked).
- * - worker → parent `[2, heapBytes]`: over its memory budget; please recycle me.
+ * - worker → parent `[2, heapBytes]`: over its memory budget; please recycle me (sent before
+ *   the results whose calls grew it).
  * `started[0]` (shared memory) counts calls the worker has begun, so after a crash the pool
  * knows which calls never started and can run them elsewhere instead of failing them.
  */
@@ -26,12 +31,19 @@ const moved = (globalThis[Symbol.for('fox.moved')] ??= { set: new WeakSet(), cou
 const started = new Int32Array(workerData.started);
 const fns = new Map();
 const controllers = new Map();
-let out = [0];
+let out = [0, 0, 0];
 let transfer = [];
+let busy = 0;
+let begun = 0;
 let inBatch = false;
 let flushQueued = false;
 let startedCount = 0;
-let heapCheckedAt = Date.now();
+// Calls begun whose result is not yet queued for the parent: when the last one finishes there
+// is nothing to wait for, so its result goes out at once instead of at the end of the tick.
+let running = 0;
+const maxHeapBytes = workerData.maxHeapBytes;
+const heapCheckIntervalMs = workerData.heapCheckIntervalMs;
+let heapCheckedAt = -Infinity;
 
 if (workerData.tsx) {
   const api = await import(workerData.tsx);
@@ -114,10 +126,22 @@ function define([index, url, key, names, taskId]) {
   void taskId;
 }
 
-function done(id, status, value, sync, wall) {
-  out.push(id, status, value, sync, wall);
+function done(id, status, value) {
+  out.push(id, status, value);
+  ended(status, value);
+}
+
+function doneTimed(id, status, value, sync, wall) {
+  out.push(id, status | 8, value, sync, wall);
+  ended(status, value);
+}
+
+function ended(status, value) {
+  running--;
   if (moved.count > 0 && status === 0) collect(value);
-  if (!inBatch && !flushQueued) {
+  if (inBatch) return;
+  if (running === 0) flush();
+  else if (!flushQueued) {
     flushQueued = true;
     queueMicrotask(flush);
   }
@@ -136,72 +160,118 @@ function collect(value) {
 
 function flush() {
   flushQueued = false;
-  if (out.length === 1) return;
+  if (out.length === 3) return;
   const batch = out;
   const list = transfer;
-  out = [0];
+  batch[1] = busy;
+  batch[2] = begun;
+  out = [0, 0, 0];
   transfer = [];
+  busy = 0;
+  begun = 0;
+  if (maxHeapBytes > 0) checkHeap();
   try {
     parentPort.postMessage(batch, list);
   } catch {
-    for (let i = 1; i < batch.length; i += 5) {
-      if (batch[i + 1] !== 0) continue;
-      try { structuredClone(batch[i + 2]); } catch (err) { batch[i + 1] = 2; batch[i + 2] = serialize(err); }
+    for (let i = 3; i < batch.length; ) {
+      const status = batch[i + 1];
+      if ((status & 7) === 0) {
+        try { structuredClone(batch[i + 2]); } catch (err) { batch[i + 1] = status | 2; batch[i + 2] = serialize(err); }
+      }
+      i += status & 8 ? 5 : 3;
     }
     parentPort.postMessage(batch);
   }
+}
+
+// Before the results it follows, so the pool stops sending calls here before their callers
+// (who may call again at once) hear back. At most every 100 ms: reading the heap statistics
+// costs more than a short call.
+function checkHeap() {
   const now = Date.now();
-  if (workerData.maxHeapBytes > 0 && now - heapCheckedAt > 500) {
-    heapCheckedAt = now;
-    const used = getHeapStatistics().used_heap_size;
-    if (used > workerData.maxHeapBytes) parentPort.postMessage([2, used]);
-  }
+  if (now - heapCheckedAt < heapCheckIntervalMs) return;
+  heapCheckedAt = now;
+  const used = getHeapStatistics().used_heap_size;
+  if (used > maxHeapBytes) parentPort.postMessage([2, used]);
 }
 
 function invoke(id, found, args, flags) {
   started[0] = ++startedCount;
-  if (flags & 1) {
+  running++;
+  const signal = flags & 1;
+  if (signal) {
     const controller = new AbortController();
     controllers.set(id, controller);
     const last = args.length - 1;
     if (args[last] === SIGNAL) args[last] = controller.signal;
     else args[last] = { ...args[last], signal: controller.signal };
   }
-  // Always timed: the pool sizes its per-worker window from the time calls hold the loop.
+  if (flags & 2) return invokeTimed(id, found, args, signal);
+  let result;
+  try {
+    result = found.fn.apply(found.self, args);
+  } catch (err) {
+    if (signal) controllers.delete(id);
+    return done(id, 1, serialize(err));
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    result.then(
+      (v) => { if (signal) controllers.delete(id); done(id, 0, v); },
+      (e) => { if (signal) controllers.delete(id); done(id, 1, serialize(e)); },
+    );
+  } else {
+    if (signal) controllers.delete(id);
+    done(id, 0, result);
+  }
+}
+
+// Flag 2 (auto mode's evidence): this call's own loop time and wall time go back with it.
+function invokeTimed(id, found, args, signal) {
   const t0 = performance.now();
   let result;
   try {
     result = found.fn.apply(found.self, args);
   } catch (err) {
-    if (flags & 1) controllers.delete(id);
+    if (signal) controllers.delete(id);
     const t = performance.now() - t0;
-    done(id, 1, serialize(err), t, t);
-    return;
+    return doneTimed(id, 1, serialize(err), t, t);
   }
   const sync = performance.now() - t0;
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
     result.then(
-      (v) => { if (flags & 1) controllers.delete(id); done(id, 0, v, sync, performance.now() - t0); },
-      (e) => { if (flags & 1) controllers.delete(id); done(id, 1, serialize(e), sync, performance.now() - t0); },
+      (v) => { if (signal) controllers.delete(id); doneTimed(id, 0, v, sync, performance.now() - t0); },
+      (e) => { if (signal) controllers.delete(id); doneTimed(id, 1, serialize(e), sync, performance.now() - t0); },
     );
   } else {
-    if (flags & 1) controllers.delete(id);
-    done(id, 0, result, sync, sync);
+    if (signal) controllers.delete(id);
+    doneTimed(id, 0, result, sync, sync);
   }
 }
 
+/** Runs a call if its module is loaded; 1 when it ran now (for the busy-time average). */
 function start(id, index, args, flags) {
   const entry = fns.get(index);
-  if (entry.ready) return invoke(id, entry.ready, args, flags);
+  if (entry.ready) {
+    invoke(id, entry.ready, args, flags);
+    return 1;
+  }
   if (entry.failed) {
     started[0] = ++startedCount;
-    return done(id, entry.failed.status, entry.failed.error, -1, -1);
+    running++;
+    done(id, entry.failed.status, entry.failed.error);
+    return 0;
   }
   // Not loaded yet: keep the call's place by counting it as started only when it runs.
   entry.wait.then(() => {
     inBatch = true;
-    try { start(id, index, args, flags); } finally { inBatch = false; flush(); }
+    const t0 = performance.now();
+    try { begun += start(id, index, args, flags); } finally {
+      busy += performance.now() - t0;
+      inBatch = false;
+      flush();
+    }
   });
+  return 0;
 }
 
 // process.exit() in a task ends this thread; results already computed still get out.
@@ -222,12 +292,13 @@ parentPort.on('message', (msg) => {
   let last = performance.now();
   try {
     for (let i = 2; i < msg.length; i += 4) {
-      start(msg[i], msg[i + 1], msg[i + 2], msg[i + 3]);
+      begun += start(msg[i], msg[i + 1], msg[i + 2], msg[i + 3]);
       // Long calls: report results as they finish (not once per batch), so the pool refills
       // this worker before it runs dry.
       if (i + 4 < msg.length) {
         const now = performance.now();
         if (now - last > 0.25) {
+          busy += now - last;
           last = now;
           flush();
         }
@@ -235,6 +306,7 @@ parentPort.on('message', (msg) => {
     }
   } finally {
     inBatch = false;
+    busy += performance.now() - last;
   }
   flush();
 });

@@ -340,13 +340,8 @@ export const MAX_APPROVAL_FRAME_BYTES = 4096;
 
 /** Decodes an approval frame (exporter side); undefined for anything else. Never throws. */
 export function parseApprovalFrame(text: string): ApprovalDecision | undefined {
-  if (text.length > MAX_APPROVAL_FRAME_BYTES) return undefined;
-  try {
-    const r = ApprovalFrameSchema.safeParse(JSON.parse(text));
-    return r.success ? r.data.decision : undefined;
-  } catch {
-    return undefined;
-  }
+  const frame = parseProfilerControlFrame(text);
+  return frame?.type === 'approval' ? frame.decision : undefined;
 }
 
 /**

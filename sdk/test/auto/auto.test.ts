@@ -3,10 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fox, FOX_TASK, proposalHistory, setProposalHandler } from '@fox/sdk';
-import { AutoController, autoControllerOf, clearStaticHints } from '../../src/modes/auto/index.js';
+import {
+  AutoController,
+  autoControllerOf,
+  clearStaticHints,
+  loopTrackingActive,
+} from '../../src/modes/auto/index.js';
 import { runtime } from '../../src/runtime/runtime.js';
 import type { Task } from '../../src/task/task.js';
-import { work, type Kind } from './fixtures/workload.js';
+import { lateWork, work, type Kind } from './fixtures/workload.js';
 
 const task = (work as unknown as { [FOX_TASK]: Task })[FOX_TASK];
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -65,8 +70,45 @@ describe('auto: strategy selection with hysteresis', function () {
     assert.equal(c.target('sfox', { syncMs: 0.3, ...band }), 'sfox', 'not promoted at 0.3 ms');
     assert.equal(c.target('tfox', { syncMs: 0.3, ...band }), 'tfox', 'not demoted at 0.3 ms');
     assert.equal(c.target('tfox', { syncMs: 0.1, ...band }), 'sfox');
-    assert.equal(c.target('sfox', { syncMs: 0.01, ioShare: 0.9, fanOut: 6 }), 'sfox');
-    assert.equal(c.target('mfox', { syncMs: 0.01, ioShare: 0.9, fanOut: 6 }), 'mfox');
+    const io = { syncMs: 0.01, wallMs: 5, ioShare: 0.9, fanOut: 6 };
+    assert.equal(c.target('sfox', io), 'sfox', 'fan-out 6 does not enter mfox');
+    assert.equal(c.target('mfox', io), 'mfox', 'nor does it leave it');
+  });
+
+  it('promotes compute that runs after an await, and keeps it in tfox without flapping', async () => {
+    const late = (lateWork as unknown as { [FOX_TASK]: Task })[FOX_TASK];
+    const start = proposalHistory().length;
+    for (let i = 0; i < 64; i++) await lateWork(2);
+    await settle();
+    assert.equal(late.current, 'tfox', 'the 2 ms after the await block the loop like any other');
+    const promote = proposalHistory().slice(start)[0]!.proposal;
+    assert.equal(promote.to, 'tfox');
+    assert.ok(promote.evidence.syncMs! < 0.5, `first segment ${promote.evidence.syncMs}`);
+    assert.ok(promote.evidence.longestMs! >= 0.5, `longest ${promote.evidence.longestMs}`);
+
+    // In the worker only the part before the await is measured; it must not look light there.
+    for (let i = 0; i < 96; i++) await lateWork(2);
+    await settle();
+    assert.equal(late.current, 'tfox');
+    assert.equal(proposalHistory().length, start + 1, 'one switch, no flapping');
+  });
+
+  it('samples whole calls only while evaluating, then watches cheap timings for drift', async () => {
+    await task.setStrategy('sfox');
+    const c = autoControllerOf(task)!;
+    c.reset();
+    const window = c.thresholds.window;
+    assert.equal(c.phase, 'evaluating');
+    // Two windows measure the loop without hooks, then `settle` sampled windows confirm.
+    await drive('light', 0, window * (2 + c.thresholds.settle));
+    assert.equal(c.phase, 'watching', 'the mode is confirmed: stop sampling');
+    assert.equal(loopTrackingActive(), false);
+    await drive('light', 0, window * 2);
+    assert.equal(c.phase, 'watching', 'nothing changed');
+    // Twice as slow on the wall clock (and more than demoteMs): the workload changed character.
+    await drive('io', 2, window, 1);
+    assert.equal(c.phase, 'evaluating');
+    assert.equal(task.current, 'sfox', 'drift alone switches nothing');
   });
 
   it('routes proposals through the hook: a denied change is recorded and not applied', async () => {

@@ -1,10 +1,19 @@
 export {
   AutoController,
-  DEFAULT_THRESHOLDS,
   autoControllerOf,
   registerAutoController,
-  type AutoThresholds,
+  type AutoPhase,
 } from './auto-controller.js';
+export {
+  DEFAULT_THRESHOLDS,
+  targetMode,
+  type AutoThresholds,
+  type DecisionContext,
+  type DecisionEvidence,
+  type PromotionCause,
+} from './decision-rule.js';
+export type { CallTiming, WindowEvidence } from './evidence-window.js';
+export { LoopSample, loopTrackingActive } from './loop-time.js';
 export {
   applyProposal,
   onProposal,

@@ -6,14 +6,24 @@ import type { ConcreteMode } from '../../protocol/modes.js';
 export interface AutoEvidence {
   /** `static`: the analyser's recommendation; `runtime`: measured calls. */
   source: 'static' | 'runtime';
-  /** Median time a call held the event loop (entry to first await), ms. */
+  /** Median time a call held the event loop from entry to its first await, ms. */
   syncMs?: number;
+  /** Median time a call held the event loop over its whole life (every segment), ms. */
+  busyMs?: number;
+  /** Median longest single synchronous segment of a call, ms. */
+  longestMs?: number;
   /** Median wall time of a call, ms. */
   wallMs?: number;
   /** Share of the wall time spent waiting (I/O), 0..1. */
   ioShare?: number;
+  /** Share of its own time a call would spend waiting on a worker (lower bound), 0..1. */
+  workerWaitShare?: number;
   /** Most calls of the task in flight at once in the window (fan-out). */
   fanOut?: number;
+  /** Share of the window's time the event loop spent running the task's calls, 0..1. */
+  loopShare?: number;
+  /** Event-loop utilization over the window (all work on the loop), 0..1. */
+  loopBusy?: number;
   /** Calls in the window the decision is based on. */
   calls?: number;
 }

@@ -3,16 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chaosMain } from '../../src/cli/chaos.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) },
-    out,
-    err,
-  };
-}
+import { captureIo } from '../cli/capture-io.js';
 
 describe('fox chaos', () => {
   let dir: string;
@@ -30,16 +21,16 @@ describe('fox chaos', () => {
   it('validates experiments', async () => {
     const file = join(dir, 'exp.json');
     writeFileSync(file, JSON.stringify(good));
-    const ok = capture();
+    const ok = captureIo();
     assert.equal(await chaosMain(['validate', file], ok.io), 0);
     assert.match(ok.out[0]!, /^ok: slow/);
     writeFileSync(file, JSON.stringify({ ...good, seed: 'x' }));
-    const bad = capture();
+    const bad = captureIo();
     assert.equal(await chaosMain(['validate', file], bad.io), 2);
     assert.match(bad.err[0]!, /seed/);
     writeFileSync(file, '{');
-    assert.equal(await chaosMain(['validate', file], capture().io), 2);
-    assert.equal(await chaosMain(['validate', join(dir, 'missing.json')], capture().io), 2);
+    assert.equal(await chaosMain(['validate', file], captureIo().io), 2);
+    assert.equal(await chaosMain(['validate', join(dir, 'missing.json')], captureIo().io), 2);
   });
 
   it('runs the command with the experiment in FOX_CHAOS, and nothing when it is invalid', async () => {
@@ -48,17 +39,17 @@ describe('fox chaos', () => {
     writeFileSync(file, JSON.stringify(good));
     const script = `require('fs').writeFileSync(${JSON.stringify(seen)}, process.env.FOX_CHAOS); process.exit(3)`;
     assert.equal(
-      await chaosMain(['run', file, '--', process.execPath, '-e', script], capture().io),
+      await chaosMain(['run', file, '--', process.execPath, '-e', script], captureIo().io),
       3,
     );
     assert.equal(readFileSync(seen, 'utf8'), file);
     rmSync(seen);
     writeFileSync(file, JSON.stringify({ ...good, method: [] }));
     assert.equal(
-      await chaosMain(['run', file, '--', process.execPath, '-e', script], capture().io),
+      await chaosMain(['run', file, '--', process.execPath, '-e', script], captureIo().io),
       2,
     );
     assert.throws(() => readFileSync(seen));
-    assert.equal(await chaosMain(['run', file], capture().io), 2);
+    assert.equal(await chaosMain(['run', file], captureIo().io), 2);
   });
 });

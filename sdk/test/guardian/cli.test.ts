@@ -6,16 +6,7 @@ import { approvalsMain } from '../../src/cli/approvals.js';
 import { auditMain } from '../../src/cli/audit.js';
 import { Guardian } from '../../src/guardian/guardian.js';
 import { makeEnv, type Env } from './fixtures.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) },
-    out,
-    err,
-  };
-}
+import { captureIo } from '../cli/capture-io.js';
 
 describe('fox approvals / fox audit', () => {
   let env: Env;
@@ -47,20 +38,20 @@ describe('fox approvals / fox audit', () => {
   const store = () => ['--store', env.dbPath];
 
   it('lists and shows pending proposals', async () => {
-    const c = capture();
+    const c = captureIo();
     assert.equal(await approvalsMain(['list', ...store()], c.io), 0);
     assert.match(c.out.join('\n'), new RegExp(`${id}\\s+pending\\s+policy-change`));
-    const s = capture();
+    const s = captureIo();
     assert.equal(await approvalsMain(['show', id, ...store(), '--json'], s.io), 0);
     const shown = JSON.parse(s.out.join('\n')) as { payloadHash: string; approvers: string[] };
     assert.deepEqual(shown.approvers, ['alice', 'bob']);
   });
 
   it('approves as a named identity bound to the shown payload; refuses bad input', async () => {
-    const self = capture();
+    const self = captureIo();
     assert.equal(await approvalsMain(['approve', id, '--as', 'alice', ...store()], self.io), 1);
     assert.match(self.err.join(''), /GUARDIAN_SELF_APPROVAL/);
-    const wrong = capture();
+    const wrong = captureIo();
     assert.equal(
       await approvalsMain(
         ['approve', id, '--as', 'bob', '--hash', 'ab'.repeat(32), ...store()],
@@ -69,25 +60,25 @@ describe('fox approvals / fox audit', () => {
       1,
     );
     assert.match(wrong.err.join(''), /GUARDIAN_HASH_MISMATCH/);
-    assert.equal(await approvalsMain(['approve', id, ...store()], capture().io), 2); // no --as
+    assert.equal(await approvalsMain(['approve', id, ...store()], captureIo().io), 2); // no --as
     assert.equal(
-      await approvalsMain(['approve', 'NOPE', '--as', 'bob', ...store()], capture().io),
+      await approvalsMain(['approve', 'NOPE', '--as', 'bob', ...store()], captureIo().io),
       2,
     );
-    assert.equal(await approvalsMain(['frobnicate', ...store()], capture().io), 2);
+    assert.equal(await approvalsMain(['frobnicate', ...store()], captureIo().io), 2);
     assert.equal(
-      await approvalsMain(['list', '--store', join(env.dir, 'none.db')], capture().io),
+      await approvalsMain(['list', '--store', join(env.dir, 'none.db')], captureIo().io),
       2,
     );
-    assert.equal(await approvalsMain(['list', '--state', 'weird', ...store()], capture().io), 2);
-    const ok = capture();
+    assert.equal(await approvalsMain(['list', '--state', 'weird', ...store()], captureIo().io), 2);
+    const ok = captureIo();
     assert.equal(await approvalsMain(['approve', id, '--as', 'bob', ...store()], ok.io), 0);
     assert.match(ok.out.join(''), /approved/);
     assert.equal(g.get(id)?.state, 'approved');
   });
 
   it('rejects', async () => {
-    const c = capture();
+    const c = captureIo();
     assert.equal(
       await approvalsMain(
         ['reject', id, '--as', 'bob', '--comment', 'too risky', ...store()],
@@ -100,11 +91,11 @@ describe('fox approvals / fox audit', () => {
 
   it('audit verify passes on a clean log and fails (exit 1) on a tampered one; export writes JSONL', async () => {
     env.audit.close();
-    const v = capture();
+    const v = captureIo();
     assert.equal(await auditMain(['verify', ...store()], v.io), 0, v.out.join('\n'));
     assert.match(v.out[0]!, /^OK: 1 entries, 1 checkpoints/);
     const out = join(env.dir, 'audit.jsonl');
-    assert.equal(await auditMain(['export', '--out', out, ...store()], capture().io), 0);
+    assert.equal(await auditMain(['export', '--out', out, ...store()], captureIo().io), 0);
     const lines = readFileSync(out, 'utf8')
       .trim()
       .split('\n')
@@ -119,10 +110,10 @@ describe('fox approvals / fox audit', () => {
       .prepare("UPDATE audit_log SET entry = replace(entry, 'retry', 'retrx') WHERE seq = 1")
       .run();
     raw.close();
-    const bad = capture();
+    const bad = captureIo();
     assert.equal(await auditMain(['verify', ...store()], bad.io), 1);
     assert.match(bad.out.join('\n'), /TAMPERED/);
-    assert.equal(await auditMain(['export', '--since', '-1', ...store()], capture().io), 2);
-    assert.equal(await auditMain([], capture().io), 2);
+    assert.equal(await auditMain(['export', '--since', '-1', ...store()], captureIo().io), 2);
+    assert.equal(await auditMain([], captureIo().io), 2);
   });
 });

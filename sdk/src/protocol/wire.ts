@@ -338,12 +338,6 @@ export type ApprovalFrame = z.infer<typeof ApprovalFrameSchema>;
 /** Largest approval frame either side accepts, bytes. */
 export const MAX_APPROVAL_FRAME_BYTES = 4096;
 
-/** Decodes an approval frame (exporter side); undefined for anything else. Never throws. */
-export function parseApprovalFrame(text: string): ApprovalDecision | undefined {
-  const frame = parseProfilerControlFrame(text);
-  return frame?.type === 'approval' ? frame.decision : undefined;
-}
-
 /**
  * The chaos kill switch over the profiler's channel, version 1: the UI (or the editor) asks the
  * profiler, with its token, to stop all chaos injection in one process or in every connected

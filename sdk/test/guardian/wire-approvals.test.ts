@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Emitter } from '../../src/events/emitter.js';
 import { Guardian } from '../../src/guardian/guardian.js';
 import { connectApprovals } from '../../src/guardian/wire-approvals.js';
-import { parseApprovalFrame, type ApprovalDecision } from '../../src/protocol/wire.js';
+import { parseProfilerControlFrame, type ApprovalDecision } from '../../src/protocol/wire.js';
 import { makeEnv, type Env } from './fixtures.js';
 
 describe('approvals relayed from the profiler', () => {
@@ -10,6 +10,10 @@ describe('approvals relayed from the profiler', () => {
   afterEach(() => env?.cleanup());
 
   it('parses only valid v1 approval frames', () => {
+    const parseApprovalFrame = (text: string) => {
+      const frame = parseProfilerControlFrame(text);
+      return frame?.type === 'approval' ? frame.decision : undefined;
+    };
     const d = { proposalId: 'P', payloadHash: 'b'.repeat(64), approver: 'bob', verdict: 'approve' };
     assert.deepEqual(
       parseApprovalFrame(JSON.stringify({ type: 'approval', v: 1, decision: d })),
@@ -27,6 +31,10 @@ describe('approvals relayed from the profiler', () => {
     );
     assert.equal(parseApprovalFrame('{'), undefined);
     assert.equal(parseApprovalFrame('x'.repeat(10_000)), undefined);
+    assert.deepEqual(
+      parseProfilerControlFrame(JSON.stringify({ type: 'chaos-kill', v: 1, reason: 'stop' })),
+      { type: 'chaos-kill', v: 1, reason: 'stop' },
+    );
   });
 
   it('feeds relayed decisions to the guardian, which still enforces its rules', async () => {

@@ -13,16 +13,13 @@ export {
 } from './experiment.js';
 export {
   ChaosForge,
-  chaosKilled,
-  killAllChaos,
-  resetChaosKillSwitch,
   type ChaosEvent,
   type ChaosForgeOptions,
   type ChaosHost,
   type ChaosTarget,
-  type ExperimentRun,
-  type RunState,
 } from './forge.js';
+export { type ExperimentRun, type RunState } from './experiment-run.js';
+export { chaosKilled, killAllChaos, resetChaosKillSwitch } from './process-kill-switch.js';
 export { isInjected, type ChaosHook } from './hook.js';
 export {
   ChaosKillSwitchError,

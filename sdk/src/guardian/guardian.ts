@@ -1,21 +1,10 @@
 import type { Database, Transaction } from 'better-sqlite3';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { AuditEvent, AuditLog } from './audit-log.js';
-import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { GuardianError } from './errors.js';
 import { fastUlid as ulid } from './ulid.js';
-import {
-  decide,
-  GuardianPolicySchema,
-  type GuardianPolicy,
-  type GuardianPolicyInput,
-} from './policy.js';
-import {
-  ProposalInputSchema,
-  type Proposal,
-  type ProposalInput,
-  type ProposalState,
-} from './proposal.js';
+import { GuardianPolicySchema, type GuardianPolicy, type GuardianPolicyInput } from './policy.js';
+import type { Proposal, ProposalInput, ProposalState } from './proposal.js';
 import {
   listProposals,
   prepareProposalStatements,
@@ -25,6 +14,10 @@ import {
   type VoteRow,
 } from './proposal-rows.js';
 import { taskApplier, type ChangeApplier, type TaskResolver } from './appliers.js';
+import { autoProposalHandler, type AutoProposalHandler } from './auto-handler.js';
+import { draftProposal } from './proposal-draft.js';
+import { applyEvent, decisionEvent, voteEvent } from './proposal-audit.js';
+import { quorumDecision, validateVote } from './vote-rules.js';
 
 export interface GuardianOptions {
   /** The store's connection (migrated to v3+). */
@@ -155,106 +148,14 @@ export class Guardian {
    * Throws {@link GuardianError} `GUARDIAN_INVALID_PROPOSAL` for malformed input.
    */
   async propose(input: ProposalInput, opts: { apply?: () => unknown } = {}): Promise<Proposal> {
-    const parsed = ProposalInputSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new GuardianError(
-        'GUARDIAN_INVALID_PROPOSAL',
-        `invalid proposal: ${issue ? `${issue.path.join('.') || '(input)'}: ${issue.message}` : ''}`,
-      );
-    }
-    const p = parsed.data;
-    let payloadText: string;
-    let evidenceText: string | null;
-    try {
-      payloadText = canonicalJson(p.payload);
-      evidenceText = p.evidence === undefined ? null : canonicalJson(p.evidence);
-    } catch (err) {
-      throw new GuardianError('GUARDIAN_INVALID_PROPOSAL', (err as Error).message);
-    }
-    const now = this.now();
-    const policy = this.policy;
-    const d = decide(policy, { kind: p.kind, impact: p.impact, taskId: p.taskId });
-    const id = ulid(now);
-    const hash = sha256Hex(payloadText);
-    const state: ProposalState = policy.dryRun
-      ? 'dry-run'
-      : d.verdict === 'approve'
-        ? 'approved'
-        : d.verdict === 'deny'
-          ? 'denied'
-          : 'pending';
-    const row: ProposalRow = {
-      id,
-      kind: p.kind,
-      task_id: p.taskId,
-      payload: payloadText,
-      payload_hash: hash,
-      impact: p.impact,
-      proposer: p.proposer,
-      evidence: evidenceText,
-      created_at: now,
-      expires_at: now + (p.ttlMs ?? policy.ttlMs),
-      state,
-      required: d.required,
-      approvers: JSON.stringify(policy.approvers),
-      reason: d.reason,
-      owner: this.ownerId,
-      updated_at: now,
-    };
-    const events: AuditEvent[] = [
-      {
-        type: 'proposal',
-        data: {
-          proposalId: id,
-          kind: p.kind,
-          taskId: p.taskId,
-          payload: p.payload,
-          payloadHash: hash,
-          impact: p.impact,
-          proposer: p.proposer,
-          expiresAt: row.expires_at,
-        },
-      },
-    ];
-    if (state !== 'pending') {
-      events.push({
-        type: 'decision',
-        data: {
-          proposalId: id,
-          decision: policy.dryRun ? 'dry-run' : state,
-          ...(policy.dryRun ? { wouldBe: d.verdict } : {}),
-          by: 'policy',
-          reason: d.reason,
-          payloadHash: hash,
-        },
-      });
-    }
+    const { row, events } = draftProposal(input, this.policy, this.ownerId, this.now());
     // The decision is committed to the log before anything is applied.
     this.tx.record.immediate(row, events);
-    if (opts.apply && state === 'pending') this.pendingApply.set(id, opts.apply);
-    const proposal: Proposal = {
-      id,
-      kind: p.kind,
-      taskId: p.taskId,
-      // Parsed back from the stored text: the caller's object is not shared with listeners.
-      payload: JSON.parse(payloadText) as unknown,
-      payloadHash: hash,
-      impact: p.impact,
-      proposer: p.proposer,
-      evidence: evidenceText === null ? null : (JSON.parse(evidenceText) as unknown),
-      createdAt: now,
-      expiresAt: row.expires_at,
-      state,
-      required: d.required,
-      approvers: [...policy.approvers],
-      owner: this.ownerId,
-      reason: d.reason,
-      updatedAt: now,
-      votes: [],
-    };
+    if (opts.apply && row.state === 'pending') this.pendingApply.set(row.id, opts.apply);
+    // Parsed back from the stored text: the caller's object is not shared with listeners.
+    const proposal = toProposal(row, []);
     this.emit(proposal);
-    return state === 'approved' ? this.applyApproved(proposal, opts.apply) : proposal;
+    return row.state === 'approved' ? this.applyApproved(proposal, opts.apply) : proposal;
   }
 
   /**
@@ -306,46 +207,14 @@ export class Guardian {
       this.finish(row, 'expired', 'expired before a decision', 'expiry');
       return { expired: true };
     }
-    const approver = v.approver ?? '';
-    const approvers = JSON.parse(row.approvers) as string[];
-    if (!approvers.includes(approver)) {
-      throw new GuardianError(
-        'GUARDIAN_NOT_AN_APPROVER',
-        `${approver} is not an approver of ${id} (approvers: ${approvers.join(', ') || 'none'})`,
-      );
-    }
-    if (approver === row.proposer) {
-      throw new GuardianError('GUARDIAN_SELF_APPROVAL', `${approver} proposed ${id}`);
-    }
-    const payloadHash = v.payloadHash ?? row.payload_hash;
-    if (payloadHash !== row.payload_hash) {
-      throw new GuardianError(
-        'GUARDIAN_HASH_MISMATCH',
-        `the approved hash ${payloadHash.slice(0, 12)}… is not the payload's ${row.payload_hash.slice(0, 12)}…`,
-      );
-    }
     const votes = this.stmt.votes.all(id) as VoteRow[];
-    if (votes.some((x) => x.approver === approver)) {
-      throw new GuardianError('GUARDIAN_DUPLICATE_VOTE', `${approver} already voted on ${id}`);
-    }
+    const { approver, payloadHash } = validateVote(row, v, votes);
     const comment = v.comment ?? null;
     this.stmt.vote.run(id, approver, verdict, payloadHash, now, comment);
     votes.push({ approver, verdict, payload_hash: payloadHash, at: now, comment });
     votes.sort((a, b) => a.at - b.at || (a.approver < b.approver ? -1 : 1));
-    const events: AuditEvent[] = [
-      {
-        type: verdict === 'approve' ? 'approval' : 'rejection',
-        data: { proposalId: id, approver, payloadHash, ...(v.comment ? { comment } : {}) },
-      },
-    ];
-    let decided: { state: ProposalState; reason: string } | undefined;
-    if (verdict === 'reject') decided = { state: 'denied', reason: `rejected by ${approver}` };
-    else {
-      const approvals = votes.filter((x) => x.verdict === 'approve').length;
-      if (approvals >= row.required) {
-        decided = { state: 'approved', reason: `${approvals} of ${row.required} approvals` };
-      }
-    }
+    const events = [voteEvent(id, verdict, { approver, payloadHash, comment })];
+    const decided = quorumDecision({ approver, verdict }, votes, row.required);
     let after = row;
     if (decided) {
       this.stmt.setState.run(decided.state, decided.reason, now, id);
@@ -371,7 +240,7 @@ export class Guardian {
       return p;
     }
     this.applying.add(p.id);
-    let state: ProposalState = 'applied';
+    let state: 'applied' | 'failed' = 'applied';
     let reason = 'applied';
     try {
       await run();
@@ -381,14 +250,7 @@ export class Guardian {
     }
     const updatedAt = this.now();
     try {
-      this.tx.settle.immediate(p.id, state, reason, updatedAt, {
-        type: state === 'applied' ? 'applied' : 'apply-failed',
-        data: {
-          proposalId: p.id,
-          payloadHash: p.payloadHash,
-          ...(state === 'failed' ? { error: reason } : {}),
-        },
-      });
+      this.tx.settle.immediate(p.id, state, reason, updatedAt, applyEvent(p, state, reason));
     } finally {
       this.applying.delete(p.id);
     }
@@ -449,33 +311,8 @@ export class Guardian {
    * A handler for auto's proposal hook (`setProposalHandler` in modes/auto/proposals.ts):
    * strategy switches become `strategy-change` proposals with auto's own `apply`.
    */
-  autoHandler(impact: Proposal['impact'] = 'medium') {
-    return async (
-      proposal: {
-        kind: 'strategy-change';
-        taskId: string;
-        from: string;
-        to: string;
-        reason: string;
-        evidence: unknown;
-      },
-      apply: () => Promise<void>,
-    ): Promise<'applied' | 'denied' | 'pending'> => {
-      const p = await this.propose(
-        {
-          kind: 'strategy-change',
-          taskId: proposal.taskId,
-          payload: { from: proposal.from, to: proposal.to },
-          impact,
-          proposer: 'auto',
-          evidence: JSON.parse(
-            JSON.stringify({ reason: proposal.reason, ...asObject(proposal.evidence) }),
-          ) as unknown,
-        },
-        { apply },
-      );
-      return p.state === 'applied' ? 'applied' : p.state === 'pending' ? 'pending' : 'denied';
-    };
+  autoHandler(impact: Proposal['impact'] = 'medium'): AutoProposalHandler {
+    return autoProposalHandler(this, impact);
   }
 
   close(): void {
@@ -484,20 +321,4 @@ export class Guardian {
     this.pendingApply.clear();
     this.changed.clear();
   }
-}
-
-function asObject(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : { value: v };
-}
-
-function decisionEvent(
-  row: ProposalRow,
-  state: ProposalState,
-  reason: string,
-  by: string,
-): AuditEvent {
-  return {
-    type: 'decision',
-    data: { proposalId: row.id, decision: state, by, reason, payloadHash: row.payload_hash },
-  };
 }

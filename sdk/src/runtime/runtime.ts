@@ -34,7 +34,7 @@ import { connectProfiler } from './profiling.js';
 import { TracingLink } from './tracing.js';
 import { Emitter, type Disposable } from '../events/emitter.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
-import { killAllChaos } from '../chaos/forge.js';
+import { killAllChaos } from '../chaos/process-kill-switch.js';
 import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
 import type { WireEvent } from '../protocol/wire.js';
 

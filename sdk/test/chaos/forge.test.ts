@@ -8,13 +8,8 @@ import {
   type ExperimentInput,
 } from '../../src/chaos/experiment.js';
 import { FaultInjector } from '../../src/chaos/injector.js';
-import {
-  ChaosForge,
-  killAllChaos,
-  resetChaosKillSwitch,
-  type ChaosHost,
-  type ChaosTarget,
-} from '../../src/chaos/forge.js';
+import { ChaosForge, type ChaosHost, type ChaosTarget } from '../../src/chaos/forge.js';
+import { killAllChaos, resetChaosKillSwitch } from '../../src/chaos/process-kill-switch.js';
 import { experimentFromEnv } from '../../src/chaos/runtime-bridge.js';
 import { SeededRandom } from '../../src/chaos/rng.js';
 import { taskGlob } from '../../src/chaos/task-glob.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExperimentInput } from '../../src/chaos/experiment.js';
-import { resetChaosKillSwitch } from '../../src/chaos/forge.js';
+import { resetChaosKillSwitch } from '../../src/chaos/process-kill-switch.js';
 import { ChaosKillSwitchError } from '../../src/chaos/kill-switch.js';
 import { toWireChaosReport, type ChaosReport } from '../../src/chaos/report.js';
 import {

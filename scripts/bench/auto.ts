@@ -81,7 +81,11 @@ function describeEvidence(e: WindowEvidence | AutoEvidence | undefined): string 
   if (!e) return '-';
   const f = (x: number | undefined) => (x ?? 0).toFixed(2);
   const pc = (x: number | undefined) => `${Math.round((x ?? 0) * 100)}%`;
-  return `first ${f(e.syncMs)} / longest ${f(e.longestMs)} / all ${f(e.busyMs)} ms, wait ${pc(e.ioShare)} (alone ${pc(e.workerWaitShare)}), ×${e.fanOut ?? 0}, loop: own ${pc(e.loopShare)} all ${pc(e.loopBusy)}`;
+  const trial =
+    'trial' in e && e.trial
+      ? ` — on trial ${e.trial.mode} ${f(e.trial.latencyMs)} ms/call vs ${f(e.trial.fromLatencyMs)}`
+      : '';
+  return `first ${f(e.syncMs)} / longest ${f(e.longestMs)} / all ${f(e.busyMs)} ms, wait ${pc(e.ioShare)} (alone ${pc(e.workerWaitShare)}), ×${e.fanOut ?? 0}, loop: own ${pc(e.loopShare)} all ${pc(e.loopBusy)}${trial}`;
 }
 
 export async function runAutoBench(): Promise<BenchSection> {
@@ -185,7 +189,7 @@ export async function runAutoBench(): Promise<BenchSection> {
   return {
     title: 'auto: strategy selection accuracy',
     command: 'node --import tsx --conditions=source scripts/bench/run.ts auto',
-    description: `${corpus.length} labelled tasks (scripts/bench/auto-corpus). Each workload is timed under every strategy with auto's measuring paused (a warm-up run each, then ${ROUNDS} interleaved rounds in rotating order, median; I/O goes to a shared backend in another process that slows down beyond ${BACKEND_CAPACITY} requests in flight; the 'db' lane is set to that capacity). auto then starts from sfox and runs the workload until it has confirmed a mode (≥ ${WARM_CALLS} calls, ≤ ${MAX_WARM_CALLS}); its pick is correct within 10% of the best median time. "unstable": the median-best mode lost by more than 10% in ≥ 2 of the ${ROUNDS} rounds. "pick ok per round": rounds in which auto's pick was within 10% of that round's fastest. 2 worker threads.`,
+    description: `${corpus.length} labelled tasks (scripts/bench/auto-corpus). Each workload is timed under every strategy with auto's measuring paused (a warm-up run each, then ${ROUNDS} interleaved rounds in rotating order, median; I/O goes to a shared backend in another process that slows down beyond ${BACKEND_CAPACITY} requests in flight; the 'db' lane is set to that capacity). auto then starts from sfox and runs the workload until it has confirmed a mode (≥ ${WARM_CALLS} calls, ≤ ${MAX_WARM_CALLS}; each switch is a trial that auto reverts when callers wait more than 10% longer in the new mode); its pick is correct within 10% of the best median time. "unstable": the median-best mode lost by more than 10% in ≥ 2 of the ${ROUNDS} rounds. "pick ok per round": rounds in which auto's pick was within 10% of that round's fastest. 2 worker threads.`,
     table: table(rows),
     verdicts: [
       `auto picked the best strategy (or one within 10%) for ${correct}/${corpus.length} = ${(accuracy * 100).toFixed(1)}% (${labels}) (target ≥ 95%): ${accuracy >= 0.95 ? 'PASS' : 'FAIL'}`,

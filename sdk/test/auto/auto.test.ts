@@ -11,7 +11,7 @@ import {
 } from '../../src/modes/auto/index.js';
 import { runtime } from '../../src/runtime/runtime.js';
 import type { Task } from '../../src/task/task.js';
-import { lateWork, work, type Kind } from './fixtures/workload.js';
+import { lateWork, slowOnWorker, work, type Kind } from './fixtures/workload.js';
 
 const task = (work as unknown as { [FOX_TASK]: Task })[FOX_TASK];
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -32,7 +32,7 @@ describe('auto: strategy selection with hysteresis', function () {
     await drive('light', 0, 80);
     assert.equal(task.current, 'sfox', 'light calls stay on the event loop');
 
-    await drive('cpu', 2, 80);
+    await drive('cpu', 2, 112);
     assert.equal(task.current, 'tfox', 'blocking calls are promoted to worker threads');
 
     await drive('light', 0, 120);
@@ -78,7 +78,7 @@ describe('auto: strategy selection with hysteresis', function () {
   it('promotes compute that runs after an await, and keeps it in tfox without flapping', async () => {
     const late = (lateWork as unknown as { [FOX_TASK]: Task })[FOX_TASK];
     const start = proposalHistory().length;
-    for (let i = 0; i < 64; i++) await lateWork(2);
+    for (let i = 0; i < 96; i++) await lateWork(2);
     await settle();
     assert.equal(late.current, 'tfox', 'the 2 ms after the await block the loop like any other');
     const promote = proposalHistory().slice(start)[0]!.proposal;
@@ -99,8 +99,8 @@ describe('auto: strategy selection with hysteresis', function () {
     c.reset();
     const window = c.thresholds.window;
     assert.equal(c.phase, 'evaluating');
-    // Two windows measure the loop without hooks, then `settle` sampled windows confirm.
-    await drive('light', 0, window * (2 + c.thresholds.settle));
+    // Three windows measure the loop without hooks, then `settle` sampled windows confirm.
+    await drive('light', 0, window * (3 + c.thresholds.settle));
     assert.equal(c.phase, 'watching', 'the mode is confirmed: stop sampling');
     assert.equal(loopTrackingActive(), false);
     await drive('light', 0, window * 2);
@@ -120,13 +120,62 @@ describe('auto: strategy selection with hysteresis', function () {
       return 'denied';
     });
     try {
-      await drive('cpu', 2, 64);
+      await drive('cpu', 2, 160);
       assert.equal(task.current, 'sfox');
-      assert.ok(seen.includes('strategy-change:tfox'), seen.join());
+      assert.deepEqual(seen, ['strategy-change:tfox'], 'a denied change is not proposed again');
       assert.equal(proposalHistory().at(-1)!.decision, 'denied');
     } finally {
       hook.dispose();
     }
+  });
+
+  it('proposes a change once while people decide, and follows it when they approve', async () => {
+    await task.setStrategy('sfox');
+    const c = autoControllerOf(task)!;
+    c.reset();
+    const held: (() => Promise<void>)[] = [];
+    const hook = setProposalHandler((_p, apply) => {
+      held.push(apply);
+      return 'pending';
+    });
+    try {
+      await drive('cpu', 2, 160);
+      assert.equal(held.length, 1, 'the pending change is not proposed again');
+      assert.equal(task.current, 'sfox');
+      await held[0]!();
+      assert.equal(task.current, 'tfox', 'approved later: applied');
+      assert.equal(c.phase, 'cooling', 'and judged afresh after a cooldown');
+      await drive('cpu', 2, 96);
+      assert.equal(task.current, 'tfox');
+      assert.equal(held.length, 1);
+    } finally {
+      hook.dispose();
+    }
+  });
+
+  it('tries a switch and goes back when callers wait longer in the new mode', async () => {
+    const slow = (slowOnWorker as unknown as { [FOX_TASK]: Task })[FOX_TASK];
+    const c = autoControllerOf(slow)!;
+    const start = proposalHistory().length;
+    for (let i = 0; i < 200; i++) await slowOnWorker(1);
+    await settle();
+    const switches = proposalHistory()
+      .slice(start)
+      .map((r) => r.proposal);
+    assert.deepEqual(
+      switches.map((p) => `${p.from}->${p.to}`),
+      ['sfox->tfox', 'tfox->sfox'],
+      'promoted for its 1 ms on the loop, then back: 8× slower on a worker',
+    );
+    const back = switches[1]!;
+    assert.equal(back.evidence.trial?.mode, 'tfox');
+    assert.ok(back.evidence.trial!.latencyMs > 2 * back.evidence.trial!.fromLatencyMs);
+    assert.match(back.reason, /on trial/);
+    assert.equal(slow.current, 'sfox');
+    // Held off: more of the same workload proposes nothing, and sfox is confirmed.
+    for (let i = 0; i < 200; i++) await slowOnWorker(1);
+    assert.equal(proposalHistory().length, start + 2);
+    assert.ok(c.settled, 'settled in sfox');
   });
 
   it('starts from the static hint in .fox/analysis.json', async () => {

@@ -13,17 +13,41 @@ import { endSample, LoopSample, runSampled } from './loop-time.js';
 import { newProposalId, propose, type AutoEvidence } from './proposals.js';
 
 /**
- * An evaluation that has no unsampled loop measure in the mode in use starts with unsampled
- * windows: at least this many, covering at least this many times the calls in flight. Windows
- * close on completions, which come in bursts while the loop handles them, so a short span would
- * see the loop busier than it is.
+ * An evaluation that has no unsampled measure in the mode in use starts with unsampled windows,
+ * and a trial of a new mode measures it the same way: at least this many windows, covering at
+ * least this many times the calls in flight. Windows close on completions, which come in bursts
+ * while the loop handles them, so a short span would see the loop busier than it is; and the
+ * first calls of a burst wait less than the rest, so a short span would flatter latency.
  */
-const BASELINE_WINDOWS = 2;
-const BASELINE_GENERATIONS = 1;
+const BASELINE_WINDOWS = 3;
+const BASELINE_GENERATIONS = 2;
 const STRETCH_MAX_WINDOWS = 32;
+/** Windows a mode that lost its trial or was denied is not proposed again (doubles each time). */
+const HOLD_WINDOWS = 64;
 
 /** Where the controller is in its cycle (see {@link AutoController}). */
-export type AutoPhase = 'evaluating' | 'watching' | 'cooling';
+export type AutoPhase = 'evaluating' | 'watching' | 'cooling' | 'trial';
+
+/** Callers' latency totals of a task (its timed calls, queueing in a lane or pool included). */
+interface LatencyMark {
+  count: number;
+  sum: number;
+}
+
+/** A switch on probation: the mode it left and that mode's callers' mean latency. */
+interface Trial {
+  from: ConcreteMode;
+  to: ConcreteMode;
+  fromMs: number;
+  /** The window that made the switch, to tell a changed workload from a mode's effect. */
+  evidence: WindowEvidence;
+}
+
+/** A mode not to propose again before window `until`; `span` is the hold that set it. */
+interface Hold {
+  until: number;
+  span: number;
+}
 
 /**
  * AUTO for one task. Each call is timed cheaply (time to its first await, wall time, calls in
@@ -38,6 +62,14 @@ export type AutoPhase = 'evaluating' | 'watching' | 'cooling';
  * cheap timings and evaluates again when they drift (the workload changed character) or every
  * `recheckEvery` windows. In tfox the calls run in workers, which report their timings for free,
  * so every window is judged there.
+ *
+ * The rule reads how calls use the loop, not what a mode will do for them: a worker can lose to
+ * the loop on memory-bound work, and an I/O lane to none when the loop is what calls queue for.
+ * So every switch the rule makes is a *trial*: after the cooldown, the callers' mean latency in
+ * the new mode (queueing included) is compared with the one measured in the old mode just
+ * before; more than `trialMargin` worse, and auto switches back and holds the losing mode off
+ * for a while (a denied or pending proposal is held off the same way), doubling each time — the
+ * way a circuit breaker probes again after its break.
  */
 export class AutoController {
   private window = new EvidenceWindow();
@@ -54,6 +86,16 @@ export class AutoController {
   private task: Task | undefined;
   /** The cheap timings the last evaluation ended on, to notice drift. */
   private baseline: WindowEvidence | undefined;
+  /** Windows decided so far (the clock of the holds). */
+  private windows = 0;
+  /** Modes not to propose for now: they lost a trial, were denied, or await a decision. */
+  private readonly holds = new Map<ConcreteMode, Hold>();
+  /** The switch on probation, from when it is applied until its trial ends. */
+  private trial: Trial | undefined;
+  /** Callers' latency totals when the current window started. */
+  private latencyMark: LatencyMark = { count: 0, sum: 0 };
+  /** Callers' mean latency over the last unsampled run long enough to measure it, and its mode. */
+  private freeLatency: { ms: number; mode: ConcreteMode } | undefined;
   private promotedBy: PromotionCause = 'first-segment';
   private nextPromotedBy: PromotionCause = 'first-segment';
   /** Whether calls starting now are sampled for their whole-call loop time. */
@@ -65,7 +107,14 @@ export class AutoController {
   private freeLoop: { busy: number; mode: ConcreteMode } | undefined;
   /** The current run of consecutive unsampled windows in one mode. */
   private stretch:
-    { mode: ConcreteMode; since: EventLoopUtilization; windows: number; calls: number } | undefined;
+    | {
+        mode: ConcreteMode;
+        since: EventLoopUtilization;
+        latency: LatencyMark;
+        windows: number;
+        calls: number;
+      }
+    | undefined;
   readonly thresholds: AutoThresholds;
   /** Why the task cannot go to tfox (instance method, unknown module), if it cannot. */
   ineligible: string | undefined;
@@ -89,7 +138,12 @@ export class AutoController {
    * agreed with it (in tfox, judged from the workers' timings), so no switch is under way.
    */
   get settled(): boolean {
-    return !this.switching && this.cool === 0 && this.stable >= this.thresholds.settle;
+    return (
+      !this.switching &&
+      this.cool === 0 &&
+      this.trial === undefined &&
+      this.stable >= this.thresholds.settle
+    );
   }
 
   attach(task: Task, ineligible: string | undefined): void {
@@ -200,10 +254,28 @@ export class AutoController {
     const task = this.task;
     if (!task || this.switching) return;
     const current = task.current;
+    this.windows++;
     this.measureFreeLoop(e, current);
     if (this.cool > 0) {
       // Cooling windows are unsampled: they measure the loop in the new mode.
-      if (--this.cool === 0) this.evaluate();
+      if (--this.cool === 0) {
+        if (this.trial) this.startTrial();
+        else this.evaluate();
+      }
+      return;
+    }
+    if (this.phase === 'trial') {
+      const trial = this.trial;
+      const free = this.freeLatency;
+      // A worker's own timing of the same work can differ from the loop's (two threads share
+      // memory bandwidth), so in tfox only the callers' fan-out tells a changed workload.
+      if (!trial || this.drifted(e, trial.evidence, { sync: current !== 'tfox', wall: false })) {
+        // The workload changed under the trial: its latencies compare nothing. Judge afresh.
+        this.trial = undefined;
+        this.evaluate();
+      } else if (free?.mode === current && this.baselineDone(e.fanOut)) {
+        this.endTrial(trial, free.ms, e);
+      }
       return;
     }
     if (this.phase === 'evaluating' && !this.sampling) {
@@ -215,9 +287,16 @@ export class AutoController {
     const onWorker = current === 'tfox';
     if (!onWorker && !e.sampled) {
       // Watching: only the cheap timings; evaluate again when they drift or it is time to.
-      if (this.phase !== 'evaluating' && this.shouldRecheck(e)) {
-        // The workload may have changed: measure the loop afresh, on it.
+      if (this.phase === 'evaluating') return;
+      const b = this.baseline;
+      const drifted = !b || this.drifted(e, b, { sync: true, wall: true });
+      if (drifted || ++this.sinceEvaluation >= this.recheckIn) {
+        // The workload may have changed: measure the loop afresh, on it. Calls of another
+        // shape also deserve a new trial of the modes held off for the old ones (a wall time
+        // that moved alone can be the downstream's load, not the calls).
+        if (!b || this.drifted(e, b, { sync: true, wall: false })) this.holds.clear();
         this.freeLoop = undefined;
+        this.freeLatency = undefined;
         this.stretch = undefined;
         this.evaluate();
       }
@@ -229,11 +308,12 @@ export class AutoController {
     // from above: the smaller of the two also corrects a measure taken before the workload
     // changed.
     const loopBusy = free && free.mode === current ? Math.min(free.busy, e.loopBusy) : e.loopBusy;
-    const want = targetMode({ ...e, loopBusy }, this.thresholds, {
+    const ruled = targetMode({ ...e, loopBusy }, this.thresholds, {
       current,
       ineligible: this.ineligible !== undefined,
       promotedBy: this.promotedBy,
     });
+    const want = this.isHeld(ruled) ? current : ruled;
     if (want === current) {
       this.candidate = undefined;
       this.agree = 0;
@@ -254,20 +334,55 @@ export class AutoController {
       this.nextPromotedBy =
         e.syncMs >= this.thresholds.promoteMs ? 'first-segment' : 'later-segment';
     }
+    const evidence = evidenceOf(e, loopBusy);
+    const before = this.freeLatency;
+    const trial =
+      before?.mode === current
+        ? { from: current, to: want, fromMs: before.ms, evidence: e }
+        : undefined;
+    void this.switchTo(want, reasonFor(want, evidence), evidence, trial);
+  }
+
+  /** The new mode has cooled down: measure its callers' latency without sampling. */
+  private startTrial(): void {
+    this.phase = 'trial';
+    this.sampling = false;
+    this.stretch = undefined;
+  }
+
+  /** Keeps the mode on trial, or goes back to the one it replaced and holds it off. */
+  private endTrial(trial: Trial, ms: number, e: WindowEvidence): void {
+    this.trial = undefined;
+    if (ms <= trial.fromMs * (1 + this.thresholds.trialMargin)) {
+      this.evaluate();
+      return;
+    }
+    this.hold(trial.to);
     const evidence: AutoEvidence = {
-      source: 'runtime',
-      syncMs: e.syncMs,
-      busyMs: e.busyMs,
-      longestMs: e.longestMs,
-      wallMs: e.wallMs,
-      ioShare: e.ioShare,
-      workerWaitShare: e.workerWaitShare,
-      fanOut: e.fanOut,
-      loopShare: e.loopShare,
-      loopBusy,
-      calls: e.calls,
+      ...evidenceOf(e, e.loopBusy),
+      trial: { mode: trial.to, latencyMs: ms, fromLatencyMs: trial.fromMs },
     };
-    void this.switchTo(want, reasonFor(want, evidence), evidence);
+    const reason =
+      `on trial, calls took ${ms.toFixed(3)} ms in ${trial.to} against ` +
+      `${trial.fromMs.toFixed(3)} ms in ${trial.from}: back to ${trial.from}`;
+    void this.switchTo(trial.from, reason, evidence).then(() => {
+      // Not switched back (denied, pending): judge the mode in use afresh.
+      if (this.task?.current === trial.to && this.phase === 'trial') this.evaluate();
+    });
+  }
+
+  /** Holds `mode` off for a while, twice as long as the last time it was held. */
+  private hold(mode: ConcreteMode): void {
+    const span = Math.min(
+      this.thresholds.recheckMax,
+      this.holds.has(mode) ? this.holds.get(mode)!.span * 2 : HOLD_WINDOWS,
+    );
+    this.holds.set(mode, { until: this.windows + span, span });
+  }
+
+  private isHeld(mode: ConcreteMode): boolean {
+    const h = this.holds.get(mode);
+    return h !== undefined && this.windows < h.until;
   }
 
   /**
@@ -284,26 +399,30 @@ export class AutoController {
 
   /**
    * Extends the run of unsampled windows and, once it is long enough (see BASELINE_WINDOWS),
-   * takes the loop utilization over it. A run restarts after STRETCH_MAX_WINDOWS so the value
-   * stays recent.
+   * takes the loop utilization and the callers' mean latency over it. A run restarts after
+   * STRETCH_MAX_WINDOWS so the values stay recent.
    */
   private measureFreeLoop(e: WindowEvidence, mode: ConcreteMode): void {
+    const atStart = this.latencyMark;
+    const now = (this.latencyMark = latencyOf(this.task));
     if (!e.unhooked) {
       this.stretch = undefined;
       return;
     }
     let st = this.stretch;
     if (!st || st.mode !== mode || st.windows >= STRETCH_MAX_WINDOWS) {
-      st = this.stretch = { mode, since: e.eluAtStart, windows: 0, calls: 0 };
+      st = this.stretch = { mode, since: e.eluAtStart, latency: atStart, windows: 0, calls: 0 };
     }
     st.windows++;
     st.calls += e.calls;
     if (this.baselineDone(e.fanOut)) {
       this.freeLoop = { busy: performance.eventLoopUtilization(st.since).utilization, mode };
+      const n = now.count - st.latency.count;
+      if (n > 0) this.freeLatency = { ms: (now.sum - st.latency.sum) / n, mode };
     }
   }
 
-  /** Whether the current unsampled run is long enough to measure the loop. */
+  /** Whether the current unsampled run is long enough to measure the loop and latency. */
   private baselineDone(fanOut: number): boolean {
     const st = this.stretch;
     return (
@@ -333,29 +452,47 @@ export class AutoController {
   }
 
   /**
-   * Whether the cheap timings moved away from the ones the last evaluation ended on: the time
-   * to the first await or the wall time by more than 2× (ignoring changes below `demoteMs`,
-   * which are noise at these sizes), or the fan-out across the mfox thresholds.
+   * Whether the cheap timings moved away from `then`'s: the fan-out across the mfox thresholds,
+   * or (as asked) the time to the first await or the wall time by more than 2× (ignoring
+   * changes below `demoteMs`, which are noise at these sizes).
    */
-  private shouldRecheck(e: WindowEvidence): boolean {
-    if (++this.sinceEvaluation >= this.recheckIn) return true;
-    const b = this.baseline;
-    if (!b) return true;
+  private drifted(
+    e: WindowEvidence,
+    then: WindowEvidence,
+    compare: { sync: boolean; wall: boolean },
+  ): boolean {
     const t = this.thresholds;
-    const moved = (now: number, then: number): boolean =>
-      Math.abs(now - then) >= t.demoteMs && (now > 2 * then || then > 2 * now);
+    const moved = (a: number, b: number): boolean =>
+      Math.abs(a - b) >= t.demoteMs && (a > 2 * b || b > 2 * a);
     const side = (fanOut: number): number =>
       fanOut >= t.fanOut ? 2 : fanOut >= t.leaveFanOut ? 1 : 0;
     return (
-      moved(e.syncMs, b.syncMs) || moved(e.wallMs, b.wallMs) || side(e.fanOut) !== side(b.fanOut)
+      (compare.sync && moved(e.syncMs, then.syncMs)) ||
+      (compare.wall && moved(e.wallMs, then.wallMs)) ||
+      side(e.fanOut) !== side(then.fanOut)
     );
   }
 
-  /** Proposes `to` (through the proposal hook) and, if applied, cools down. */
-  async switchTo(to: ConcreteMode, reason: string, evidence: AutoEvidence): Promise<void> {
+  /**
+   * Proposes `to` (through the proposal hook). Applied, now or later (a person approved a
+   * pending proposal), the controller cools down in it, then runs `trial` if given. Denied or
+   * pending, `to` is held off so the same change is not proposed again every few windows.
+   */
+  async switchTo(
+    to: ConcreteMode,
+    reason: string,
+    evidence: AutoEvidence,
+    trial?: Trial,
+  ): Promise<void> {
     const task = this.task;
     if (!task || task.current === to || this.switching) return;
     this.switching = true;
+    let decided = false;
+    const apply = async (): Promise<void> => {
+      await task.setStrategy(to);
+      // Approved after the proposal was left pending: its evidence is old, so no trial.
+      if (decided) this.applied(to, undefined);
+    };
     try {
       const decision = await propose(
         {
@@ -368,24 +505,31 @@ export class AutoController {
           reason,
           evidence,
         },
-        () => task.setStrategy(to),
+        apply,
       );
-      if (decision === 'applied') {
-        // Let the new mode settle (queues fill, workers start) before judging it; no sampling
-        // meanwhile, its windows are not evidence.
-        this.cool = this.thresholds.cooldown;
-        this.phase = 'cooling';
-        this.sampling = false;
-        this.window.reset();
-        this.switchedSinceWatch = true;
-        if (to === 'tfox') this.promotedBy = this.nextPromotedBy;
-      }
+      decided = true;
+      if (decision === 'applied') this.applied(to, trial);
+      else this.hold(to);
     } catch (err) {
       // The strategy could not be created (e.g. the module cannot be found): stop trying it.
       if (to === 'tfox') this.ineligible = err instanceof Error ? err.message : String(err);
     } finally {
+      decided = true;
       this.switching = false;
     }
+  }
+
+  /** `to` is in use: let it settle (queues fill, workers start) before judging it. */
+  private applied(to: ConcreteMode, trial: Trial | undefined): void {
+    this.holds.delete(to);
+    this.trial = trial;
+    // No sampling meanwhile: the cooling windows are not evidence.
+    this.cool = this.thresholds.cooldown;
+    this.phase = 'cooling';
+    this.sampling = false;
+    this.window.reset();
+    this.switchedSinceWatch = true;
+    if (to === 'tfox') this.promotedBy = this.nextPromotedBy;
   }
 
   /** Forgets the evidence and evaluates afresh (benchmarks re-run a task from scratch). */
@@ -397,10 +541,35 @@ export class AutoController {
     this.baseline = undefined;
     this.lastEvidence = undefined;
     this.freeLoop = undefined;
+    this.freeLatency = undefined;
     this.stretch = undefined;
+    this.trial = undefined;
+    this.holds.clear();
     this.switchedSinceWatch = true;
     this.evaluate();
   }
+}
+
+/** The callers' latency totals of `task` so far (zero before it is attached). */
+function latencyOf(task: Task | undefined): LatencyMark {
+  const h = task?.metrics.latency;
+  return h ? { count: h.count, sum: h.sum } : { count: 0, sum: 0 };
+}
+
+function evidenceOf(e: WindowEvidence, loopBusy: number): AutoEvidence {
+  return {
+    source: 'runtime',
+    syncMs: e.syncMs,
+    busyMs: e.busyMs,
+    longestMs: e.longestMs,
+    wallMs: e.wallMs,
+    ioShare: e.ioShare,
+    workerWaitShare: e.workerWaitShare,
+    fanOut: e.fanOut,
+    loopShare: e.loopShare,
+    loopBusy,
+    calls: e.calls,
+  };
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

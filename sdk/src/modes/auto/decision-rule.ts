@@ -47,6 +47,11 @@ export interface AutoThresholds {
    */
   recheckEvery: number;
   recheckMax: number;
+  /**
+   * A switch stays only if its callers' mean latency is at most this much worse (a share) than
+   * in the mode it replaced. Not zero: tfox also frees the loop for everything else on it.
+   */
+  trialMargin: number;
 }
 
 export const DEFAULT_THRESHOLDS: AutoThresholds = {
@@ -64,6 +69,7 @@ export const DEFAULT_THRESHOLDS: AutoThresholds = {
   settle: 2,
   recheckEvery: 32,
   recheckMax: 1024,
+  trialMargin: 0.1,
 };
 
 /**

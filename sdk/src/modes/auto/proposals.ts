@@ -26,6 +26,8 @@ export interface AutoEvidence {
   loopBusy?: number;
   /** Calls in the window the decision is based on. */
   calls?: number;
+  /** A switch back after a trial: the mode tried and the callers' mean latency in each. */
+  trial?: { mode: ConcreteMode; latencyMs: number; fromLatencyMs: number };
 }
 
 /** A runtime change the system itself wants; the guardian decides (see ARCHITECTURE.md). */

@@ -42,6 +42,11 @@ interface Trial {
   from: ConcreteMode;
   to: ConcreteMode;
   fromMs: number;
+  /**
+   * Calls that mean is over: the trial spans at least as many, since in a lane or pool fewer
+   * calls run at once and a span sized by them alone would cover part of a burst.
+   */
+  fromCalls: number;
   /** The window that made the switch, to tell a changed workload from a mode's effect. */
   evidence: WindowEvidence;
 }
@@ -70,9 +75,9 @@ interface Hold {
  * the loop on memory-bound work, and an I/O lane to none when the loop is what calls queue for.
  * So every switch the rule makes is a *trial*: after the cooldown, the callers' mean latency in
  * the new mode (queueing included) is compared with the one measured in the old mode just
- * before; more than `trialMargin` worse, and auto switches back and holds the losing mode off
- * for a while (a denied or pending proposal is held off the same way), doubling each time — the
- * way a circuit breaker probes again after its break.
+ * before. Worse (by more than `trialMargin` for tfox), and auto switches back and holds the
+ * losing mode off for a while (a denied or pending proposal is held off the same way), doubling
+ * each time — the way a circuit breaker probes again after its break.
  */
 export class AutoController {
   private window = new EvidenceWindow();
@@ -98,7 +103,7 @@ export class AutoController {
   /** Callers' latency totals when the current window started. */
   private latencyMark: LatencyMark = { count: 0, sum: 0 };
   /** Callers' mean latency over the last unsampled run long enough to measure it, and its mode. */
-  private freeLatency: { ms: number; mode: ConcreteMode } | undefined;
+  private freeLatency: { ms: number; calls: number; mode: ConcreteMode } | undefined;
   private promotedBy: PromotionCause = 'first-segment';
   private nextPromotedBy: PromotionCause = 'first-segment';
   /** Whether calls starting now are sampled for their whole-call loop time. */
@@ -276,7 +281,11 @@ export class AutoController {
         // The workload changed under the trial: its latencies compare nothing. Judge afresh.
         this.trial = undefined;
         this.evaluate();
-      } else if (free?.mode === current && this.baselineDone(e.fanOut)) {
+      } else if (
+        free?.mode === current &&
+        free.calls >= trial.fromCalls &&
+        this.baselineDone(e.fanOut)
+      ) {
         this.endTrial(trial, free.ms, e);
       }
       return;
@@ -341,7 +350,7 @@ export class AutoController {
     const before = this.freeLatency;
     const trial =
       before?.mode === current
-        ? { from: current, to: want, fromMs: before.ms, evidence: e }
+        ? { from: current, to: want, fromMs: before.ms, fromCalls: before.calls, evidence: e }
         : undefined;
     void this.switchTo(want, reasonFor(want, evidence), evidence, trial);
   }
@@ -356,7 +365,8 @@ export class AutoController {
   /** Keeps the mode on trial, or goes back to the one it replaced and holds it off. */
   private endTrial(trial: Trial, ms: number, e: WindowEvidence): void {
     this.trial = undefined;
-    if (ms <= trial.fromMs * (1 + this.thresholds.trialMargin)) {
+    const margin = trial.to === 'tfox' ? this.thresholds.trialMargin : 0;
+    if (ms <= trial.fromMs * (1 + margin)) {
       this.evaluate();
       return;
     }
@@ -421,7 +431,7 @@ export class AutoController {
     if (this.baselineDone(e.fanOut)) {
       this.freeLoop = { busy: performance.eventLoopUtilization(st.since).utilization, mode };
       const n = now.count - st.latency.count;
-      if (n > 0) this.freeLatency = { ms: (now.sum - st.latency.sum) / n, mode };
+      if (n > 0) this.freeLatency = { ms: (now.sum - st.latency.sum) / n, calls: n, mode };
     }
   }
 
@@ -530,14 +540,23 @@ export class AutoController {
     this.cool = this.thresholds.cooldown;
     this.phase = 'cooling';
     this.sampling = false;
-    this.window.reset();
+    this.restartWindow();
     this.switchedSinceWatch = true;
     if (to === 'tfox') this.promotedBy = this.nextPromotedBy;
   }
 
+  /**
+   * Starts a new window now, latency totals included: calls that ended while no window was
+   * closing (paused, switching) must not count in the next span's mean.
+   */
+  private restartWindow(): void {
+    this.window.reset();
+    this.latencyMark = latencyOf(this.task);
+  }
+
   /** Forgets the evidence and evaluates afresh (benchmarks re-run a task from scratch). */
   reset(): void {
-    this.window.reset();
+    this.restartWindow();
     this.candidate = undefined;
     this.agree = 0;
     this.cool = 0;

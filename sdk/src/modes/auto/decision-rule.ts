@@ -48,8 +48,9 @@ export interface AutoThresholds {
   recheckEvery: number;
   recheckMax: number;
   /**
-   * A switch stays only if its callers' mean latency is at most this much worse (a share) than
-   * in the mode it replaced. Not zero: tfox also frees the loop for everything else on it.
+   * A switch to tfox stays only if its callers' mean latency is at most this much worse (a
+   * share) than in the mode it replaced: not zero, because tfox also frees the loop for
+   * everything else on it. A switch to another mode must not make its callers wait longer.
    */
   trialMargin: number;
 }

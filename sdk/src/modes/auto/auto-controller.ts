@@ -360,6 +360,7 @@ export class AutoController {
     this.phase = 'trial';
     this.sampling = false;
     this.stretch = undefined;
+    this.freeLatency = undefined;
   }
 
   /** Keeps the mode on trial, or goes back to the one it replaced and holds it off. */

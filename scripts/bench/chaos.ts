@@ -27,6 +27,47 @@ function quantile(xs: number[], q: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * One timed stop: starts an experiment that delays half of `bench#f`'s calls by 5 ms, keeps 8
+ * calls in flight, waits 2–14 ms (varied by `i`), then calls `trigger` and returns the time from
+ * it to the forge's own record of when injection stopped (not when this loop noticed).
+ */
+async function timeStop(
+  forge: ChaosForge,
+  hookOf: () => ChaosHook,
+  i: number,
+  experiment: { name: string; probes: unknown[] },
+  trigger: () => void,
+): Promise<number> {
+  const run = await forge.start({
+    name: experiment.name,
+    seed: i,
+    hypothesis: { probes: experiment.probes },
+    method: [{ fault: { type: 'latency', ms: 5 }, target: { tasks: ['bench#f'], rate: 0.5 } }],
+    baselineMs: 0,
+    durationMs: 60_000,
+    recoveryMs: 0,
+  });
+  await sleep(1);
+  const attempt = hookOf().wrap(async () => 1);
+  let calling = true;
+  const load = (async () => {
+    while (calling) {
+      await Promise.all(Array.from({ length: 8 }, () => attempt({ taskId: 'bench#f' } as Call)));
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  await sleep(2 + (i % 13));
+  const at = performance.now();
+  trigger();
+  while (run.injector!.injecting) await new Promise((r) => setImmediate(r));
+  const ms = run.injector!.stoppedAt - at;
+  calling = false;
+  await load;
+  await run.done;
+  return ms;
+}
+
+/**
  * From `fox chaos kill` writing the kill file (done here in-process, as the CLI does) to a
  * running experiment's injection stopped, with calls running throughout.
  */
@@ -43,34 +84,16 @@ async function killFileLatencies(runs: number): Promise<number[]> {
   try {
     for (let i = 0; i < runs; i++) {
       clearKillFile(killFile);
-      const run = await forge.start({
-        name: 'kill bench',
-        seed: i,
-        hypothesis: { probes: [] },
-        method: [{ fault: { type: 'latency', ms: 5 }, target: { tasks: ['bench#f'], rate: 0.5 } }],
-        baselineMs: 0,
-        durationMs: 60_000,
-        recoveryMs: 0,
-      });
-      await sleep(1);
-      const attempt = hook!.wrap(async () => 1);
-      let calling = true;
-      const load = (async () => {
-        while (calling) {
-          await Promise.all(
-            Array.from({ length: 8 }, () => attempt({ taskId: 'bench#f' } as Call)),
-          );
-          await new Promise((r) => setImmediate(r));
-        }
-      })();
-      await sleep(2 + (i % 13));
-      const killAt = performance.now();
-      writeKillFile(killFile, 'bench');
-      while (run.injector!.injecting) await new Promise((r) => setImmediate(r));
-      out.push(run.injector!.stoppedAt - killAt);
-      calling = false;
-      await load;
-      await run.done;
+      const experiment = { name: 'kill bench', probes: [] };
+      out.push(
+        await timeStop(
+          forge,
+          () => hook!,
+          i,
+          experiment,
+          () => writeKillFile(killFile, 'bench'),
+        ),
+      );
     }
   } finally {
     forge.dispose();
@@ -79,6 +102,7 @@ async function killFileLatencies(runs: number): Promise<number[]> {
   return out;
 }
 
+/** From a probe breach (event-loop delay p99 over its maximum) to injection stopped. */
 async function abortLatencies(runs: number): Promise<number[]> {
   let p99 = 0;
   const stats = () =>
@@ -102,35 +126,18 @@ async function abortLatencies(runs: number): Promise<number[]> {
   };
   const forge = new ChaosForge({ host });
   const out: number[] = [];
+  const experiment = { name: 'abort bench', probes: [{ metric: 'eventLoopDelayP99', max: 100 }] };
   for (let i = 0; i < runs; i++) {
     p99 = 0;
-    const run = await forge.start({
-      name: 'abort bench',
-      seed: i,
-      hypothesis: { probes: [{ metric: 'eventLoopDelayP99', max: 100 }] },
-      method: [{ fault: { type: 'latency', ms: 5 }, target: { tasks: ['bench#f'], rate: 0.5 } }],
-      baselineMs: 0,
-      durationMs: 60_000,
-      recoveryMs: 0,
-    });
-    await sleep(1);
-    const attempt = hook!.wrap(async () => 1);
-    let calling = true;
-    const load = (async () => {
-      while (calling) {
-        await Promise.all(Array.from({ length: 8 }, () => attempt({ taskId: 'bench#f' } as Call)));
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await sleep(2 + (i % 13));
-    const breachAt = performance.now();
-    p99 = 500;
-    while (run.injector!.injecting) await new Promise((r) => setImmediate(r));
-    // When the forge stopped injecting, not when this loop noticed.
-    out.push(run.injector!.stoppedAt - breachAt);
-    calling = false;
-    await load;
-    await run.done;
+    out.push(
+      await timeStop(
+        forge,
+        () => hook!,
+        i,
+        experiment,
+        () => void (p99 = 500),
+      ),
+    );
   }
   forge.dispose();
   return out;

@@ -35,10 +35,16 @@ export * from './errors/errors.js';
 export * from './protocol/index.js';
 export { LatencyHistogram } from './telemetry/histogram.js';
 export type { Disposable, FoxEvent } from './events/emitter.js';
-export { openStore, DEFAULT_STORE_PATH, LATEST_SCHEMA_VERSION } from './store/index.js';
+export {
+  openStore,
+  aggregateRowOf,
+  DEFAULT_STORE_PATH,
+  LATEST_SCHEMA_VERSION,
+} from './store/index.js';
 export type {
   FoxStore,
   OpenStoreOptions,
+  AggregateRecord,
   AggregateRow,
   ProcessRow,
   SpanRow,

@@ -1,6 +1,7 @@
 import { LatencyHistogram, MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk';
 import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
 import type { WebSocket } from 'ws';
+import { gaugePointOf } from '../live/gauge-point.js';
 import type { LiveState } from '../live/live-state.js';
 import type { BatchWriter } from '../storage/batch-writer.js';
 import type { EventRow, SpanTagRow, TaskStateRow } from '../storage/profiler-tables.js';
@@ -216,18 +217,7 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
       );
     }
     writer.taskStates(changed);
-    const g = frame.process;
-    writer.gauge({
-      processId: pid,
-      at: frame.at,
-      delayP50: g.eventLoopDelay.p50,
-      delayP99: g.eventLoopDelay.p99,
-      delayMax: g.eventLoopDelay.max,
-      elu: g.eventLoopUtilization,
-      cpu: g.cpu,
-      heapUsedBytes: g.heapUsedBytes,
-      dropped: frame.dropped,
-    });
+    writer.gauge({ processId: pid, ...gaugePointOf(frame), dropped: frame.dropped });
     writer.aggregate(
       frame.tasks.map((t) => {
         const i = t.interval;

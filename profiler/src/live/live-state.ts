@@ -1,12 +1,12 @@
 import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
 import { foldChaos, foldProposal, trimMap } from './feed-fold.js';
+import { gaugePointOf } from './gauge-point.js';
 import { buildTimeline } from './timeline.js';
 import type {
   ChaosReportView,
   ChaosRunView,
   CollectorStatsView,
   EventView,
-  GaugePoint,
   ProcessView,
   ProposalView,
   TaskView,
@@ -102,16 +102,7 @@ export class LiveState {
     v.missedIntervals += missed;
     v.dropped = frame.dropped;
     v.lastSeen = Date.now();
-    const g = frame.process;
-    push(v.gauges, {
-      at: frame.at,
-      delayP50: g.eventLoopDelay.p50,
-      delayP99: g.eventLoopDelay.p99,
-      delayMax: g.eventLoopDelay.max,
-      elu: g.eventLoopUtilization,
-      cpu: g.cpu,
-      heapUsedBytes: g.heapUsedBytes,
-    } satisfies GaugePoint);
+    push(v.gauges, gaugePointOf(frame));
     const seconds = Math.max(0.001, frame.intervalMs / 1000);
     for (const t of frame.tasks) {
       let view = entry.tasks.get(t.id);

@@ -1,17 +1,11 @@
 import type { WireChaosReport, WireEvent } from '@fox/sdk';
+import type { GaugePoint } from '../live/view.js';
 import { migrateProfilerSchema } from './profiler-schema.js';
 import type { StoreDb } from './store-adapter.js';
 
 /** One aggregates frame's process gauges. */
-export interface GaugeRow {
+export interface GaugeRow extends GaugePoint {
   processId: string;
-  at: number;
-  delayP50: number;
-  delayP99: number;
-  delayMax: number;
-  elu: number;
-  cpu: number;
-  heapUsedBytes: number;
   /** The exporter's cumulative drop counters at that frame. */
   dropped: Record<string, number>;
 }

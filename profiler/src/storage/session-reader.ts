@@ -1,4 +1,5 @@
-import type { SpanRecord, WireEvent } from '@fox/sdk';
+import { aggregateRowOf } from '@fox/sdk';
+import type { AggregateRecord, AggregateRow, SpanRecord, WireEvent } from '@fox/sdk';
 import type { ProcessRow, StoreDb } from './store-adapter.js';
 import type { GaugeRow, TaskStateRow } from './profiler-tables.js';
 
@@ -11,20 +12,7 @@ export interface StoredSession {
 }
 
 /** One task's interval as the profiler received it (an aggregates row). */
-export interface StoredInterval {
-  taskId: string;
-  at: number;
-  calls: number;
-  errors: number;
-  histogram: Uint8Array | null;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  inFlight: number;
-  queued: number;
-  limit: number | null;
-}
+export type StoredInterval = AggregateRow;
 
 export interface StoredTask {
   id: string;
@@ -126,34 +114,8 @@ export class SessionReader {
           WHERE a.process_id = ? AND a.at BETWEEN ? AND ?
           ORDER BY a.at`,
       )
-      .all(processId, w.from, w.to) as {
-      task_id: string;
-      at: number;
-      calls: number;
-      errors: number;
-      histogram: Buffer | null;
-      p50: number;
-      p90: number;
-      p99: number;
-      max: number;
-      in_flight: number;
-      queued: number;
-      limit: number | null;
-    }[];
-    return rows.map((r) => ({
-      taskId: r.task_id,
-      at: r.at,
-      calls: r.calls,
-      errors: r.errors,
-      histogram: r.histogram ? new Uint8Array(r.histogram) : null,
-      p50: r.p50,
-      p90: r.p90,
-      p99: r.p99,
-      max: r.max,
-      inFlight: r.in_flight,
-      queued: r.queued,
-      limit: r.limit,
-    }));
+      .all(processId, w.from, w.to) as AggregateRecord[];
+    return rows.map(aggregateRowOf);
   }
 
   taskStates(processId: string): Map<string, TaskStateRow> {

@@ -1,6 +1,14 @@
 export { DEFAULT_STORE_PATH, openStore } from './store.js';
 export type { FoxStore, OpenStoreOptions } from './store.js';
-export type { AggregateRow, ProcessRow, PruneResult, SpanRow, TaskRow } from './rows.js';
+export { aggregateRowOf } from './rows.js';
+export type {
+  AggregateRecord,
+  AggregateRow,
+  ProcessRow,
+  PruneResult,
+  SpanRow,
+  TaskRow,
+} from './rows.js';
 export {
   DEFAULT_RETENTION_MS,
   LATEST_SCHEMA_VERSION,

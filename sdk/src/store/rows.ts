@@ -80,3 +80,46 @@ export interface PruneResult {
   /** Processes with no rows left that started before the cutoff. */
   processes: number;
 }
+
+/** An `aggregates` row as SQLite returns it (snake_case columns, histogram as a Buffer). */
+export interface AggregateRecord {
+  process_id: string;
+  task_id: string;
+  at: number;
+  calls: number;
+  successes: number;
+  errors: number;
+  errors_by_code: string;
+  histogram: Buffer | null;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  in_flight: number;
+  queued: number;
+  limit: number | null;
+}
+
+/** The row as the sdk and the profiler read it (the histogram is viewed, not copied). */
+export function aggregateRowOf(r: AggregateRecord): AggregateRow {
+  return {
+    processId: r.process_id,
+    taskId: r.task_id,
+    at: r.at,
+    calls: r.calls,
+    successes: r.successes,
+    errors: r.errors,
+    errorsByCode: JSON.parse(r.errors_by_code) as Record<string, number>,
+    histogram:
+      r.histogram === null
+        ? null
+        : new Uint8Array(r.histogram.buffer, r.histogram.byteOffset, r.histogram.byteLength),
+    p50: r.p50,
+    p90: r.p90,
+    p99: r.p99,
+    max: r.max,
+    inFlight: r.in_flight,
+    queued: r.queued,
+    limit: r.limit,
+  };
+}

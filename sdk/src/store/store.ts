@@ -10,7 +10,15 @@ import {
   migrate,
   schemaVersion,
 } from './migrations.js';
-import type { AggregateRow, ProcessRow, PruneResult, SpanRow, TaskRow } from './rows.js';
+import {
+  aggregateRowOf,
+  type AggregateRecord,
+  type AggregateRow,
+  type ProcessRow,
+  type PruneResult,
+  type SpanRow,
+  type TaskRow,
+} from './rows.js';
 
 /** Where the store lives when no path is configured, relative to the working directory. */
 export const DEFAULT_STORE_PATH = '.fox/fox.db';
@@ -131,24 +139,6 @@ export function openStore(options: OpenStoreOptions = {}): FoxStore {
     if (err instanceof FoxStoreError) throw err;
     throw new FoxStoreError(`Cannot open the fox store at ${path}: ${messageOf(err)}`, err);
   }
-}
-
-interface AggregateRecord {
-  process_id: string;
-  task_id: string;
-  at: number;
-  calls: number;
-  successes: number;
-  errors: number;
-  errors_by_code: string;
-  histogram: Buffer | null;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  in_flight: number;
-  queued: number;
-  limit: number | null;
 }
 
 interface SpanRecord {
@@ -275,13 +265,13 @@ class SqliteFoxStore implements FoxStore {
         taskId === undefined
           ? this.#statements.latestAll.all()
           : this.#statements.latestForTask.all(taskId);
-      return (records as AggregateRecord[]).map(toAggregateRow);
+      return (records as AggregateRecord[]).map(aggregateRowOf);
     });
   }
 
   taskHistory(taskId: string, sinceMs: number): AggregateRow[] {
     return this.#guard('taskHistory', () =>
-      (this.#statements.history.all(taskId, sinceMs) as AggregateRecord[]).map(toAggregateRow),
+      (this.#statements.history.all(taskId, sinceMs) as AggregateRecord[]).map(aggregateRowOf),
     );
   }
 
@@ -438,29 +428,6 @@ function prepareStatements(db: Database.Database) {
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-  };
-}
-
-function toAggregateRow(r: AggregateRecord): AggregateRow {
-  return {
-    processId: r.process_id,
-    taskId: r.task_id,
-    at: r.at,
-    calls: r.calls,
-    successes: r.successes,
-    errors: r.errors,
-    errorsByCode: JSON.parse(r.errors_by_code) as Record<string, number>,
-    histogram:
-      r.histogram === null
-        ? null
-        : new Uint8Array(r.histogram.buffer, r.histogram.byteOffset, r.histogram.byteLength),
-    p50: r.p50,
-    p90: r.p90,
-    p99: r.p99,
-    max: r.max,
-    inFlight: r.in_flight,
-    queued: r.queued,
-    limit: r.limit,
   };
 }
 

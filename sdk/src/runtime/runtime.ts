@@ -187,7 +187,6 @@ export class Runtime implements TaskHost {
   }
 
   register(task: Task): void {
-    this.ensureGauges();
     const replaced = this.registry.add(task);
     if (replaced) void replaced.close();
     if (!this.profilerChecked) {
@@ -205,6 +204,10 @@ export class Runtime implements TaskHost {
     this.onTaskRegistered?.(task);
   }
 
+  /**
+   * The gauges start with the first snapshot, not with the first task: the delay monitor wakes
+   * the event loop every 10 ms, which a program that nobody watches should not pay for.
+   */
   private ensureGauges(): ProcessGauges {
     return (this.gauges ??= new ProcessGauges());
   }

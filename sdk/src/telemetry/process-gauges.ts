@@ -10,7 +10,8 @@ import type { ProcessStats } from '../protocol/stats.js';
  * Process gauges: event-loop delay (libuv timer based, `monitorEventLoopDelay`), event-loop
  * utilisation, CPU and memory. Each {@link snapshot} reports the interval since the previous
  * one, so callers that poll (the exporter, `fox.stats()`) see current behaviour, not averages
- * since boot. The delay monitor's timer does not keep the process alive.
+ * since boot. The delay monitor's timer does not keep the process alive; the first snapshot
+ * after construction has no delay samples yet (zeros).
  */
 export class ProcessGauges {
   private readonly delay: IntervalHistogram;

@@ -209,6 +209,17 @@ describe('fox(options, fn)', () => {
       assert.equal(snap.process.pid, process.pid);
     });
 
+    it('reports event-loop delay from the first snapshot on', async () => {
+      fox({ id: 't#any' }, async () => 1);
+      fox.stats(); // the delay monitor starts with the first read
+      await new Promise((r) => setTimeout(r, 25));
+      const until = performance.now() + 60;
+      while (performance.now() < until); // hold the loop: the monitor's 10 ms timer runs late
+      await new Promise((r) => setTimeout(r, 30));
+      const delay = fox.stats().process.eventLoopDelay;
+      assert.ok(delay.max >= 30, JSON.stringify(delay));
+    });
+
     it('counts in-flight calls while they run', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));

@@ -64,7 +64,7 @@ export interface PoolStats {
 
 /** In a result's status: the call's own sync and wall times follow its value. */
 const STATUS_TIMED = 8;
-const TARGET_BATCH_MS = 2;
+const TARGET_WINDOW_MS = 8;
 /** Messaging and bookkeeping per call in a worker, added to its measured time. */
 const PER_CALL_OVERHEAD_MS = 0.001;
 
@@ -135,9 +135,10 @@ export class ThreadPool {
     const c = this.options.concurrentTasksPerWorker;
     if (c !== 'auto') return c;
     if (this.serviceMs < 0) return 2;
-    // Enough calls to keep a worker busy for ~2 ms between refills, so messaging is amortised
-    // for tiny calls while the tail imbalance between workers stays ≈2 ms for longer ones.
-    return Math.max(2, Math.min(1024, Math.ceil(TARGET_BATCH_MS / this.serviceMs)));
+    // Enough calls to keep a worker busy for ~8 ms, sent 4 ms at a time: messaging (and waking
+    // this thread, which takes a core from the workers) is amortised, while the imbalance
+    // between workers when a burst ends stays under one message's worth.
+    return Math.max(2, Math.min(1024, Math.ceil(TARGET_WINDOW_MS / this.serviceMs)));
   }
 
   /** Queues a call (or posts it at once when a worker is idle); its `settle` reports the end. */
@@ -236,6 +237,17 @@ export class ThreadPool {
     if (head >= q.length) return;
     this.ensureWorkers();
     const cap = this.cap;
+    // Calls go out in messages of up to half a window, to workers with room for one: a worker
+    // then holds the next message while it runs the current one, and this thread is woken once
+    // per message, not once per result. As the queue drains, messages shrink to a share of
+    // what is left (guided self-scheduling), so the workers run out of calls at about the
+    // same time instead of one finishing a last big message alone.
+    const open = this.slots.filter((s) => !s.draining);
+    const share = Math.ceil((q.length - head) / (2 * Math.max(1, open.length)));
+    const chunk = Math.max(1, Math.min(Math.ceil(cap / 2), share));
+    for (let i = open.length - 1; i >= 0; i--)
+      if (open[i]!.jobs.size > cap - chunk) open.splice(i, 1);
+    const full: [WorkerSlot, PoolJob[]][] = [];
     const batches = new Map<WorkerSlot, PoolJob[]>();
     while (head < q.length) {
       const job = q[head]!;
@@ -243,7 +255,7 @@ export class ThreadPool {
         head++;
         continue;
       }
-      const slot = this.leastLoaded();
+      const slot = leastLoaded(open);
       if (!slot || slot.jobs.size >= cap) break;
       head++;
       job.state = 'sent';
@@ -253,6 +265,10 @@ export class ThreadPool {
       let b = batches.get(slot);
       if (!b) batches.set(slot, (b = []));
       b.push(job);
+      if (b.length === chunk) {
+        full.push([slot, b]);
+        batches.delete(slot);
+      }
     }
     if (head === q.length) {
       this.queue = [];
@@ -264,6 +280,7 @@ export class ThreadPool {
         this.queueHead = 0;
       }
     }
+    for (const [slot, jobs] of full) this.post(slot, jobs);
     for (const [slot, jobs] of batches) this.post(slot, jobs);
     if (this.queued > 0) this.maybeGrow();
   }
@@ -339,15 +356,6 @@ export class ThreadPool {
     }
     this.queue.splice(this.queueHead, 0, ...good);
     this.flush();
-  }
-
-  private leastLoaded(): WorkerSlot | undefined {
-    let best: WorkerSlot | undefined;
-    for (const s of this.slots) {
-      if (s.draining) continue;
-      if (!best || s.jobs.size < best.jobs.size) best = s;
-    }
-    return best;
   }
 
   /** Before handing out calls: at least one worker, and `minThreads`. */
@@ -577,4 +585,10 @@ export class ThreadPool {
       ),
     );
   }
+}
+
+function leastLoaded(slots: readonly WorkerSlot[]): WorkerSlot | undefined {
+  let best: WorkerSlot | undefined;
+  for (const s of slots) if (!best || s.jobs.size < best.jobs.size) best = s;
+  return best;
 }

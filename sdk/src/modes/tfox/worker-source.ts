@@ -44,6 +44,7 @@ let running = 0;
 const maxHeapBytes = workerData.maxHeapBytes;
 const heapCheckIntervalMs = workerData.heapCheckIntervalMs;
 let heapCheckedAt = -Infinity;
+const REPORT_EVERY_MS = 1;
 
 if (workerData.tsx) {
   const api = await import(workerData.tsx);
@@ -171,7 +172,8 @@ function flush() {
   begun = 0;
   if (maxHeapBytes > 0) checkHeap();
   try {
-    parentPort.postMessage(batch, list);
+    if (list.length === 0) parentPort.postMessage(batch);
+    else parentPort.postMessage(batch, list);
   } catch {
     for (let i = 3; i < batch.length; ) {
       const status = batch[i + 1];
@@ -293,11 +295,11 @@ parentPort.on('message', (msg) => {
   try {
     for (let i = 2; i < msg.length; i += 4) {
       begun += start(msg[i], msg[i + 1], msg[i + 2], msg[i + 3]);
-      // Long calls: report results as they finish (not once per batch), so the pool refills
-      // this worker before it runs dry.
+      // Long calls: report results every millisecond or so rather than once per message, so
+      // callers hear back sooner, without waking the parent once per call.
       if (i + 4 < msg.length) {
         const now = performance.now();
-        if (now - last > 0.25) {
+        if (now - last > REPORT_EVERY_MS) {
           busy += now - last;
           last = now;
           flush();

@@ -15,7 +15,15 @@ import { fakeClock, type TestClock } from '../wfox/fake-clock.js';
  */
 
 const moduleUrl = new URL('./fixtures/pool-tasks.ts', import.meta.url).href;
-const names = ['add', 'whichThread', 'wait', 'heapUsedMb', 'retain', 'exhaustHeap'] as const;
+const names = [
+  'add',
+  'whichThread',
+  'wait',
+  'heapUsedMb',
+  'retain',
+  'exhaustHeap',
+  'spin',
+] as const;
 type Name = (typeof names)[number];
 const fns = Object.fromEntries(
   names.map((name, index) => [
@@ -234,6 +242,20 @@ describe('tfox: thread pool lifecycle', function () {
         await Promise.all(burst),
         burst.map((_, i) => i),
       );
+    });
+
+    it('hands a burst of long calls out a few milliseconds per worker at a time, evenly', async () => {
+      const p = open({ minThreads: 2, maxThreads: 2 });
+      for (let i = 0; i < 20; i++) await call(p, 'spin', 1); // the pool learns: ~1 ms a call
+      const burst = Array.from({ length: 120 }, () => call<number>(p, 'spin', 1));
+      await Promise.resolve();
+      // An 8 ms window per worker: the rest waits in the pool, where a cancel costs nothing.
+      const { inFlight, queued } = p.stats();
+      assert.ok(inFlight <= 16 && inFlight + queued === 120, JSON.stringify(p.stats()));
+      const perThread = new Map<number, number>();
+      for (const t of await Promise.all(burst)) perThread.set(t, (perThread.get(t) ?? 0) + 1);
+      assert.equal(perThread.size, 2);
+      for (const n of perThread.values()) assert.ok(n >= 45 && n <= 75, `${[...perThread]}`);
     });
 
     it('returns per-call times only for calls that ask (FLAG_MEASURE), in a batch with others', async () => {

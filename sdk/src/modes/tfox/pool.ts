@@ -237,16 +237,22 @@ export class ThreadPool {
     if (head >= q.length) return;
     this.ensureWorkers();
     const cap = this.cap;
-    // Calls go out in messages of up to half a window, to workers with room for one: a worker
-    // then holds the next message while it runs the current one, and this thread is woken once
-    // per message, not once per result. As the queue drains, messages shrink to a share of
-    // what is left (guided self-scheduling), so the workers run out of calls at about the
-    // same time instead of one finishing a last big message alone.
-    const open = this.slots.filter((s) => !s.draining);
-    const share = Math.ceil((q.length - head) / (2 * Math.max(1, open.length)));
-    const chunk = Math.max(1, Math.min(Math.ceil(cap / 2), share));
-    for (let i = open.length - 1; i >= 0; i--)
-      if (open[i]!.jobs.size > cap - chunk) open.splice(i, 1);
+    // With a window that adapts (the default), calls go out in messages of up to half of it,
+    // to workers with room for one: a worker then holds its next message while it runs the
+    // current one, and this thread is woken once per message, not once per result. As the
+    // queue drains, messages and windows shrink to a share of what is left (guided
+    // self-scheduling), so the workers run out of calls together instead of one finishing a
+    // last big message alone. A fixed concurrentTasksPerWorker is taken as it is.
+    let chunk = cap;
+    let window = cap;
+    let refillAt = cap - 1;
+    if (this.options.concurrentTasksPerWorker === 'auto') {
+      const share = Math.ceil((q.length - head) / (2 * Math.max(1, this.accepting())));
+      chunk = Math.max(1, Math.min(Math.ceil(cap / 2), share));
+      window = Math.min(cap, 2 * chunk);
+      refillAt = window - chunk;
+    }
+    const open = this.slots.filter((s) => !s.draining && s.jobs.size <= refillAt);
     const full: [WorkerSlot, PoolJob[]][] = [];
     const batches = new Map<WorkerSlot, PoolJob[]>();
     while (head < q.length) {
@@ -256,7 +262,7 @@ export class ThreadPool {
         continue;
       }
       const slot = leastLoaded(open);
-      if (!slot || slot.jobs.size >= cap) break;
+      if (!slot || slot.jobs.size >= window) break;
       head++;
       job.state = 'sent';
       job.slot = slot;
@@ -370,14 +376,14 @@ export class ThreadPool {
     for (let i = live; i < this.options.minThreads; i++) this.spawn();
   }
 
-  /** Adds a worker when every worker is full and the pool may grow. */
+  /**
+   * Adds a worker when calls are still queued after a flush (every worker holds a message
+   * beyond the one it runs) and the pool may grow.
+   */
   private maybeGrow(): void {
     if (this.accepting() >= this.options.maxThreads) return;
-    const cap = this.cap;
-    if (this.slots.every((s) => s.draining || s.jobs.size >= cap)) {
-      this.spawn();
-      this.flush();
-    }
+    this.spawn();
+    this.flush();
   }
 
   private spawn(): WorkerSlot {

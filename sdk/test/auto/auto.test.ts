@@ -186,6 +186,15 @@ describe('auto: strategy selection with hysteresis', function () {
     for (let i = 0; i < 200; i++) await slowOnWorker(1);
     assert.equal(proposalHistory().length, start + 2);
     assert.ok(c.settled, 'settled in sfox');
+    // The hold is for calls of that shape: calls three times as long get their own trial.
+    for (let i = 0; i < 400 && proposalHistory().length < start + 4; i++) await slowOnWorker(3);
+    await settle();
+    assert.deepEqual(
+      proposalHistory()
+        .slice(start + 2)
+        .map((r) => `${r.proposal.from}->${r.proposal.to}`),
+      ['sfox->tfox', 'tfox->sfox'],
+    );
   });
 
   it('starts from the static hint in .fox/analysis.json', async () => {

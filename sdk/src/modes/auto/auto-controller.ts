@@ -51,11 +51,19 @@ interface Trial {
   evidence: WindowEvidence;
 }
 
-/** A mode not to propose again before window `until`; `span` is the hold that set it. */
+/**
+ * A mode not to propose again before window `until` for calls shaped like `shape` (measured in
+ * `measuredIn`); `span` is the hold that set it.
+ */
 interface Hold {
   until: number;
   span: number;
+  shape: Shape | undefined;
+  measuredIn: ConcreteMode;
 }
+
+/** What {@link AutoController.drifted} compares. */
+type Shape = Pick<WindowEvidence, 'syncMs' | 'wallMs' | 'fanOut'>;
 
 /**
  * AUTO for one task. Each call is timed cheaply (time to its first await, wall time, calls in
@@ -303,10 +311,8 @@ export class AutoController {
       const b = this.baseline;
       const drifted = !b || this.drifted(e, b, { sync: true, wall: true });
       if (drifted || ++this.sinceEvaluation >= this.recheckIn) {
-        // The workload may have changed: measure the loop afresh, on it. Calls of another
-        // shape also deserve a new trial of the modes held off for the old ones (a wall time
-        // that moved alone can be the downstream's load, not the calls).
-        if (!b || this.drifted(e, b, { sync: true, wall: false })) this.holds.clear();
+        // The workload may have changed: measure the loop afresh, on it. (Calls of another
+        // shape may try the modes held off for the old ones again: see isHeld.)
         this.freeLoop = undefined;
         this.freeLatency = undefined;
         this.stretch = undefined;
@@ -325,7 +331,7 @@ export class AutoController {
       ineligible: this.ineligible !== undefined,
       promotedBy: this.promotedBy,
     });
-    const want = this.isHeld(ruled) ? current : ruled;
+    const want = this.isHeld(ruled, e, current) ? current : ruled;
     if (want === current) {
       this.candidate = undefined;
       this.agree = 0;
@@ -371,7 +377,7 @@ export class AutoController {
       this.evaluate();
       return;
     }
-    this.hold(trial.to);
+    this.hold(trial.to, trial.evidence, trial.from);
     const evidence: AutoEvidence = {
       ...evidenceOf(e, e.loopBusy),
       trial: { mode: trial.to, latencyMs: ms, fromLatencyMs: trial.fromMs },
@@ -385,18 +391,30 @@ export class AutoController {
     });
   }
 
-  /** Holds `mode` off for a while, twice as long as the last time it was held. */
-  private hold(mode: ConcreteMode): void {
+  /**
+   * Holds `mode` off for a while, twice as long as the last time it was held, for calls shaped
+   * like `shape` (measured in `measuredIn`; no shape: for any calls).
+   */
+  private hold(mode: ConcreteMode, shape: Shape | undefined, measuredIn: ConcreteMode): void {
     const span = Math.min(
       this.thresholds.recheckMax,
       this.holds.has(mode) ? this.holds.get(mode)!.span * 2 : HOLD_WINDOWS,
     );
-    this.holds.set(mode, { until: this.windows + span, span });
+    this.holds.set(mode, { until: this.windows + span, span, shape, measuredIn });
   }
 
-  private isHeld(mode: ConcreteMode): boolean {
+  /**
+   * Whether `mode` is held off for calls like `e` (measured in `current`). Calls of another
+   * shape (fan-out across a threshold, or time to the first await 2× off, when both were
+   * measured on this thread) may try it again at once: one window's 2× swing is not enough,
+   * since a switch needs `confirm` windows in a row that want it.
+   */
+  private isHeld(mode: ConcreteMode, e: WindowEvidence, current: ConcreteMode): boolean {
     const h = this.holds.get(mode);
-    return h !== undefined && this.windows < h.until;
+    if (h === undefined || this.windows >= h.until) return false;
+    if (!h.shape) return true;
+    const sync = current !== 'tfox' && h.measuredIn !== 'tfox';
+    return !this.drifted(e, h.shape, { sync, wall: false });
   }
 
   /**
@@ -470,11 +488,7 @@ export class AutoController {
    * or (as asked) the time to the first await or the wall time by more than 2× (ignoring
    * changes below `demoteMs`, which are noise at these sizes).
    */
-  private drifted(
-    e: WindowEvidence,
-    then: WindowEvidence,
-    compare: { sync: boolean; wall: boolean },
-  ): boolean {
+  private drifted(e: Shape, then: Shape, compare: { sync: boolean; wall: boolean }): boolean {
     const t = this.thresholds;
     const moved = (a: number, b: number): boolean =>
       Math.abs(a - b) >= t.demoteMs && (a > 2 * b || b > 2 * a);
@@ -523,7 +537,7 @@ export class AutoController {
       );
       decided = true;
       if (decision === 'applied') this.applied(to, trial);
-      else this.hold(to);
+      else this.hold(to, shapeOf(evidence), task.current);
     } catch (err) {
       // The strategy could not be created (e.g. the module cannot be found): stop trying it.
       if (to === 'tfox') this.ineligible = err instanceof Error ? err.message : String(err);
@@ -577,6 +591,14 @@ export class AutoController {
 function latencyOf(task: Task | undefined): LatencyMark {
   const h = task?.metrics.latency;
   return h ? { count: h.count, sum: h.sum } : { count: 0, sum: 0 };
+}
+
+/** The calls' shape a proposal was made on (none for a static hint). */
+function shapeOf(e: AutoEvidence): Shape | undefined {
+  const { syncMs, wallMs, fanOut } = e;
+  return syncMs === undefined || wallMs === undefined || fanOut === undefined
+    ? undefined
+    : { syncMs, wallMs, fanOut };
 }
 
 function evidenceOf(e: WindowEvidence, loopBusy: number): AutoEvidence {

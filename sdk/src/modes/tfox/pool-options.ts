@@ -14,8 +14,8 @@ export const PoolOptionsSchema = z
     /** A worker above `minThreads` idle this long is stopped. Non-zero; default 30 s. */
     idleTimeoutMs: z.number().int().min(1).max(86_400_000).optional(),
     /**
-     * Calls in flight per worker: `'auto'` (default) holds about 8 ms of a worker's calls (2 to
-     * 1,024 of them), sent 4 ms at a time and fewer as the queue drains, so messaging is
+     * Calls in flight per worker: `'auto'` (default) holds about 16 ms of a worker's calls (2
+     * to 1,024 of them), sent 8 ms at a time and fewer as the queue drains, so messaging is
      * amortised while the workers still finish a burst together. A number is a fixed limit.
      */
     concurrentTasksPerWorker: z

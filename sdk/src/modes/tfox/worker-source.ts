@@ -44,7 +44,7 @@ let running = 0;
 const maxHeapBytes = workerData.maxHeapBytes;
 const heapCheckIntervalMs = workerData.heapCheckIntervalMs;
 let heapCheckedAt = -Infinity;
-const REPORT_EVERY_MS = 1;
+const REPORT_EVERY_MS = 2;
 
 if (workerData.tsx) {
   const api = await import(workerData.tsx);
@@ -295,8 +295,8 @@ parentPort.on('message', (msg) => {
   try {
     for (let i = 2; i < msg.length; i += 4) {
       begun += start(msg[i], msg[i + 1], msg[i + 2], msg[i + 3]);
-      // Long calls: report results every millisecond or so rather than once per message, so
-      // callers hear back sooner, without waking the parent once per call.
+      // Long calls: report results every 2 ms or so rather than once per message, so callers
+      // hear back sooner, without waking the parent once per call.
       if (i + 4 < msg.length) {
         const now = performance.now();
         if (now - last > REPORT_EVERY_MS) {

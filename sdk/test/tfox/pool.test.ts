@@ -246,7 +246,9 @@ describe('tfox: thread pool lifecycle', function () {
 
     it('hands a burst of long calls out a few milliseconds per worker at a time, evenly', async () => {
       const p = open({ minThreads: 2, maxThreads: 2 });
-      for (let i = 0; i < 20; i++) await call(p, 'spin', 1); // the pool learns: ~1 ms a call
+      // Both workers load the module, then the pool learns: ~1 ms a call.
+      await Promise.all(Array.from({ length: 40 }, () => call(p, 'spin', 1)));
+      for (let i = 0; i < 20; i++) await call(p, 'spin', 1);
       const burst = Array.from({ length: 120 }, () => call<number>(p, 'spin', 1));
       await Promise.resolve();
       // A 16 ms window per worker: the rest waits in the pool, where a cancel costs nothing.

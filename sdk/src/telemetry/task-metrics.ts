@@ -52,22 +52,50 @@ export class TaskMetrics {
     this.windowStart = now;
   }
 
+  /** Whether busy time is tracked (see {@link trackBusyTime}). */
+  private trackBusy = false;
+  private busyMs = 0;
+  private busySince = 0;
+
+  /**
+   * Tracks from now on the time the task has calls in flight (see {@link busyTime}): two clock
+   * reads per busy period, so only for tasks that need it (auto's).
+   */
+  trackBusyTime(): void {
+    if (this.trackBusy) return;
+    this.trackBusy = true;
+    this.busySince = this.now();
+  }
+
+  /**
+   * Milliseconds, since {@link trackBusyTime}, with at least one call in flight. Over a span,
+   * busy time per completed call is a call's latency for calls made one at a time, and a burst's
+   * duration over its calls for calls made together: what a caller waiting for all of them sees.
+   */
+  busyTime(): number {
+    return this.busyMs + (this.trackBusy && this.inFlight > 0 ? this.now() - this.busySince : 0);
+  }
+
   /** A call starts. */
   start(): void {
     this.calls++;
-    this.inFlight++;
+    if (this.inFlight++ === 0 && this.trackBusy) this.busySince = this.now();
+  }
+
+  private ended(): void {
+    if (--this.inFlight === 0 && this.trackBusy) this.busyMs += this.now() - this.busySince;
   }
 
   /** A call that {@link start}ed succeeded after `ms` (negative: it was not timed). */
   success(ms: number): void {
-    this.inFlight--;
+    this.ended();
     this.successes++;
     if (ms >= 0) this.latency.record(ms);
   }
 
   /** A call that {@link start}ed failed after `ms` (negative: it was not timed). */
   failure(ms: number, error: unknown): void {
-    this.inFlight--;
+    this.ended();
     this.errors++;
     if (ms >= 0) this.latency.record(ms);
     const code = errorCode(error);

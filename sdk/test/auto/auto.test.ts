@@ -11,7 +11,14 @@ import {
 } from '../../src/modes/auto/index.js';
 import { runtime } from '../../src/runtime/runtime.js';
 import type { Task } from '../../src/task/task.js';
-import { lateWork, slowOnWorker, work, type Kind } from './fixtures/workload.js';
+import {
+  BACKEND_CAPACITY,
+  contended,
+  lateWork,
+  slowOnWorker,
+  work,
+  type Kind,
+} from './fixtures/workload.js';
 
 const task = (work as unknown as { [FOX_TASK]: Task })[FOX_TASK];
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -25,6 +32,7 @@ async function drive(kind: Kind, ms: number, calls: number, fanOut = 1): Promise
 
 describe('auto: strategy selection with hysteresis', function () {
   this.timeout(60_000);
+  before(() => fox.configure({ lanes: { 'auto-fixture': { limit: BACKEND_CAPACITY } } }));
   after(() => runtime().reset());
 
   it('follows a workload that changes character, one proposal per switch', async () => {
@@ -38,8 +46,13 @@ describe('auto: strategy selection with hysteresis', function () {
     await drive('light', 0, 120);
     assert.equal(task.current, 'sfox', 'light again: demoted');
 
-    await drive('io', 5, 160, 20);
-    assert.equal(task.current, 'mfox', 'high fan-out I/O goes to an I/O lane');
+    // Twice the backend's capacity in flight: 20 ms a call directly, 5 ms in a lane (after 5
+    // in its queue). Driven until the lane's trial is over.
+    const c = autoControllerOf(task)!;
+    for (let i = 0; i < 40 && !(task.current === 'mfox' && c.settled); i++) {
+      await drive('io', 5, 64, 2 * BACKEND_CAPACITY);
+    }
+    assert.equal(task.current, 'mfox', 'high fan-out I/O goes to an I/O lane, and stays');
 
     const switches = proposalHistory().slice(start);
     assert.deepEqual(
@@ -178,8 +191,8 @@ describe('auto: strategy selection with hysteresis', function () {
     );
     const back = switches[1]!;
     assert.equal(back.evidence.trial?.mode, 'tfox');
-    assert.ok(back.evidence.trial!.latencyMs > 2 * back.evidence.trial!.fromLatencyMs);
-    assert.ok(back.evidence.trial!.fromLatencyMs < 1.5, JSON.stringify(back.evidence.trial));
+    assert.ok(back.evidence.trial!.msPerCall > 2 * back.evidence.trial!.fromMsPerCall);
+    assert.ok(back.evidence.trial!.fromMsPerCall < 1.5, JSON.stringify(back.evidence.trial));
     assert.match(back.reason, /on trial/);
     assert.equal(slow.current, 'sfox');
     // Held off: more of the same workload proposes nothing, and sfox is confirmed.
@@ -195,6 +208,51 @@ describe('auto: strategy selection with hysteresis', function () {
         .map((r) => `${r.proposal.from}->${r.proposal.to}`),
       ['sfox->tfox', 'tfox->sfox'],
     );
+  });
+
+  it('keeps an I/O lane only when its callers wait clearly less in it', async () => {
+    const io = (contended as unknown as { [FOX_TASK]: Task })[FOX_TASK];
+    const c = autoControllerOf(io)!;
+    const fanOut = 2 * BACKEND_CAPACITY;
+    /** Closed loop: `fanOut` callers, each calling again as soon as its call returns. */
+    const run = async (
+      exponent: number,
+      until: (switches: number) => boolean,
+    ): Promise<string[]> => {
+      await io.setStrategy('sfox');
+      // The first calls start as the others ramp up and wait less: not in auto's baseline.
+      c.paused = true;
+      let start = Infinity;
+      let calls = 0;
+      const caller = async (): Promise<void> => {
+        while (calls < 4000 && !until(proposalHistory().length - start)) {
+          if (++calls === 2 * fanOut) {
+            c.paused = false;
+            c.reset();
+            start = proposalHistory().length;
+          }
+          await contended(40, exponent);
+        }
+      };
+      await Promise.all(Array.from({ length: fanOut }, caller));
+      await settle();
+      return proposalHistory()
+        .slice(start)
+        .map((r) => `${r.proposal.from}->${r.proposal.to}`);
+    };
+    // Twice the backend's capacity in flight: in sfox each call waits 40 × 2^1.12 ≈ 87 ms; in
+    // a lane 40 ms, after about 40 in its queue. Callers wait ≈ 5% less there: not worth a lane.
+    const back = await run(1.12, (switches) => switches >= 2);
+    assert.deepEqual(back, ['sfox->mfox', 'mfox->sfox']);
+    const trial = proposalHistory().at(-1)!.proposal.evidence.trial!;
+    assert.equal(trial.mode, 'mfox');
+    assert.ok(trial.msPerCall < trial.fromMsPerCall, `faster, yet… ${JSON.stringify(trial)}`);
+    assert.ok(trial.msPerCall > 0.9 * trial.fromMsPerCall, JSON.stringify(trial));
+    assert.equal(io.current, 'sfox');
+    // A backend that degrades steeply (2^1.6: 121 ms a call in sfox): a third less in the lane.
+    const kept = await run(1.6, () => io.current === 'mfox' && c.settled);
+    assert.deepEqual(kept, ['sfox->mfox']);
+    assert.equal(io.current, 'mfox');
   });
 
   it('starts from the static hint in .fox/analysis.json', async () => {

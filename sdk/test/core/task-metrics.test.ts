@@ -76,4 +76,33 @@ describe('TaskMetrics', () => {
     assert.equal(m.calls, 3);
     assert.equal(errorCode(null), 'unknown');
   });
+
+  it('tracks busy time: the time with calls in flight, overlapping calls counted once', () => {
+    let now = 0;
+    const m = new TaskMetrics(() => now);
+    m.start();
+    now = 5;
+    m.success(5);
+    assert.equal(m.busyTime(), 0, 'not tracked until asked');
+    m.trackBusyTime();
+    now = 10;
+    // A burst of three overlapping calls from 10 to 30 ms, then a gap, then one of 4 ms.
+    m.start();
+    m.start();
+    now = 12;
+    m.start();
+    now = 20;
+    m.success(10);
+    now = 25;
+    assert.equal(m.busyTime(), 15, 'a busy period still open counts up to now');
+    m.failure(13, new Error('x'));
+    now = 30;
+    m.success(20);
+    now = 100;
+    m.start();
+    now = 104;
+    m.success(4);
+    assert.equal(m.busyTime(), 24);
+    assert.equal(m.inFlight, 0);
+  });
 });

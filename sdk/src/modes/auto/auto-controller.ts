@@ -19,31 +19,35 @@ import { newProposalId, propose, type AutoEvidence } from './proposals.js';
  * while the loop handles them, so a short span would see the loop busier than it is. And
  * latency changes along a burst of calls (all start at once and contend, then fewer drain): two
  * spans of one or two generations compared a burst's start in one mode with its end in the
- * other (the io corpus tasks at fan-out 32–64 kept mfox 14–19% slower than sfox); over four
- * generations the mean covers whole bursts.
+ * other (the io corpus tasks at fan-out 32–64 kept mfox 14–19% slower than sfox). Over eight
+ * generations a span covers whole bursts; four still left the corpus's I/O tasks' trials
+ * deciding on one burst's luck. A run of windows restarts only well after that.
  */
 const BASELINE_WINDOWS = 3;
-const BASELINE_GENERATIONS = 4;
-const STRETCH_MAX_WINDOWS = 32;
+const BASELINE_GENERATIONS = 8;
+const STRETCH_MAX_WINDOWS = 128;
 /** Windows a mode that lost its trial or was denied is not proposed again (doubles each time). */
 const HOLD_WINDOWS = 64;
 
 /** Where the controller is in its cycle (see {@link AutoController}). */
 export type AutoPhase = 'evaluating' | 'watching' | 'cooling' | 'trial';
 
-/** Callers' latency totals of a task (its timed calls, queueing in a lane or pool included). */
-interface LatencyMark {
-  count: number;
-  sum: number;
+/**
+ * A task's completed calls and busy time so far (see TaskMetrics.busyTime): their differences
+ * over a span give the busy time per call, queueing in a lane or pool included.
+ */
+interface PaceMark {
+  calls: number;
+  busyMs: number;
 }
 
-/** A switch on probation: the mode it left and that mode's callers' mean latency. */
+/** A switch on probation: the mode it left and the busy time per call measured in it. */
 interface Trial {
   from: ConcreteMode;
   to: ConcreteMode;
   fromMs: number;
   /**
-   * Calls that mean is over: the trial spans at least as many, since in a lane or pool fewer
+   * Calls that measure is over: the trial spans at least as many, since in a lane or pool fewer
    * calls run at once and a span sized by them alone would cover part of a burst.
    */
   fromCalls: number;
@@ -81,11 +85,14 @@ type Shape = Pick<WindowEvidence, 'syncMs' | 'wallMs' | 'fanOut'>;
  *
  * The rule reads how calls use the loop, not what a mode will do for them: a worker can lose to
  * the loop on memory-bound work, and an I/O lane to none when the loop is what calls queue for.
- * So every switch the rule makes is a *trial*: after the cooldown, the callers' mean latency in
- * the new mode (queueing included) is compared with the one measured in the old mode just
- * before. Worse (by more than `trialMargin` for tfox), and auto switches back and holds the
- * losing mode off for a while (a denied or pending proposal is held off the same way), doubling
- * each time — the way a circuit breaker probes again after its break.
+ * So every switch the rule makes is a *trial*: after the cooldown, the task's busy time per call
+ * in the new mode (queueing included; see TaskMetrics.busyTime) is compared with the one
+ * measured in the old mode just before — a call's latency when calls come one at a time, a
+ * burst's time over its calls when they come together (a lane answers half a burst early, so
+ * callers' mean latency would favour it while the burst takes longer). Worse (by more than
+ * `trialMargin` for tfox; for mfox, not better by `laneGain`), and auto switches back and holds
+ * the losing mode off for a while (a denied or pending proposal is held off the same way),
+ * doubling each time — the way a circuit breaker probes again after its break.
  */
 export class AutoController {
   private window = new EvidenceWindow();
@@ -108,10 +115,10 @@ export class AutoController {
   private readonly holds = new Map<ConcreteMode, Hold>();
   /** The switch on probation, from when it is applied until its trial ends. */
   private trial: Trial | undefined;
-  /** Callers' latency totals when the current window started. */
-  private latencyMark: LatencyMark = { count: 0, sum: 0 };
-  /** Callers' mean latency over the last unsampled run long enough to measure it, and its mode. */
-  private freeLatency: { ms: number; calls: number; mode: ConcreteMode } | undefined;
+  /** The task's calls and busy time when the current window started. */
+  private paceMark: PaceMark = { calls: 0, busyMs: 0 };
+  /** Busy time per call over the last unsampled run long enough to measure it, and its mode. */
+  private freePace: { ms: number; calls: number; mode: ConcreteMode } | undefined;
   private promotedBy: PromotionCause = 'first-segment';
   private nextPromotedBy: PromotionCause = 'first-segment';
   /** Whether calls starting now are sampled for their whole-call loop time. */
@@ -126,7 +133,7 @@ export class AutoController {
     | {
         mode: ConcreteMode;
         since: EventLoopUtilization;
-        latency: LatencyMark;
+        pace: PaceMark;
         windows: number;
         calls: number;
       }
@@ -165,6 +172,7 @@ export class AutoController {
   attach(task: Task, ineligible: string | undefined): void {
     this.task = task;
     this.ineligible = ineligible;
+    task.metrics.trackBusyTime();
   }
 
   /** Wraps the user's function so calls on this thread are measured. */
@@ -282,7 +290,7 @@ export class AutoController {
     }
     if (this.phase === 'trial') {
       const trial = this.trial;
-      const free = this.freeLatency;
+      const free = this.freePace;
       // A worker's own timing of the same work can differ from the loop's (two threads share
       // memory bandwidth), so in tfox only the callers' fan-out tells a changed workload.
       if (!trial || this.drifted(e, trial.evidence, { sync: current !== 'tfox', wall: false })) {
@@ -314,7 +322,7 @@ export class AutoController {
         // The workload may have changed: measure the loop afresh, on it. (Calls of another
         // shape may try the modes held off for the old ones again: see isHeld.)
         this.freeLoop = undefined;
-        this.freeLatency = undefined;
+        this.freePace = undefined;
         this.stretch = undefined;
         this.evaluate();
       }
@@ -353,7 +361,7 @@ export class AutoController {
         e.syncMs >= this.thresholds.promoteMs ? 'first-segment' : 'later-segment';
     }
     const evidence = evidenceOf(e, loopBusy);
-    const before = this.freeLatency;
+    const before = this.freePace;
     const trial =
       before?.mode === current
         ? { from: current, to: want, fromMs: before.ms, fromCalls: before.calls, evidence: e }
@@ -361,18 +369,19 @@ export class AutoController {
     void this.switchTo(want, reasonFor(want, evidence), evidence, trial);
   }
 
-  /** The new mode has cooled down: measure its callers' latency without sampling. */
+  /** The new mode has cooled down: measure its busy time per call without sampling. */
   private startTrial(): void {
     this.phase = 'trial';
     this.sampling = false;
     this.stretch = undefined;
-    this.freeLatency = undefined;
+    this.freePace = undefined;
   }
 
   /** Keeps the mode on trial, or goes back to the one it replaced and holds it off. */
   private endTrial(trial: Trial, ms: number, e: WindowEvidence): void {
     this.trial = undefined;
-    const margin = trial.to === 'tfox' ? this.thresholds.trialMargin : 0;
+    const t = this.thresholds;
+    const margin = trial.to === 'tfox' ? t.trialMargin : trial.to === 'mfox' ? -t.laneGain : 0;
     if (ms <= trial.fromMs * (1 + margin)) {
       this.evaluate();
       return;
@@ -380,11 +389,12 @@ export class AutoController {
     this.hold(trial.to, trial.evidence, trial.from);
     const evidence: AutoEvidence = {
       ...evidenceOf(e, e.loopBusy),
-      trial: { mode: trial.to, latencyMs: ms, fromLatencyMs: trial.fromMs },
+      trial: { mode: trial.to, msPerCall: ms, fromMsPerCall: trial.fromMs },
     };
+    const gain = margin < 0 ? ` (not ${Math.round(-margin * 100)}% less)` : '';
     const reason =
       `on trial, calls took ${ms.toFixed(3)} ms in ${trial.to} against ` +
-      `${trial.fromMs.toFixed(3)} ms in ${trial.from}: back to ${trial.from}`;
+      `${trial.fromMs.toFixed(3)} ms in ${trial.from}${gain}: back to ${trial.from}`;
     void this.switchTo(trial.from, reason, evidence).then(() => {
       // Not switched back (denied, pending): judge the mode in use afresh.
       if (this.task?.current === trial.to && this.phase === 'trial') this.evaluate();
@@ -431,30 +441,30 @@ export class AutoController {
 
   /**
    * Extends the run of unsampled windows and, once it is long enough (see BASELINE_WINDOWS),
-   * takes the loop utilization and the callers' mean latency over it. A run restarts after
+   * takes the loop utilization and the busy time per call over it. A run restarts after
    * STRETCH_MAX_WINDOWS so the values stay recent.
    */
   private measureFreeLoop(e: WindowEvidence, mode: ConcreteMode): void {
-    const atStart = this.latencyMark;
-    const now = (this.latencyMark = latencyOf(this.task));
+    const atStart = this.paceMark;
+    const now = (this.paceMark = paceOf(this.task));
     if (!e.unhooked) {
       this.stretch = undefined;
       return;
     }
     let st = this.stretch;
     if (!st || st.mode !== mode || st.windows >= STRETCH_MAX_WINDOWS) {
-      st = this.stretch = { mode, since: e.eluAtStart, latency: atStart, windows: 0, calls: 0 };
+      st = this.stretch = { mode, since: e.eluAtStart, pace: atStart, windows: 0, calls: 0 };
     }
     st.windows++;
     st.calls += e.calls;
     if (this.baselineDone(e.fanOut)) {
       this.freeLoop = { busy: performance.eventLoopUtilization(st.since).utilization, mode };
-      const n = now.count - st.latency.count;
-      if (n > 0) this.freeLatency = { ms: (now.sum - st.latency.sum) / n, calls: n, mode };
+      const n = now.calls - st.pace.calls;
+      if (n > 0) this.freePace = { ms: (now.busyMs - st.pace.busyMs) / n, calls: n, mode };
     }
   }
 
-  /** Whether the current unsampled run is long enough to measure the loop and latency. */
+  /** Whether the current unsampled run is long enough to measure the loop and the pace. */
   private baselineDone(fanOut: number): boolean {
     const st = this.stretch;
     return (
@@ -561,12 +571,12 @@ export class AutoController {
   }
 
   /**
-   * Starts a new window now, latency totals included: calls that ended while no window was
-   * closing (paused, switching) must not count in the next span's mean.
+   * Starts a new window now, busy time included: calls that ended while no window was closing
+   * (paused, switching) must not count in the next span's measure.
    */
   private restartWindow(): void {
     this.window.reset();
-    this.latencyMark = latencyOf(this.task);
+    this.paceMark = paceOf(this.task);
   }
 
   /** Forgets the evidence and evaluates afresh (benchmarks re-run a task from scratch). */
@@ -578,7 +588,7 @@ export class AutoController {
     this.baseline = undefined;
     this.lastEvidence = undefined;
     this.freeLoop = undefined;
-    this.freeLatency = undefined;
+    this.freePace = undefined;
     this.stretch = undefined;
     this.trial = undefined;
     this.holds.clear();
@@ -587,10 +597,10 @@ export class AutoController {
   }
 }
 
-/** The callers' latency totals of `task` so far (zero before it is attached). */
-function latencyOf(task: Task | undefined): LatencyMark {
-  const h = task?.metrics.latency;
-  return h ? { count: h.count, sum: h.sum } : { count: 0, sum: 0 };
+/** The completed calls and busy time of `task` so far (zero before it is attached). */
+function paceOf(task: Task | undefined): PaceMark {
+  const m = task?.metrics;
+  return m ? { calls: m.successes + m.errors, busyMs: m.busyTime() } : { calls: 0, busyMs: 0 };
 }
 
 /** The calls' shape a proposal was made on (none for a static hint). */

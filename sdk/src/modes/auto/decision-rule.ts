@@ -48,11 +48,20 @@ export interface AutoThresholds {
   recheckEvery: number;
   recheckMax: number;
   /**
-   * A switch to tfox stays only if its callers' mean latency is at most this much worse (a
+   * A switch to tfox stays only if the task's busy time per call is at most this much worse (a
    * share) than in the mode it replaced: not zero, because tfox also frees the loop for
-   * everything else on it. A switch to another mode must not make its callers wait longer.
+   * everything else on it. A switch to sfox or wfox must not make its callers wait longer.
    */
   trialMargin: number;
+  /**
+   * A switch to mfox stays only if the task's busy time per call is at least this much better
+   * (a share): a lane frees nothing else, and a trial measures only a few bursts. Over the corpus
+   * (scripts/bench/auto.ts) trials by callers' mean latency favoured the lane: their ratio came out
+   * 5–10% below the ratio of the same modes' run times, and tasks whose calls the loop bounds,
+   * not the backend (mfox 0–20% slower), were kept in a lane on ratios of 0.89–0.98, while clear
+   * gains measured 0.59–0.81.
+   */
+  laneGain: number;
 }
 
 export const DEFAULT_THRESHOLDS: AutoThresholds = {
@@ -71,6 +80,7 @@ export const DEFAULT_THRESHOLDS: AutoThresholds = {
   recheckEvery: 32,
   recheckMax: 1024,
   trialMargin: 0.1,
+  laneGain: 0.1,
 };
 
 /**

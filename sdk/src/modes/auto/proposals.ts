@@ -26,8 +26,11 @@ export interface AutoEvidence {
   loopBusy?: number;
   /** Calls in the window the decision is based on. */
   calls?: number;
-  /** A switch back after a trial: the mode tried and the callers' mean latency in each. */
-  trial?: { mode: ConcreteMode; latencyMs: number; fromLatencyMs: number };
+  /**
+   * A switch back after a trial: the mode tried and the task's busy time per call in each (a
+   * call's latency when calls come one at a time; a burst's time over its calls otherwise).
+   */
+  trial?: { mode: ConcreteMode; msPerCall: number; fromMsPerCall: number };
 }
 
 /** A runtime change the system itself wants; the guardian decides (see ARCHITECTURE.md). */

@@ -18,7 +18,8 @@ import { median, table, type BenchSection } from './report.js';
  * best one's.
  *
  * Fairness and stability: one warm-up run per mode, then interleaved rounds whose mode order
- * rotates (so no mode always runs right after another), and the median per mode. A task's best
+ * rotates (each round starts at another mode; the cycle is the same, and on io/bulkRead no mode
+ * ran slower after any other one beyond the noise), and the median per mode. A task's best
  * is reported *unstable* when, in at least 2 of every 5 rounds, the median-best mode was more
  * than 10% slower than that round's fastest — then the label "best" depends on the moment, and the
  * verdict line says how many misses fall on such tasks instead of hiding them.
@@ -221,7 +222,7 @@ export async function runAutoBench(): Promise<BenchSection> {
   return {
     title: 'auto: strategy selection accuracy',
     command: 'node --import tsx --conditions=source scripts/bench/run.ts auto',
-    description: `${corpus.length} labelled tasks (scripts/bench/auto-corpus). Each workload is timed under every strategy with auto's measuring paused (a warm-up run each, then ${MIN_ROUNDS}–${MAX_ROUNDS} interleaved rounds in rotating order, until the best mode has run ${MEASURE_MS / 1000} s in all, median; I/O goes to a shared backend in another process that slows down beyond ${BACKEND_CAPACITY} requests in flight; the 'db' lane is set to that capacity). auto then starts from sfox (after one unmeasured run there, so the timed modes' garbage is not in its first measure) and runs the workload until it has confirmed a mode (≥ ${WARM_CALLS} calls, ≤ ${MAX_WARM_CALLS}; each switch is a trial that auto reverts when callers wait longer in the new mode — for tfox more than 10% longer, for mfox unless at least 10% less); its pick is correct within 10% of the best median time. "unstable": the median-best mode lost by more than 10% in ≥ ${UNSTABLE_SHARE * 100}% of the rounds. "pick ok per round": rounds in which auto's pick was within 10% of that round's fastest. 2 worker threads.`,
+    description: `${corpus.length} labelled tasks (scripts/bench/auto-corpus). Each workload is timed under every strategy with auto's measuring paused (a warm-up run each, then ${MIN_ROUNDS}–${MAX_ROUNDS} interleaved rounds in rotating order, until the best mode has run ${MEASURE_MS / 1000} s in all, median; I/O goes to a shared backend in another process that slows down beyond ${BACKEND_CAPACITY} requests in flight; the 'db' lane is set to that capacity). auto then starts from sfox (after one unmeasured run there, so the timed modes' garbage is not in its first measure) and runs the workload until it has confirmed a mode (≥ ${WARM_CALLS} calls, ≤ ${MAX_WARM_CALLS}; each switch is a trial that auto reverts when the task's busy time per call is longer in the new mode — for tfox more than 10% longer, for mfox unless at least 10% shorter); its pick is correct within 10% of the best median time. "unstable": the median-best mode lost by more than 10% in ≥ ${UNSTABLE_SHARE * 100}% of the rounds. "pick ok per round": rounds in which auto's pick was within 10% of that round's fastest. 2 worker threads.`,
     table: table(rows),
     verdicts: [
       `auto picked the best strategy (or one within 10%) for ${correct}/${corpus.length} = ${(accuracy * 100).toFixed(1)}% (${labels}) (target ≥ 95%): ${accuracy >= 0.95 ? 'PASS' : 'FAIL'}`,

@@ -34,7 +34,7 @@ const MAX_WARM_CALLS = 4096;
  * Interleaved rounds per task: at least MIN_ROUNDS, and more (up to MAX_ROUNDS) until the
  * median-best mode has run for MEASURE_MS in all. A 150 ms I/O workload swings ±15% from run to
  * run (the contended backend's queue, not GC), and five of them named a "best" mode 17–27%
- * ahead of one that was within 3% of it over 24 runs.
+ * ahead of one that was within 1–4% of it over 12–16 runs each (mixed/renderPage).
  */
 const MIN_ROUNDS = 5;
 const MAX_ROUNDS = 15;

@@ -251,7 +251,7 @@ export class Task {
       return Promise.reject(err);
     }
     if (call.sampled && !call.parent?.sampled) enterSampledRoot();
-    metrics.start();
+    metrics.start(start);
     try {
       result = this.invoke(call);
     } catch (err) {
@@ -273,14 +273,16 @@ export class Task {
   private readonly untimedFailure = (err: unknown): void => this.metrics.failure(-1, err);
 
   private succeeded(call: Call, start: number): void {
-    const ms = this.host.clock.now() - start;
-    this.metrics.success(ms);
+    const end = this.host.clock.now();
+    const ms = end - start;
+    this.metrics.success(ms, end);
     if (call.sampled) this.endSpan(call, start, ms, undefined);
   }
 
   private failed(call: Call, start: number, err: unknown): void {
-    const ms = start < 0 ? -1 : this.host.clock.now() - start;
-    this.metrics.failure(ms, err);
+    const end = start < 0 ? -1 : this.host.clock.now();
+    const ms = start < 0 ? -1 : end - start;
+    this.metrics.failure(ms, err, end);
     if (call.sampled) this.endSpan(call, start, ms, err);
   }
 

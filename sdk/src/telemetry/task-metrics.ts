@@ -24,6 +24,10 @@ export class TaskMetrics {
   private mask = 0;
   private rng = 0x9e3779b9;
   private windowStart = -1;
+  /** Whether busy time is tracked (see {@link trackBusyTime}). */
+  private trackBusy = false;
+  private busyMs = 0;
+  private busySince = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -52,14 +56,10 @@ export class TaskMetrics {
     this.windowStart = now;
   }
 
-  /** Whether busy time is tracked (see {@link trackBusyTime}). */
-  private trackBusy = false;
-  private busyMs = 0;
-  private busySince = 0;
-
   /**
-   * Tracks from now on the time the task has calls in flight (see {@link busyTime}): two clock
-   * reads per busy period, so only for tasks that need it (auto's).
+   * Tracks from now on the time the task has calls in flight (see {@link busyTime}), for tasks
+   * that need it (auto's): a busy period's ends take the calls' own clock readings, and a clock
+   * read of their own only when a call there is not timed.
    */
   trackBusyTime(): void {
     if (this.trackBusy) return;
@@ -76,26 +76,31 @@ export class TaskMetrics {
     return this.busyMs + (this.trackBusy && this.inFlight > 0 ? this.now() - this.busySince : 0);
   }
 
-  /** A call starts. */
-  start(): void {
+  /** A call starts, at clock reading `at` (negative: it is not timed). */
+  start(at = -1): void {
     this.calls++;
-    if (this.inFlight++ === 0 && this.trackBusy) this.busySince = this.now();
+    if (this.inFlight++ === 0 && this.trackBusy) this.busySince = at < 0 ? this.now() : at;
   }
 
-  private ended(): void {
-    if (--this.inFlight === 0 && this.trackBusy) this.busyMs += this.now() - this.busySince;
+  private ended(at: number): void {
+    if (--this.inFlight === 0 && this.trackBusy) {
+      this.busyMs += (at < 0 ? this.now() : at) - this.busySince;
+    }
   }
 
-  /** A call that {@link start}ed succeeded after `ms` (negative: it was not timed). */
-  success(ms: number): void {
-    this.ended();
+  /**
+   * A call that {@link start}ed succeeded after `ms`, at clock reading `at` (negative: it was
+   * not timed).
+   */
+  success(ms: number, at = -1): void {
+    this.ended(at);
     this.successes++;
     if (ms >= 0) this.latency.record(ms);
   }
 
-  /** A call that {@link start}ed failed after `ms` (negative: it was not timed). */
-  failure(ms: number, error: unknown): void {
-    this.ended();
+  /** A call that {@link start}ed failed after `ms`, at clock reading `at` (negative: not timed). */
+  failure(ms: number, error: unknown, at = -1): void {
+    this.ended(at);
     this.errors++;
     if (ms >= 0) this.latency.record(ms);
     const code = errorCode(error);

@@ -105,4 +105,23 @@ describe('TaskMetrics', () => {
     assert.equal(m.busyTime(), 24);
     assert.equal(m.inFlight, 0);
   });
+
+  it("ends busy periods at the calls' own clock readings, reading the clock only for untimed ones", () => {
+    let reads = 0;
+    const m = new TaskMetrics(() => {
+      reads++;
+      return 1000;
+    });
+    m.trackBusyTime();
+    reads = 0;
+    m.start(10);
+    m.success(5, 15);
+    m.start(20);
+    m.failure(2, new Error('x'), 22);
+    assert.equal(reads, 0, 'timed calls: no reads of its own');
+    assert.equal(m.busyTime(), 7);
+    m.start();
+    m.success(-1);
+    assert.equal(reads, 2, 'an untimed call: one read at each end');
+  });
 });

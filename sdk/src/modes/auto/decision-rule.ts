@@ -56,10 +56,10 @@ export interface AutoThresholds {
   /**
    * A switch to mfox stays only if the task's busy time per call is at least this much better
    * (a share): a lane frees nothing else, and a trial measures only a few bursts. Over the corpus
-   * (scripts/bench/auto.ts) trials by callers' mean latency favoured the lane: their ratio came out
-   * 5–10% below the ratio of the same modes' run times, and tasks whose calls the loop bounds,
-   * not the backend (mfox 0–20% slower), were kept in a lane on ratios of 0.89–0.98, while clear
-   * gains measured 0.59–0.81.
+   * (scripts/bench/auto.ts) trials by callers' mean latency mostly favoured the lane: on the
+   * tasks it clearly helps their mfox/sfox ratio came out 5–10% below that of the same modes'
+   * run times, and tasks whose calls the loop bounds, not the backend (mfox 0–20% slower), were
+   * kept in a lane on ratios of 0.89–0.98, while clear gains measured 0.59–0.81.
    */
   laneGain: number;
 }

@@ -40,7 +40,8 @@ describe('auto: strategy selection with hysteresis', function () {
     await drive('light', 0, 80);
     assert.equal(task.current, 'sfox', 'light calls stay on the event loop');
 
-    await drive('cpu', 2, 112);
+    // A baseline of ≥ 250 ms busy (125 calls), then two sampled windows that want tfox.
+    await drive('cpu', 2, 192);
     assert.equal(task.current, 'tfox', 'blocking calls are promoted to worker threads');
 
     await drive('light', 0, 120);
@@ -179,7 +180,12 @@ describe('auto: strategy selection with hysteresis', function () {
     c.paused = false;
     c.reset();
     const start = proposalHistory().length;
-    for (let i = 0; i < 200; i++) await slowOnWorker(1);
+    // The mode in use is measured over ≥ 250 ms of calls before anything is proposed: over
+    // ~100 ms the busy time per call of such tasks swung ±20% between runs.
+    for (let i = 0; i < 150; i++) await slowOnWorker(1);
+    assert.equal(proposalHistory().length, start, 'no switch on 150 ms of evidence');
+    // Then sampled windows, the switch, and ≥ 250 ms of trial at 8 ms a call.
+    for (let i = 0; i < 250; i++) await slowOnWorker(1);
     await settle();
     const switches = proposalHistory()
       .slice(start)
@@ -196,7 +202,7 @@ describe('auto: strategy selection with hysteresis', function () {
     assert.match(back.reason, /on trial/);
     assert.equal(slow.current, 'sfox');
     // Held off: more of the same workload proposes nothing, and sfox is confirmed.
-    for (let i = 0; i < 200; i++) await slowOnWorker(1);
+    for (let i = 0; i < 400; i++) await slowOnWorker(1);
     assert.equal(proposalHistory().length, start + 2);
     assert.ok(c.settled, 'settled in sfox');
     // The hold is for calls of that shape: calls three times as long get their own trial.

@@ -25,6 +25,21 @@ import { newProposalId, propose, type AutoEvidence } from './proposals.js';
  */
 const BASELINE_WINDOWS = 3;
 const BASELINE_GENERATIONS = 8;
+/**
+ * …and at least this much busy time, which is what a trial compares. Eight generations of the
+ * corpus's mixed/hashThenStore (1 ms of hashing, then a 2 ms wait, 8 at a time) last ~100 ms,
+ * and its sfox busy time per call over them came out 1.32–1.86 ms in successive runs; its trials
+ * of tfox (really ~14% slower) measured 0.92–1.63× and kept tfox in 2 of 3 corpus runs. Over
+ * 250 ms, four trials measured 1.17–1.23× and all went back.
+ */
+const BASELINE_BUSY_MS = 250;
+/**
+ * Spans of calls shorter than this (busy time per call) need no minimum time: 250 ms of them
+ * would take thousands of calls, and light calls, the usual such tasks, are tried in no other
+ * mode. No span waits for the minimum longer than BASELINE_BUSY_MAX_WINDOWS.
+ */
+const SHORT_CALL_MS = 0.1;
+const BASELINE_BUSY_MAX_WINDOWS = 32;
 const STRETCH_MAX_WINDOWS = 128;
 /** Windows a mode that lost its trial or was denied is not proposed again (doubles each time). */
 const HOLD_WINDOWS = 64;
@@ -47,10 +62,11 @@ interface Trial {
   to: ConcreteMode;
   fromMs: number;
   /**
-   * Calls that measure is over: the trial spans at least as many, since in a lane or pool fewer
-   * calls run at once and a span sized by them alone would cover part of a burst.
+   * Calls the trial spans at least: BASELINE_GENERATIONS of the fan-out seen in the mode it
+   * left, since in a lane or pool fewer calls run at once and a span sized by them alone would
+   * cover part of a burst.
    */
-  fromCalls: number;
+  minCalls: number;
   /** The window that made the switch, to tell a changed workload from a mode's effect. */
   evidence: WindowEvidence;
 }
@@ -136,6 +152,7 @@ export class AutoController {
         pace: PaceMark;
         windows: number;
         calls: number;
+        busyMs: number;
       }
     | undefined;
   readonly thresholds: AutoThresholds;
@@ -299,7 +316,7 @@ export class AutoController {
         this.evaluate();
       } else if (
         free?.mode === current &&
-        free.calls >= trial.fromCalls &&
+        free.calls >= trial.minCalls &&
         this.baselineDone(e.fanOut)
       ) {
         this.endTrial(trial, free.ms, e);
@@ -364,7 +381,13 @@ export class AutoController {
     const before = this.freePace;
     const trial =
       before?.mode === current
-        ? { from: current, to: want, fromMs: before.ms, fromCalls: before.calls, evidence: e }
+        ? {
+            from: current,
+            to: want,
+            fromMs: before.ms,
+            minCalls: BASELINE_GENERATIONS * e.fanOut,
+            evidence: e,
+          }
         : undefined;
     void this.switchTo(want, reasonFor(want, evidence), evidence, trial);
   }
@@ -453,10 +476,18 @@ export class AutoController {
     }
     let st = this.stretch;
     if (!st || st.mode !== mode || st.windows >= STRETCH_MAX_WINDOWS) {
-      st = this.stretch = { mode, since: e.eluAtStart, pace: atStart, windows: 0, calls: 0 };
+      st = this.stretch = {
+        mode,
+        since: e.eluAtStart,
+        pace: atStart,
+        windows: 0,
+        calls: 0,
+        busyMs: 0,
+      };
     }
     st.windows++;
     st.calls += e.calls;
+    st.busyMs = now.busyMs - st.pace.busyMs;
     if (this.baselineDone(e.fanOut)) {
       this.freeLoop = { busy: performance.eventLoopUtilization(st.since).utilization, mode };
       const n = now.calls - st.pace.calls;
@@ -471,7 +502,10 @@ export class AutoController {
       st !== undefined &&
       st.mode === this.task?.current &&
       st.windows >= BASELINE_WINDOWS &&
-      st.calls >= BASELINE_GENERATIONS * fanOut
+      st.calls >= BASELINE_GENERATIONS * fanOut &&
+      (st.busyMs >= BASELINE_BUSY_MS ||
+        st.busyMs < st.calls * SHORT_CALL_MS ||
+        st.windows >= BASELINE_BUSY_MAX_WINDOWS)
     );
   }
 

@@ -62,12 +62,10 @@ interface Trial {
   to: ConcreteMode;
   fromMs: number;
   /**
-   * Calls the trial spans at least: BASELINE_GENERATIONS of the fan-out seen in the mode it
-   * left, since in a lane or pool fewer calls run at once and a span sized by them alone would
-   * cover part of a burst.
+   * The window that made the switch, to tell a changed workload from a mode's effect. The trial
+   * spans generations of its fan-out too: in a lane or pool fewer calls run at once, and a span
+   * sized by them alone would cover part of a burst.
    */
-  minCalls: number;
-  /** The window that made the switch, to tell a changed workload from a mode's effect. */
   evidence: WindowEvidence;
 }
 
@@ -316,8 +314,7 @@ export class AutoController {
         this.evaluate();
       } else if (
         free?.mode === current &&
-        free.calls >= trial.minCalls &&
-        this.baselineDone(e.fanOut)
+        this.baselineDone(Math.max(e.fanOut, trial.evidence.fanOut))
       ) {
         this.endTrial(trial, free.ms, e);
       }
@@ -381,13 +378,7 @@ export class AutoController {
     const before = this.freePace;
     const trial =
       before?.mode === current
-        ? {
-            from: current,
-            to: want,
-            fromMs: before.ms,
-            minCalls: BASELINE_GENERATIONS * e.fanOut,
-            evidence: e,
-          }
+        ? { from: current, to: want, fromMs: before.ms, evidence: e }
         : undefined;
     void this.switchTo(want, reasonFor(want, evidence), evidence, trial);
   }

@@ -9,6 +9,27 @@ import * as esbuild from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (...p) => join(root, ...p);
 
+/**
+ * `better-sqlite3` is native and optional: the sdk loads it at the first `openStore()` through
+ * `sdk/src/store/driver.ts` (a program without it runs tasks and policies; a .vsix carries no
+ * node_modules, so the extension's profiler falls back to memory). A static import anywhere in
+ * a bundle would load it when the bundle loads and break both, so the build refuses one.
+ */
+const noEagerNativeModules = {
+  name: 'no-eager-native-modules',
+  setup(b) {
+    b.onResolve({ filter: /^better-sqlite3$/ }, ({ importer }) => ({
+      errors: [
+        {
+          text:
+            `${importer} imports better-sqlite3 statically; load it lazily through ` +
+            `sdk/src/store/driver.ts (sqliteDriver()) so that it stays optional`,
+        },
+      ],
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -17,28 +38,17 @@ const common = {
   packages: 'external',
   logLevel: 'warning',
   conditions: ['source'],
+  plugins: [noEagerNativeModules],
 };
 
 /**
- * `better-sqlite3` is native and a .vsix carries no node_modules: the extension's bundles load it
- * on first use (opening a store), so an editor without it still activates and the profiler falls
- * back to memory-only.
+ * `import.meta.url` in a CommonJS bundle: the bundle's own file URL (esbuild would leave it
+ * empty). The sdk resolves its optional peer dependencies from it.
  */
-const lazyNativeModules = {
-  name: 'lazy-native-modules',
-  setup(b) {
-    b.onResolve({ filter: /^better-sqlite3$/ }, ({ namespace }) =>
-      namespace === 'lazy'
-        ? { path: 'better-sqlite3', external: true }
-        : { path: 'better-sqlite3', namespace: 'lazy' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => ({
-      contents:
-        `let real;\n` +
-        `const load = () => (real ??= require(${JSON.stringify(path)}));\n` +
-        `module.exports = function Database(...args) { const D = load(); return new D(...args); };\n`,
-      loader: 'js',
-    }));
+const cjsImportMetaUrl = {
+  define: { 'import.meta.url': '__foxImportMetaUrl' },
+  banner: {
+    js: "const __foxImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
 };
 
@@ -51,11 +61,7 @@ function extensionBuilds() {
     format: 'cjs',
     packages: undefined,
     external: ['vscode', 'esbuild', 'bufferutil', 'utf-8-validate'],
-    plugins: [lazyNativeModules],
-    define: { 'import.meta.url': '__foxImportMetaUrl' },
-    banner: {
-      js: "const __foxImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
-    },
+    ...cjsImportMetaUrl,
   };
   return [
     esbuild.build({
@@ -98,6 +104,7 @@ async function build() {
       ...common,
       entryPoints: [at('sdk/src/index.ts')],
       format: 'cjs',
+      ...cjsImportMetaUrl,
       outfile: at('sdk/dist/index.cjs'),
     }),
     esbuild.build({

@@ -1,4 +1,3 @@
-import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node.js';
 import { startProfiler } from '@fox/profiler';
@@ -16,15 +15,17 @@ import {
   type Decision,
   type ProposalItem,
 } from './approvals/proposal-book.js';
-import { createLanguageClient } from './language/language-client.js';
+import { createLanguageClient, watchServerState } from './language/language-client.js';
 import { newlyConnected, type PanelActions } from './panel/panel-bridge.js';
 import { ProfilerPanel } from './panel/profiler-panel.js';
 import { PROFILER_ENV_VAR, withProfilerEnv } from './profiler-env.js';
 import { ProfilerHost } from './profiler/profiler-host.js';
+import { startWithStore, storeChoice, type StoreChoice } from './profiler/profiler-start.js';
 import { statusView } from './status-text.js';
 import { findDeclaration, taskLocation } from './task-source.js';
 import { FOX_TASK_TYPE } from './tasks/fox-task.js';
 import { FoxTaskProvider } from './tasks/fox-task-provider.js';
+import { defaultRunCommand, folderRelative, LAST_RUN_COMMAND_KEY } from './tasks/run-command.js';
 
 /** Debug types of VS Code's JavaScript debugger that launch Node. */
 const NODE_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal'];
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const tree = new ApprovalsTree(book);
   // Without better-sqlite3 (a .vsix has no native modules) the profiler runs in memory only.
   const profilerHost = (host = new ProfilerHost(
-    (o) => startProfiler(o).catch(() => startProfiler({ ...o, storePath: false })),
+    (o) => startWithStore(startProfiler, o, profilerStore(), log),
     profilerOptions,
   ));
   // The panel's approve/reject buttons take the approvals view's path (same identity, same
@@ -214,27 +215,44 @@ export function activate(context: vscode.ExtensionContext): void {
     const p = await profilerHost.ensure();
     void vscode.window.showInformationMessage(`Fox profiler listening on 127.0.0.1:${p.port}`);
   });
-  command('fox.stopProfiler', () => profilerHost.stop());
+  command('fox.stopProfiler', async () => {
+    const running = profilerHost.profiler !== undefined;
+    await profilerHost.stop();
+    if (running) log.info('profiler stopped');
+  });
   command('fox.openProfilerInBrowser', async () => {
     const p = await profilerHost.ensure();
     await vscode.env.openExternal(vscode.Uri.parse(p.uiUrl));
   });
   command('fox.runWithProfiler', async (cmd?: unknown) => {
     const profiler = await profilerHost.ensure();
-    const file = vscode.window.activeTextEditor?.document.uri.fsPath;
-    const line =
-      typeof cmd === 'string'
-        ? cmd
-        : await vscode.window.showInputBox({
-            title: 'Fox: Run with profiler',
-            prompt: `Command to run with ${PROFILER_ENV_VAR} set`,
-            value: file ? `node ${JSON.stringify(file)}` : 'npm start',
-          });
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const folder =
+      (active && vscode.workspace.getWorkspaceFolder(active)) ??
+      vscode.workspace.workspaceFolders?.[0];
+    let line: string | undefined;
+    if (typeof cmd === 'string') {
+      line = cmd;
+    } else {
+      line = await vscode.window.showInputBox({
+        title: 'Fox: Run with profiler',
+        prompt: `Command to run with ${PROFILER_ENV_VAR} set, in ${folder?.name ?? 'the current folder'}`,
+        value: defaultRunCommand({
+          remembered: context.workspaceState.get<string>(LAST_RUN_COMMAND_KEY),
+          packageJson: folder && (await readText(vscode.Uri.joinPath(folder.uri, 'package.json'))),
+          activeFile:
+            active?.scheme === 'file'
+              ? folderRelative(folder?.uri.fsPath, active.fsPath)
+              : undefined,
+        }),
+      });
+      if (line) await context.workspaceState.update(LAST_RUN_COMMAND_KEY, line);
+    }
     if (!line) return;
     const terminal = vscode.window.createTerminal({
       name: 'Fox: profiled',
       env: { [PROFILER_ENV_VAR]: profiler.url },
-      cwd: vscode.workspace.workspaceFolders?.[0]?.uri,
+      cwd: folder?.uri,
     });
     context.subscriptions.push(terminal);
     terminal.show();
@@ -270,28 +288,39 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // ---- language client
   if (setting('languageServer.enabled', true)) {
-    client = createLanguageClient(
-      context,
-      setting<string>('languageServer.runtime', '') || undefined,
+    const runtime = setting<string>('languageServer.runtime', '') || undefined;
+    client = createLanguageClient(context, runtime);
+    context.subscriptions.push(
+      watchServerState(client, (state) => log.info(`language server: ${state}`)),
     );
+    log.info(`language server: runs on ${runtime ?? "VS Code's own Node runtime"}`);
     client.start().catch((err: unknown) => {
       log.error(`language server failed to start: ${String(err)}`);
     });
+  } else {
+    log.info('language server: off (fox.languageServer.enabled is false)');
+  }
+
+  function profilerStore(): StoreChoice {
+    return storeChoice(
+      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      setting<string>('profiler.storePath', '.fox/fox.db'),
+    );
   }
 
   function profilerOptions(): ProfilerOptions {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const configured = setting<string>('profiler.storePath', '.fox/fox.db');
-    const storePath =
-      configured === '' || !folder
-        ? false
-        : isAbsolute(configured)
-          ? configured
-          : join(folder, configured);
     return {
-      storePath,
       onError: (err) => log.error(`profiler: ${err instanceof Error ? err.message : String(err)}`),
     };
+  }
+}
+
+/** A file's text, or undefined when it cannot be read. */
+async function readText(uri: vscode.Uri): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,7 +16,9 @@ export function statusView({ running, connected, pending }: StatusInput): Status
   if (!running) {
     return {
       text: '$(circle-outline) Fox',
-      tooltip: 'Fox profiler not running — it starts with the first Node debug session',
+      tooltip:
+        'Fox profiler not running — it starts with a Node debug session, ' +
+        '"Fox: Run with Profiler…", a task of type "fox", or "Fox: Start Profiler"',
       attention: pending > 0,
     };
   }

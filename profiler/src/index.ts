@@ -1,5 +1,7 @@
 export { startCollector } from './collector/collector.js';
 export type { Collector, CollectorCounters, CollectorOptions } from './collector/collector.js';
+export { DEFAULT_COLLECTOR_LIMITS } from './collector/limits.js';
+export type { CollectorLimits, CutCounters } from './collector/limits.js';
 export { generateToken, tokenMatches } from './collector/token.js';
 export { startProfiler } from './server/profiler-server.js';
 export type { Profiler, ProfilerCounters, ProfilerOptions } from './server/profiler-server.js';

@@ -6,6 +6,7 @@ import {
   type ApprovalDecision,
   type Exporter,
   type StatsSnapshot,
+  type WireEvent,
 } from '@fox/sdk';
 import { startProfiler, type Profiler } from '../src/index.js';
 import type { ServerToUi } from '../src/live/view.js';
@@ -39,6 +40,7 @@ describe('approvals over the profiler channel', () => {
   let ui: WebSocket;
   const replies: ServerToUi[] = [];
   const received: ApprovalDecision[] = [];
+  let emit: (event: WireEvent) => void = () => {};
 
   beforeEach(async () => {
     replies.length = 0;
@@ -46,7 +48,16 @@ describe('approvals over the profiler channel', () => {
     profiler = await startProfiler({ storePath: false });
     exporter = startExporter({
       url: profiler.url,
-      runtime: { processId: 'P-APPROVALS', tasks: () => [], stats, histogram: () => undefined },
+      runtime: {
+        processId: 'P-APPROVALS',
+        tasks: () => [],
+        stats,
+        histogram: () => undefined,
+        onEvent: (listener) => {
+          emit = listener;
+          return { dispose: () => {} };
+        },
+      },
       intervalMs: 50,
       exitHooks: false,
     });
@@ -69,7 +80,26 @@ describe('approvals over the profiler channel', () => {
 
   const send = (m: unknown) => ui.send(JSON.stringify(m));
 
+  /** The process announces the proposal (as its guardian does): the UI may only approve that. */
+  const propose = async () => {
+    emit({
+      kind: 'proposal',
+      at: Date.now(),
+      proposalId: decision.proposalId,
+      taskId: null,
+      summary: 'raise the limit',
+      state: 'pending',
+      payloadHash: decision.payloadHash,
+    });
+    await until(
+      () => (profiler.state().proposals ?? []).some((p) => p.proposalId === decision.proposalId),
+      5000,
+      'the proposal at the profiler',
+    );
+  };
+
   it('relays a decision with the token to the process that holds the proposal', async () => {
+    await propose();
     send({
       type: 'approval',
       v: APPROVAL_WIRE_VERSION,
@@ -111,6 +141,33 @@ describe('approvals over the profiler channel', () => {
     await until(() => replies.length === 4, 5000, 'replies');
     const reasons = replies.map((r) => (r.type === 'approval-relayed' ? r.reason : ''));
     assert.deepEqual(reasons, ['bad token', 'process not connected', 'invalid', 'invalid']);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 0);
+  });
+
+  it('relays no decision on a proposal the process never announced, or no longer pending', async () => {
+    const approve = { type: 'approval', v: 1, processId: 'P-APPROVALS', token: profiler.token };
+    send({ ...approve, decision });
+    await until(() => replies.length === 1, 5000, 'the first reply');
+    await propose();
+    emit({
+      kind: 'proposal',
+      at: Date.now() + 1,
+      proposalId: decision.proposalId,
+      taskId: null,
+      summary: 'raise the limit',
+      state: 'denied',
+    });
+    await until(
+      () => profiler.state().proposals?.[0]?.state === 'denied',
+      5000,
+      'the proposal settled',
+    );
+    send({ ...approve, decision });
+    await until(() => replies.length === 2, 5000, 'the second reply');
+    const reasons = replies.map((r) => (r.type === 'approval-relayed' ? r.reason : ''));
+    assert.deepEqual(reasons, ['unknown proposal', 'unknown proposal']);
+    assert.equal(profiler.counters().ui.refused.unknownProposal, 2);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(received.length, 0);
   });

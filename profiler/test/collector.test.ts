@@ -61,7 +61,12 @@ describe('collector', () => {
     assert.equal(again.result, 'open');
     while (received.length === 0) await new Promise((r) => setImmediate(r));
     assert.deepEqual(received, ['hello']);
-    assert.deepEqual(collector.counters(), { accepted: 2, rejected: 2, open: 2 });
+    const { accepted, rejected, open, cut } = collector.counters();
+    assert.deepEqual({ accepted, rejected, open }, { accepted: 2, rejected: 2, open: 2 });
+    assert.ok(
+      Object.values(cut).every((n) => n === 0),
+      JSON.stringify(cut),
+    );
   });
 
   it('close() disconnects clients and stops listening', async () => {

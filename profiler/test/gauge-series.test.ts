@@ -14,6 +14,7 @@ function proc(id: string, pid: number, startAt: number, delays: number[]): Proce
     lastSeen: startAt,
     dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
     missedIntervals: 0,
+    rowsRejected: 0,
     gauges: delays.map((d, i): GaugePoint => ({
       at: startAt + i * 1000,
       delayP50: d / 2,

@@ -19,8 +19,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   profiler: async () => (await import('./profiler.js')).runProfilerBench,
   analyze: async () => (await import('./analyze.js')).runAnalyzeBench,
   tfox: async () => (await import('./tfox.js')).runTfoxBench,
+  'tfox-cold': async () => (await import('./tfox-cold.js')).runTfoxColdBench,
   mfox: async () => (await import('./mfox.js')).runMfoxBench,
   auto: async () => (await import('./auto.js')).runAutoBench,
+  'auto-latency': async () => (await import('./auto-latency.js')).runAutoLatencyBench,
   guardian: async () => (await import('./guardian.js')).runGuardianBench,
   chaos: async () => (await import('./chaos.js')).runChaosBench,
 };

@@ -60,7 +60,7 @@ describe('Fox extension in VS Code (code-server)', function () {
         'chat.commandCenter.enabled': false,
         'debug.openDebug': 'neverOpen',
         'debug.internalConsoleOptions': 'neverOpen',
-        'task.problemMatchers.neverPrompt': true,
+        // Not 'task.problemMatchers.neverPrompt': a `fox` task must not ask to scan its output.
         // in memory: the copied extension carries no native modules, like a .vsix (the sample
         // keeps its own store, which the language server reads with the workspace's sqlite)
         'fox.profiler.storePath': '',
@@ -191,6 +191,8 @@ describe('Fox extension in VS Code (code-server)', function () {
     // The panel opens by itself when the debugged process connects (fox.profiler.autoOpen).
     const row = panel().locator(CRUNCH_ROW);
     await row.waitFor({ timeout: 120_000 });
+    // The task id whole, as the hover and the sdk write it.
+    assert.equal(await row.locator('td').first().innerText(), 'src/crunch.mjs#crunch');
     const calls = panel().locator(`${CRUNCH_ROW} td[data-col="calls"]`);
     await until(async () => /\/ [1-9]/.test(await calls.innerText()), 'calls in the panel', 30_000);
     await row.click();
@@ -322,6 +324,71 @@ describe('Fox extension in VS Code (code-server)', function () {
       .first()
       .click();
     await until(async () => /1 live/.test(await status.innerText()), 'the task to stop', 30_000);
+  });
+
+  it("runs a package script as a `fox` task without asking to scan the task's output", async () => {
+    const status = panel().locator('[data-testid="status"]');
+    const live = async () => Number(/(\d+) live/.exec(await status.innerText())?.[1] ?? 0);
+    const before = await live().catch(() => 0);
+    await runCommand('Tasks: Run Task');
+    // The `fox` provider's tasks: one per script of the package.json.
+    await page.getByRole('option', { name: 'All fox tasks' }).click({ timeout: 30_000 });
+    const script = page.locator('.quick-input-list .monaco-list-row', { hasText: 'npm run start' });
+    await script.first().click({ timeout: 30_000 });
+    // VS Code asks this of a task type that declares no problem matchers.
+    const scanPrompt = page.locator('.quick-input-widget', { hasText: 'scan the task output' });
+    await until(
+      async () => (await scanPrompt.isVisible()) || (await live().catch(() => 0)) > before,
+      'the task to run (or VS Code to ask about problem matchers)',
+      60_000,
+    );
+    await page.screenshot({ path: join(artifacts, '08-fox-script-task.png') });
+    assert.equal(await scanPrompt.isVisible(), false, 'VS Code asked to scan the task output');
+    await runCommand('Tasks: Terminate Task');
+    const running = page.locator('.quick-input-list .monaco-list-row', {
+      hasText: 'npm run start',
+    });
+    // With one task running, VS Code may terminate it without asking which.
+    await running
+      .first()
+      .click({ timeout: 5_000 })
+      .catch(() => undefined);
+    await until(async () => (await live()) === before, 'the task to stop', 30_000);
+  });
+
+  it('proposes the start script to "Run with Profiler…", then the last command run', async () => {
+    await openFile('passwords.ts'); // a TypeScript file, which `node` cannot run on Node 20
+    await runCommand('Fox: Run with Profiler…');
+    const input = page.locator('.quick-input-widget input');
+    // The palette's text gives way to the command's input box.
+    const proposed = async () => {
+      await until(async () => /^[^>]/.test(await input.inputValue()), 'the input box', 10_000);
+      return input.inputValue();
+    };
+    assert.equal(await proposed(), 'npm start');
+    const mine = `node -e "console.log('fox e2e: run with profiler')"`;
+    await input.fill(mine);
+    await page.keyboard.press('Enter');
+
+    // Again, from the editor (the terminal has the focus now).
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+    await runCommand('Fox: Run with Profiler…');
+    assert.equal(await proposed(), mine, 'the last command, remembered for the workspace');
+    await page.keyboard.press('Escape');
+  });
+
+  it("logs the profiler's port, its store and the language server in the Fox output", async () => {
+    await runCommand('Output: Show Output Channels...');
+    await page.getByRole('option', { name: 'Fox', exact: true }).click({ timeout: 30_000 });
+    const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+    const text = async () => (await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    await until(async () => /profiler listening/.test(await text()), 'the Fox log', 30_000);
+    await page.screenshot({ path: join(artifacts, '09-fox-output.png') });
+    const log = await text();
+    assert.match(log, /profiler listening on 127\.0\.0\.1:\d+/);
+    // The e2e's settings keep the store off (the copied extension has no native modules).
+    assert.match(log, /profiler store: none \(fox\.profiler\.storePath is empty\)/);
+    assert.match(log, /language server: running/);
   });
 });
 

@@ -52,7 +52,13 @@ let mod;
 try {
   mod = await import(command.pkg);
 } catch (err) {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(command.pkg)) {
+  // Only the package itself missing ("Cannot find package '@fox/x'"); a file missing inside an
+  // installed package is a broken install, and its own error says which file.
+  if (
+    err &&
+    err.code === 'ERR_MODULE_NOT_FOUND' &&
+    String(err.message).includes(`'${command.pkg}'`)
+  ) {
     console.error(`fox ${name}: needs ${command.pkg}; install it with npm i -D ${command.pkg}`);
     process.exit(2);
   }

@@ -40,8 +40,10 @@ export {
   aggregateRowOf,
   DEFAULT_STORE_PATH,
   LATEST_SCHEMA_VERSION,
+  writeRows,
 } from './store/index.js';
 export type {
+  RowRejected,
   FoxStore,
   OpenStoreOptions,
   AggregateRecord,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind } from 'vscode-languageclient/node.js';
+import { LanguageClient, State, TransportKind } from 'vscode-languageclient/node.js';
 import type {
   LanguageClientOptions,
   NodeModule,
@@ -42,4 +42,16 @@ export function createLanguageClient(
     },
   };
   return new LanguageClient('fox', 'Fox Language Server', serverOptions, clientOptions);
+}
+
+/** Reports each state the server enters, in words (the Fox output channel shows them). */
+export function watchServerState(
+  client: LanguageClient,
+  report: (state: 'starting' | 'running' | 'stopped') => void,
+): vscode.Disposable {
+  return client.onDidChangeState(({ newState }) =>
+    report(
+      newState === State.Running ? 'running' : newState === State.Starting ? 'starting' : 'stopped',
+    ),
+  );
 }

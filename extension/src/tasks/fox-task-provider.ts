@@ -62,12 +62,15 @@ export class FoxTaskProvider implements vscode.TaskProvider {
         new ProfiledRun({ definition: d, cwd: foxTaskCwd(d, root), profilerUrl: this.profilerUrl }),
       );
     });
+    // No problem matchers, declared as such: a task without the declaration makes VS Code ask
+    // which matcher should "scan the task output" before every run.
     const task = new vscode.Task(
       original,
       scope ?? vscode.TaskScope.Workspace,
       name,
       FOX_TASK_TYPE,
       execution,
+      [],
     );
     task.detail = `${definition.command} with the Fox profiler`;
     return task;

@@ -20,6 +20,7 @@ const state = (processes: { id: string; connected: boolean }[] = []): UiState =>
     lastSeen: 0,
     dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
     missedIntervals: 0,
+    rowsRejected: 0,
     gauges: [],
   })),
   tasks: [],

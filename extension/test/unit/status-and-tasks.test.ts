@@ -11,8 +11,18 @@ describe('status bar', () => {
     assert.equal(statusView({ running: true, connected: 1, pending: 0 }).attention, false);
   });
 
-  it('says when the profiler is not running', () => {
-    assert.match(statusView({ running: false, connected: 0, pending: 0 }).tooltip, /not running/);
+  it('says when the profiler is not running, and every way it starts', () => {
+    const { tooltip } = statusView({ running: false, connected: 0, pending: 0 });
+    assert.match(tooltip, /not running/);
+    assert.doesNotMatch(tooltip, /first Node debug session/);
+    for (const way of [
+      /Node debug session/,
+      /Run with Profiler/,
+      /task of type "fox"/,
+      /Start Profiler/,
+    ]) {
+      assert.match(tooltip, way);
+    }
   });
 });
 

@@ -43,25 +43,24 @@ Options:
  * `fox analyze` — returns the exit code: 0 clean, 1 when a finding at or above `--fail-on`
  * exists, 2 for bad arguments or a bad config. The root `fox` command dispatches here.
  */
+const FLAGS = {
+  format: { type: 'string', default: 'text' },
+  output: { type: 'string' },
+  write: { type: 'boolean', default: false },
+  'fail-on': { type: 'string', default: 'error' },
+  tsconfig: { type: 'string' },
+  functions: { type: 'boolean', default: false },
+  'no-progress': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        output: { type: 'string' },
-        write: { type: 'boolean', default: false },
-        'fail-on': { type: 'string', default: 'error' },
-        tsconfig: { type: 'string' },
-        functions: { type: 'boolean', default: false },
-        'no-progress': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    // Strict: a misspelled flag is an error, never ignored.
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: FLAGS });
   } catch (e) {
-    io.stderr(`fox analyze: ${(e as Error).message}\n\n${ANALYZE_USAGE}`);
+    io.stderr(`fox analyze: ${usageMessage(e, argv)}\n\n${ANALYZE_USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -125,6 +124,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     failOn === 'none' ? false : failOn === 'warning' ? true : f.severity === 'error',
   );
   return failing ? 1 : 0;
+}
+
+/**
+ * What was wrong with the command line. Node's message for an unknown flag suggests passing it
+ * after `--` as a folder name; name the flag instead (a loose parse tokenises like the strict
+ * one, so its first unknown option is the one refused).
+ */
+function usageMessage(e: unknown, argv: readonly string[]): string {
+  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const { tokens } = parseArgs({ args: [...argv], options: FLAGS, strict: false, tokens: true });
+    const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(FLAGS, t.name));
+    if (unknown?.kind === 'option') return `unknown flag ${unknown.rawName}`;
+  }
+  return (e as Error).message;
 }
 
 /** A one-line progress bar redrawn in place on a terminal. */

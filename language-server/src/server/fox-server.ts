@@ -14,6 +14,7 @@ import {
   type Range as LspRange,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DEFAULT_STORE_PATH } from '@fox/sdk';
 import { parseSource } from '../analysis/analyzer.js';
 import { isAnalysisConfigError } from '../analysis/config.js';
 import { FileContext } from '../analysis/file-context.js';
@@ -69,7 +70,7 @@ export function createFoxServer(
   connection.onInitialize((params): InitializeResult => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const root = folder ? fileURLToPath(folder) : process.cwd();
-    live ??= new StoreLiveStats(join(root, '.fox', 'fox.db'));
+    live ??= new StoreLiveStats(join(root, DEFAULT_STORE_PATH));
     const analyzer = (options.createAnalyzer ?? ((r: string) => FoxAnalyzer.fromDirectory(r)))(
       root,
     );

@@ -184,4 +184,14 @@ export async function ping(url: string) {
     assert.match(io.err, /--format must be text, json or sarif/);
     assert.equal(await analyzeMain(['--bogus'], capture()), 2);
   });
+
+  it('refuses a misspelled flag with exit 2, naming it, and analyses nothing', async () => {
+    for (const flag of ['--fromat', '--fail-no', '-x']) {
+      const io = capture();
+      assert.equal(await analyzeMain([dir, flag, 'json'], io), 2);
+      assert.match(io.err, new RegExp(`^fox analyze: unknown flag ${flag}\n`));
+      assert.match(io.err, /Usage: fox analyze/);
+      assert.equal(io.out, '');
+    }
+  });
 });

@@ -1,8 +1,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
-import { startProfiler, type Profiler } from '../server/profiler-server.js';
-import { writeReport, writeStoredReport } from '../report/report.js';
+import { resolve } from 'node:path';
+import { DEFAULT_STORE_PATH } from '@fox/sdk';
+import { startProfiler, type Profiler, type ProfilerOptions } from '../server/profiler-server.js';
+import { DEFAULT_REPORTS_DIR, writeReport, writeStoredReport } from '../report/report.js';
+import {
+  isUsableToken,
+  MAX_TOKEN_LENGTH,
+  MIN_TOKEN_LENGTH,
+  removeEndpoint,
+} from './endpoint-file.js';
+import { planEndpoint, saveEndpoint, type EndpointPlan } from './endpoint-plan.js';
+import { parseProfileArgs, ProfileUsageError, type ProfileArgs } from './profile-args.js';
 import { TerminalView } from './terminal-view.js';
 
 const USAGE = `usage: fox profile [options] -- <command> [args…]
@@ -12,12 +21,18 @@ Runs <command> with FOX_PROFILER set, shows live numbers, and writes an HTML rep
 With --report, writes the report of a run stored earlier (the latest, or --session <id>).
 
 options:
-  --port <n>         collector port (default: random)
-  --store <path>     SQLite store (default .fox/fox.db; --no-store keeps nothing)
-  --reports <dir>    where the report goes (default .fox/reports)
+  --port <n>         collector port (default: random, or the previous run's, see below)
+  --token <t>        collector token, ${MIN_TOKEN_LENGTH}–${MAX_TOKEN_LENGTH} printable ASCII characters (default: random)
+  --store <path>     SQLite store (default ${DEFAULT_STORE_PATH}; --no-store keeps nothing)
+  --reports <dir>    where the report goes (default ${DEFAULT_REPORTS_DIR})
   --no-report        do not write a report
   --approver <name>  the name the live page approves proposals as (default: what it remembers)
   --quiet            no live table
+
+The endpoint (port, token) is kept in <store>.endpoint.json while fox profile runs. If a
+fox profile dies without cleaning up (kill -9), the next one on the same store listens on the
+same port with the same token, so the programs the first one started reconnect to it.
+With --no-store nothing is kept: pass --port and --token yourself to get the same.
 `;
 
 export interface ProfileIo {
@@ -34,45 +49,27 @@ export async function main(
   argv: readonly string[],
   io: ProfileIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
-  const sep = argv.indexOf('--');
-  // `--report <db>` and `--help` run nothing, so they need no `--`; otherwise everything is
-  // the command.
-  const optionsOnly = sep < 0 && ['--report', '--help', '-h'].includes(argv[0] ?? '');
-  const opts = sep >= 0 ? argv.slice(0, sep) : optionsOnly ? [...argv] : [];
-  const command = sep >= 0 ? argv.slice(sep + 1) : optionsOnly ? [] : [...argv];
-  let port: number | undefined;
-  let store: string | false = '.fox/fox.db';
-  let reports: string | false = '.fox/reports';
-  let quiet = false;
-  let approver: string | undefined;
-  let fromStore: string | undefined;
-  let session: string | undefined;
-  for (let i = 0; i < opts.length; i++) {
-    const a = opts[i]!;
-    const value = (): string | undefined => opts[++i];
-    if (a === '--port') port = Number(value());
-    else if (a === '--approver') approver = value();
-    else if (a === '--report') fromStore = value() ?? '';
-    else if (a === '--session') session = value();
-    else if (a === '--store') store = value() ?? store;
-    else if (a === '--no-store') store = false;
-    else if (a === '--reports') reports = value() ?? reports;
-    else if (a === '--no-report') reports = false;
-    else if (a === '--quiet') quiet = true;
-    else if (a === '--help' || a === '-h') {
-      io.stdout.write(USAGE);
-      return 0;
-    } else {
-      io.stderr.write(`fox profile: unknown option ${a}\n${USAGE}`);
-      return 2;
-    }
+  let args: ProfileArgs;
+  try {
+    args = parseProfileArgs(argv);
+  } catch (err) {
+    if (!(err instanceof ProfileUsageError)) throw err;
+    io.stderr.write(`fox profile: ${err.message}\n${USAGE}`);
+    return 2;
   }
-  if (fromStore !== undefined && sep < 0) {
-    return reportOnly(fromStore, session, reports === false ? '.fox/reports' : reports, io);
+  if (args.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const { command, token, store, reports, quiet, approver, report: fromStore, session } = args;
+  const port = args.port === undefined ? undefined : Number(args.port);
+  if (fromStore !== undefined && command.length === 0) {
+    return reportOnly(fromStore, session, reports === false ? DEFAULT_REPORTS_DIR : reports, io);
   }
   if (
     command.length === 0 ||
-    (port !== undefined && !Number.isInteger(port)) ||
+    (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) ||
+    (token !== undefined && !isUsableToken(token)) ||
     approver === '' ||
     fromStore !== undefined
   ) {
@@ -80,12 +77,20 @@ export async function main(
     return 2;
   }
 
-  const profiler = await startProfiler({
+  const plan = await planEndpoint({
+    storePath: store,
+    ...(port === undefined ? {} : { port }),
+    ...(token === undefined ? {} : { token }),
+  });
+  for (const note of plan.notes) io.stderr.write(`${note}\n`);
+  const profiler = await listen(plan, port !== undefined, io, {
     storePath: store,
     ...(approver === undefined ? {} : { approver }),
-    ...(port === undefined ? {} : { port }),
     onError: (err) => io.stderr.write(`fox profile: ${String(err)}\n`),
   });
+  if (!profiler) return 1;
+  // Written before the child starts: a kill -9 from here on leaves programs a restart finds.
+  const ownsEndpoint = trySaveEndpoint(plan, profiler, io);
   io.stdout.write(`fox profile: live UI at ${profiler.uiUrl}\n`);
   const view = new TerminalView(io.stdout, io.stdout.isTTY === true);
   const timer = quiet ? undefined : setInterval(() => view.update(profiler.state()), 1000);
@@ -118,9 +123,54 @@ export async function main(
   }
   const written = reports === false ? undefined : await report(profiler, reports, io);
   await profiler.close(); // idempotent: report() has closed it already
+  if (ownsEndpoint && plan.file !== undefined) removeEndpoint(plan.file, process.pid);
   if (written)
-    io.stdout.write(`fox profile: report written to ${relative(process.cwd(), written)}\n`);
+    // Absolute: `npm start` runs this in the package's folder, not where the user typed it.
+    io.stdout.write(`fox profile: report written to ${resolve(written)}\n`);
   return code;
+}
+
+/**
+ * Starts the profiler where the plan says. When the port of a previous run is taken by now,
+ * listens on a random one instead (its programs cannot come back, and the user is told); an
+ * explicit `--port` that is taken is an error (undefined, after saying so).
+ */
+async function listen(
+  plan: EndpointPlan,
+  explicitPort: boolean,
+  io: ProfileIo,
+  options: ProfilerOptions,
+): Promise<Profiler | undefined> {
+  const start = (port: number | undefined) =>
+    startProfiler({
+      ...options,
+      ...(port === undefined ? {} : { port }),
+      ...(plan.token === undefined ? {} : { token: plan.token }),
+    });
+  try {
+    return await start(plan.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || plan.port === undefined) throw err;
+    if (explicitPort) {
+      io.stderr.write(`fox profile: port ${plan.port} is in use\n`);
+      return undefined;
+    }
+    io.stderr.write(
+      `fox profile: port ${plan.port} of the previous fox profile is taken; listening on a ` +
+        'new port, so the programs it started cannot reconnect\n',
+    );
+    return start(undefined);
+  }
+}
+
+/** Keeps the endpoint beside the store; a failure to is reported, never fatal. */
+function trySaveEndpoint(plan: EndpointPlan, profiler: Profiler, io: ProfileIo): boolean {
+  try {
+    return saveEndpoint(plan, { port: profiler.port, token: profiler.token, pid: process.pid });
+  } catch (err) {
+    io.stderr.write(`fox profile: could not save the endpoint: ${String(err)}\n`);
+    return false;
+  }
 }
 
 /**
@@ -167,7 +217,7 @@ async function reportOnly(
     io,
   );
   if (!file) return 1;
-  io.stdout.write(`fox profile: report written to ${relative(process.cwd(), file)}\n`);
+  io.stdout.write(`fox profile: report written to ${resolve(file)}\n`);
   return 0;
 }
 

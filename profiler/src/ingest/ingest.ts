@@ -5,7 +5,7 @@ import { gaugePointOf } from '../live/gauge-point.js';
 import type { LiveState } from '../live/live-state.js';
 import type { BatchWriter } from '../storage/batch-writer.js';
 import type { EventRow, SpanTagRow, TaskStateRow } from '../storage/profiler-tables.js';
-import type { TaskRow } from '../storage/store-adapter.js';
+import type { AggregateRow, TaskRow } from '../storage/store-adapter.js';
 
 /** Why frames were refused, cumulative over all connections. */
 export interface IngestCounters {
@@ -95,8 +95,6 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     switch (frame.type) {
       case 'aggregates':
         onAggregates(processId, frame);
-        // Lets the exporter tell intervals lost in a dying connection from delivered ones.
-        if (ws.bufferedAmount < 1 << 16) ws.send(`{"type":"ack","seq":${frame.seq}}`);
         break;
       case 'spans':
         onSpans(processId, frame.spans);
@@ -196,9 +194,22 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
     return row;
   }
 
+  /**
+   * Tells the exporter it may forget the frame. With a store, only once its rows have
+   * committed: a profiler killed before that never acknowledged them, so the exporter sends
+   * them again to the next one (storing is idempotent) instead of counting them delivered.
+   */
+  function ack(seq: number): void {
+    // An exporter that does not read must not grow our memory: acks are cumulative, so the
+    // next one that fits covers this seq too.
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 16) {
+      ws.send(`{"type":"ack","seq":${seq}}`);
+    }
+  }
+
   function onAggregates(pid: string, frame: AggregatesFrame): void {
     live.aggregates(pid, frame);
-    if (!writer) return;
+    if (!writer) return ack(frame.seq);
     ensureTasks(frame.tasks.map((t) => [t.id, t.mode]));
     const changed: TaskStateRow[] = [];
     for (const t of frame.tasks) {
@@ -217,34 +228,33 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
       );
     }
     writer.taskStates(changed);
-    writer.gauge({ processId: pid, ...gaugePointOf(frame), dropped: frame.dropped });
-    writer.aggregate(
-      frame.tasks.map((t) => {
-        const i = t.interval;
-        const h =
-          i.histogram.length > 0
-            ? LatencyHistogram.fromSparse(i.histogram, i.histogramSum, i.max)
-            : undefined;
-        return {
-          processId: pid,
-          taskId: t.id,
-          at: frame.at,
-          calls: i.calls,
-          successes: i.successes,
-          errors: i.errors,
-          errorsByCode: t.errorsByCode,
-          histogram: h ? h.encode() : null,
-          p50: i.p50,
-          // The store keeps p90; without a histogram p95 is the closest bound we have.
-          p90: h ? h.quantile(0.9) : i.p95,
-          p99: i.p99,
-          max: i.max,
-          inFlight: t.inFlight,
-          queued: t.queued,
-          limit: t.limit,
-        };
-      }),
-    );
+    const rows = frame.tasks.map((t): AggregateRow => {
+      const i = t.interval;
+      const h =
+        i.histogram.length > 0
+          ? LatencyHistogram.fromSparse(i.histogram, i.histogramSum, i.max)
+          : undefined;
+      return {
+        processId: pid,
+        taskId: t.id,
+        at: frame.at,
+        calls: i.calls,
+        successes: i.successes,
+        errors: i.errors,
+        errorsByCode: t.errorsByCode,
+        histogram: h ? h.encode() : null,
+        p50: i.p50,
+        // The store keeps p90; without a histogram p95 is the closest bound we have.
+        p90: h ? h.quantile(0.9) : i.p95,
+        p99: i.p99,
+        max: i.max,
+        inFlight: t.inFlight,
+        queued: t.queued,
+        limit: t.limit,
+      };
+    });
+    const gauge = { processId: pid, ...gaugePointOf(frame), dropped: frame.dropped };
+    writer.aggregate(rows, gauge, () => ack(frame.seq));
   }
 
   function onEvents(pid: string, events: WireEvent[]): void {

@@ -62,6 +62,7 @@ export class LiveState {
           lastSeen: Date.now(),
           dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
           missedIntervals: 0,
+          rowsRejected: 0,
           gauges: [],
         },
         lastSeq: 0,
@@ -73,6 +74,8 @@ export class LiveState {
     }
     entry.view.connected = true;
     entry.view.lastSeen = Date.now();
+    // Intervals an earlier profiler acknowledged were stored by it: not missed by this one.
+    if (frame.acked !== undefined && frame.acked > entry.lastSeq) entry.lastSeq = frame.acked;
     for (const t of frame.tasks) {
       const existing = entry.tasks.get(t.id);
       if (existing) {
@@ -88,17 +91,33 @@ export class LiveState {
 
   disconnected(processId: string): void {
     const entry = this.processes.get(processId);
-    if (entry) entry.view.connected = false;
+    if (!entry) return;
+    entry.view.connected = false;
+    // A gone process runs nothing: its last interval's rates must not read as current ones.
+    for (const t of entry.tasks.values()) {
+      t.callsPerSec = 0;
+      t.errorsPerSec = 0;
+      t.inFlight = 0;
+      t.queued = 0;
+    }
   }
 
-  /** Returns the number of intervals missing before this frame (0 when in order). */
+  /** A row of this process's telemetry that the store refused. */
+  rowRejected(processId: string): void {
+    const entry = this.processes.get(processId);
+    if (entry) entry.view.rowsRejected++;
+  }
+
+  /**
+   * Returns the number of intervals missing before this frame (0 when in order). A frame seen
+   * before (the exporter re-sends frames whose acknowledgement it never got) changes nothing.
+   */
   aggregates(processId: string, frame: AggregatesFrame): number {
     const entry = this.processes.get(processId);
-    if (!entry) return 0;
+    if (!entry || frame.seq <= entry.lastSeq) return 0;
     const v = entry.view;
-    let missed = 0;
-    if (frame.seq > entry.lastSeq + 1) missed = frame.seq - entry.lastSeq - 1;
-    if (frame.seq > entry.lastSeq) entry.lastSeq = frame.seq;
+    const missed = frame.seq - entry.lastSeq - 1;
+    entry.lastSeq = frame.seq;
     v.missedIntervals += missed;
     v.dropped = frame.dropped;
     v.lastSeen = Date.now();

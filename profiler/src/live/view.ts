@@ -16,13 +16,13 @@ import type {
 /** One point of a process's gauge history. */
 export interface GaugePoint {
   at: number;
-  /** Event-loop delay, ms. */
-  delayP50: number;
-  delayP99: number;
-  delayMax: number;
-  /** Event-loop utilisation, 0..1. */
-  elu: number;
-  cpu: number;
+  /** Event-loop delay, ms, net of the monitor's timer period; null: no data in the interval. */
+  delayP50: number | null;
+  delayP99: number | null;
+  delayMax: number | null;
+  /** Event-loop utilisation, 0..1, and CPU (cores); null: the interval was too short to tell. */
+  elu: number | null;
+  cpu: number | null;
   heapUsedBytes: number;
 }
 
@@ -39,6 +39,8 @@ export interface ProcessView {
   dropped: DropCounters;
   /** Intervals the profiler never received (seq gaps), including the exporter's drops. */
   missedIntervals: number;
+  /** Rows of this process that the store refused (values its columns cannot hold). */
+  rowsRejected: number;
   gauges: GaugePoint[];
 }
 

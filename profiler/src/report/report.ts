@@ -7,6 +7,9 @@ import { migrateProfilerSchema } from '../storage/profiler-schema.js';
 import { openStore } from '../storage/store-adapter.js';
 import { storedRunMessages } from './stored-run.js';
 
+/** Where reports go by default, relative to the working directory. */
+export const DEFAULT_REPORTS_DIR = '.fox/reports';
+
 /** What a report shows: the final state and the timelines of its tasks. */
 export interface ReportSource {
   state(): UiState;
@@ -45,7 +48,10 @@ export function renderReport(
  * Writes `<dir>/<ulid>.html` (default dir `.fox/reports`) from a live profiler's in-memory state
  * (its recent history only) and returns its path. With a store, prefer {@link writeStoredReport}.
  */
-export async function writeReport(source: ReportSource, dir = '.fox/reports'): Promise<string> {
+export async function writeReport(
+  source: ReportSource,
+  dir = DEFAULT_REPORTS_DIR,
+): Promise<string> {
   const state = source.state();
   const messages: ServerToUi[] = [{ type: 'state', state }];
   for (const t of state.tasks) messages.push(source.timeline(t.processId, t.id));
@@ -77,7 +83,7 @@ export interface StoredReportOptions {
  */
 export async function writeStoredReport(options: StoredReportOptions): Promise<string> {
   const messages = storedReportMessages(options.storePath, options.sessionId);
-  return writeMessages(messages, options.dir ?? '.fox/reports');
+  return writeMessages(messages, options.dir ?? DEFAULT_REPORTS_DIR);
 }
 
 /** The messages a stored run's report replays (see `storedRunMessages`). */

@@ -50,6 +50,7 @@ export function storedRunMessages(db: StoreDb, sessionId?: string): ServerToUi[]
       lastSeen: last?.at ?? p.startedAt,
       dropped: dropCounters(last?.dropped),
       missedIntervals: 0,
+      rowsRejected: 0,
       gauges: bucketGauges(gauges, GAUGE_POINTS),
     });
     const states = reader.taskStates(p.id);
@@ -173,14 +174,26 @@ function bucketRates(intervals: readonly StoredInterval[], stepMs: number, point
   return out;
 }
 
-/** Gauge rows bucketed to at most `points`: delays keep their worst, utilisation its mean. */
+/**
+ * Gauge rows bucketed to at most `points`: delays keep their worst, utilisation and CPU their
+ * mean. Rows without data (null) are left out of a bucket's numbers; a bucket of only such rows
+ * has none either.
+ */
 export function bucketGauges(rows: readonly GaugeRow[], points: number): GaugePoint[] {
   const size = Math.max(1, Math.ceil(rows.length / points));
   const out: GaugePoint[] = [];
   for (let i = 0; i < rows.length; i += size) {
     const c = rows.slice(i, i + size);
-    const mean = (f: (g: GaugeRow) => number) => c.reduce((n, g) => n + f(g), 0) / c.length;
-    const max = (f: (g: GaugeRow) => number) => c.reduce((n, g) => Math.max(n, f(g)), 0);
+    const known = (f: (g: GaugeRow) => number | null) =>
+      c.map(f).filter((v): v is number => v !== null);
+    const mean = (f: (g: GaugeRow) => number | null) => {
+      const v = known(f);
+      return v.length === 0 ? null : v.reduce((n, x) => n + x, 0) / v.length;
+    };
+    const max = (f: (g: GaugeRow) => number | null) => {
+      const v = known(f);
+      return v.length === 0 ? null : v.reduce((m, x) => Math.max(m, x), 0);
+    };
     out.push({
       at: c[c.length - 1]!.at,
       delayP50: mean((g) => g.delayP50),

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WireChaosReportSchema, type ApprovalDecision } from '@fox/sdk';
+import { DEFAULT_STORE_PATH, WireChaosReportSchema, type ApprovalDecision } from '@fox/sdk';
 import { ulid } from 'ulid';
 import type { WebSocket } from 'ws';
-import { startCollector, type Collector } from '../collector/collector.js';
+import { startCollector, type Collector, type CollectorCounters } from '../collector/collector.js';
+import type { CollectorLimits } from '../collector/limits.js';
 import { tokenMatches } from '../collector/token.js';
 import {
   emptyIngestCounters,
@@ -16,10 +17,13 @@ import type { CollectorStatsView, ServerToUi, UiState } from '../live/view.js';
 import { BatchWriter, type WriterCounters } from '../storage/batch-writer.js';
 import { loadUiAssets } from './ui-assets.js';
 import {
+  coalesce,
+  ControlBudget,
   ControlRelay,
   emptyUiChannelCounters,
   handleUiMessage,
   type UiChannelCounters,
+  type UiSession,
 } from './ui-channel.js';
 
 /** Stored chaos reports shown at start-up, so the last experiments survive a restart. */
@@ -43,11 +47,14 @@ export interface ProfilerOptions {
   bytesPerSecond?: number;
   /** Approver name the browser page starts with (its own remembered name otherwise). */
   approver?: string;
+  /** Time limits and socket bounds of the collector (defaults in {@link CollectorLimits}). */
+  limits?: Partial<CollectorLimits>;
   onError?: (err: unknown) => void;
 }
 
 export interface ProfilerCounters extends IngestCounters {
-  connections: { accepted: number; rejected: number; open: number };
+  /** Connections: accepted, refused, open, and cut off by a limit. */
+  connections: CollectorCounters;
   store: WriterCounters | undefined;
   uiClients: number;
   /** Messages from UI clients: refused ones by reason, and what was relayed to processes. */
@@ -98,7 +105,8 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
   const ingest = emptyIngestCounters();
   const uiCounters = emptyUiChannelCounters();
   const onError = options.onError ?? (() => {});
-  const storePath = options.storePath === false ? undefined : (options.storePath ?? '.fox/fox.db');
+  const storePath =
+    options.storePath === false ? undefined : (options.storePath ?? DEFAULT_STORE_PATH);
   const sessionId = storePath === undefined ? undefined : ulid();
   const writer =
     storePath === undefined
@@ -106,6 +114,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
       : new BatchWriter({
           path: storePath,
           onError,
+          onRowRejected: (processId) => live.rowRejected(processId),
           ...(sessionId === undefined ? {} : { sessionId }),
           ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
         });
@@ -144,26 +153,30 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     const client: { selected?: { processId: string; taskId: string } } = {};
     uiClients.set(ws, client);
     ws.on('close', () => uiClients.delete(ws));
-    const session = {
+    // A flood of `ready` or `select` costs one snapshot or timeline per turn, not one each.
+    const sendTimeline = coalesce(() => {
+      if (client.selected) send(ws, timeline(client.selected.processId, client.selected.taskId));
+    }, onError);
+    const session: UiSession = {
       token: holder.collector?.token ?? '',
       relay,
       counters: uiCounters,
+      budget: new ControlBudget(),
+      isPendingProposal: (processId, proposalId) =>
+        state().proposals?.some(
+          (p) => p.processId === processId && p.proposalId === proposalId && p.state === 'pending',
+        ) ?? false,
       reply: (m: ServerToUi) => send(ws, m),
-      ready: () => send(ws, { type: 'state', state: state() }),
+      ready: coalesce(() => send(ws, { type: 'state', state: state() }), onError),
       select(processId: string, taskId: string) {
         client.selected = { processId, taskId };
-        send(ws, timeline(processId, taskId));
+        sendTimeline();
       },
       unselect: () => void delete client.selected,
     };
     ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        uiCounters.received++;
-        uiCounters.refused.invalid++;
-        return;
-      }
       try {
-        handleUiMessage(data, session);
+        handleUiMessage(data, session, isBinary);
       } catch (err) {
         // Never expected (the channel validates everything); a UI bug must not stop the server.
         onError(err);
@@ -175,6 +188,9 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    // The page may stay silent for hours (the server pushes to it): kept alive by pings.
+    isQuiet: (request) => pathOf(request) === '/ui',
     onRequest: (req, res) => void serveHttp(req, res),
     onConnection: (ws, request) => {
       if (pathOf(request) === '/ui') serveUi(ws);
@@ -190,6 +206,10 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
             : { bytesPerSecond: options.bytesPerSecond }),
         });
     },
+  }).catch((err: unknown) => {
+    // A taken port (say): the store opened above must not stay open behind the error.
+    writer?.close();
+    throw err;
   }));
   const token = collector.token;
   const base = `http://${collector.host.includes(':') ? `[${collector.host}]` : collector.host}:${collector.port}`;

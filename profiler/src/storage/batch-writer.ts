@@ -12,6 +12,7 @@ import {
   type FoxStore,
   type ProcessRow,
   type SpanRow,
+  type RowRejected,
   type TaskRow,
 } from './store-adapter.js';
 
@@ -32,6 +33,12 @@ export interface BatchWriterOptions {
    */
   sessionId?: string;
   onError?: (err: unknown) => void;
+  /**
+   * A row of this process that the database refused (a value its column cannot hold). The
+   * row is left out and counted; the other rows of its batch, and other processes' rows, are
+   * stored all the same.
+   */
+  onRowRejected?: (processId: string, table: string, err: unknown) => void;
 }
 
 /** Rows of the profiler's own tables waiting for the next flush. */
@@ -47,6 +54,9 @@ export interface WriterCounters {
   spansStored: number;
   spansDropped: number;
   eventsDropped: number;
+  /** Rows the database refused one by one (see {@link BatchWriterOptions.onRowRejected}). */
+  rowsRejected: number;
+  /** Batches that failed as a whole (disk, lock): their rows were not stored. */
   writeErrors: number;
 }
 
@@ -60,6 +70,8 @@ export class BatchWriter {
   readonly store: FoxStore;
   readonly tables: ProfilerTables;
   private aggregates: AggregateRow[] = [];
+  /** Run once the queued aggregates (and their gauges) have committed: the exporter's acks. */
+  private committed: (() => void)[] = [];
   private spans: SpanRow[] = [];
   private queued: Queues = { spanTags: [], gauges: [], events: [], reports: [] };
   private readonly sessionId: string | undefined;
@@ -71,9 +83,11 @@ export class BatchWriter {
     spansStored: 0,
     spansDropped: 0,
     eventsDropped: 0,
+    rowsRejected: 0,
     writeErrors: 0,
   };
   private readonly onError: (err: unknown) => void;
+  private readonly onRowRejected: NonNullable<BatchWriterOptions['onRowRejected']>;
   private closed = false;
 
   constructor(options: BatchWriterOptions) {
@@ -88,6 +102,7 @@ export class BatchWriter {
     }
     this.maxQueuedSpans = options.maxQueuedSpans ?? 50_000;
     this.onError = options.onError ?? (() => {});
+    this.onRowRejected = options.onRowRejected ?? (() => {});
     this.timer = setInterval(() => this.flush(), options.flushMs ?? 250);
     this.timer.unref();
     const retentionMs = options.retentionMs;
@@ -140,13 +155,16 @@ export class BatchWriter {
     }
   }
 
-  aggregate(rows: AggregateRow[]): void {
-    if (!this.closed) for (const r of rows) this.aggregates.push(r);
-  }
-
-  /** One per aggregates frame, like the aggregates (never dropped). */
-  gauge(row: GaugeRow): void {
-    if (!this.closed) this.queued.gauges.push(row);
+  /**
+   * Queues one aggregates frame: its task rows and its process gauges (never dropped).
+   * `onCommitted` runs after the flush that stores them commits — not if it fails — so an
+   * acknowledgement sent from it means the rows are on disk (as far as WAL + NORMAL go).
+   */
+  aggregate(rows: AggregateRow[], gauge: GaugeRow, onCommitted?: () => void): void {
+    if (this.closed) return;
+    for (const r of rows) this.aggregates.push(r);
+    this.queued.gauges.push(gauge);
+    if (onCommitted) this.committed.push(onCommitted);
   }
 
   /** Events beyond `maxQueuedSpans` waiting rows are dropped and counted, like spans. */
@@ -179,43 +197,77 @@ export class BatchWriter {
 
   flush(): void {
     if (this.closed) return;
+    const committed = this.committed;
+    this.committed = [];
+    let stored = true;
     if (this.aggregates.length > 0) {
       const batch = this.aggregates;
       this.aggregates = [];
+      let rejected = 0;
       try {
-        this.store.insertAggregates(batch);
-        this.counters.aggregatesStored += batch.length;
+        this.store.insertAggregates(batch, (row, err) => {
+          rejected++;
+          this.reject(row.processId, 'aggregates', err);
+        });
+        this.counters.aggregatesStored += batch.length - rejected;
       } catch (err) {
+        stored = false;
         this.fail(err);
       }
     }
     if (this.spans.length > 0) {
       const batch = this.spans;
       this.spans = [];
+      let rejected = 0;
       try {
-        this.store.insertSpans(batch);
-        this.counters.spansStored += batch.length;
+        this.store.insertSpans(batch, (row, err) => {
+          rejected++;
+          this.reject(row.processId, 'spans', err);
+        });
+        this.counters.spansStored += batch.length - rejected;
+        this.counters.spansDropped += rejected;
       } catch (err) {
         this.counters.spansDropped += batch.length;
         this.fail(err);
       }
     }
     // After the spans: tags reference them.
-    this.drain('spanTags', (rows) => this.tables.spanTags(rows));
-    this.drain('gauges', (rows) => this.tables.gauges(rows));
-    this.drain('events', (rows) => this.tables.events(rows));
-    this.drain('reports', (rows) => this.tables.chaosReports(rows));
+    this.drain('spanTags', 'profiler_span_tags', (rows, rejected) =>
+      this.tables.spanTags(rows, rejected),
+    );
+    stored =
+      this.drain('gauges', 'profiler_gauges', (rows, rejected) =>
+        this.tables.gauges(rows, rejected),
+      ) && stored;
+    this.drain('events', 'profiler_events', (rows, rejected) => this.tables.events(rows, rejected));
+    this.drain('reports', 'chaos_reports', (rows, rejected) =>
+      this.tables.chaosReports(rows, rejected),
+    );
+    // A batch that failed whole is not acknowledged: the exporter sends those frames again.
+    if (stored) for (const done of committed) done();
   }
 
-  private drain<K extends keyof Queues>(queue: K, write: (rows: Queues[K]) => void): void {
+  /** Writes one queue; false when the batch failed as a whole (rejected rows do not count). */
+  private drain<K extends keyof Queues>(
+    queue: K,
+    table: string,
+    write: (rows: Queues[K], rejected: RowRejected<Queues[K][number]>) => void,
+  ): boolean {
     const batch = this.queued[queue];
-    if (batch.length === 0) return;
+    if (batch.length === 0) return true;
     this.queued = { ...this.queued, [queue]: [] };
     try {
-      write(batch);
+      write(batch, (row, err) => this.reject(processOf(row), table, err));
+      return true;
     } catch (err) {
       this.fail(err);
+      return false;
     }
+  }
+
+  private reject(processId: string | undefined, table: string, err: unknown): void {
+    this.counters.rowsRejected++;
+    if (processId !== undefined) this.onRowRejected(processId, table, err);
   }
 
   close(): void {
@@ -236,4 +288,9 @@ export class BatchWriter {
     this.counters.writeErrors++;
     this.onError(err);
   }
+}
+
+/** The process a queued row belongs to (a chaos report names none). */
+function processOf(row: Queues[keyof Queues][number]): string | undefined {
+  return 'processId' in row ? row.processId : undefined;
 }

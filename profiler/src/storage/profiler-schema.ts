@@ -64,6 +64,27 @@ const MIGRATIONS: readonly string[] = [
     error_code TEXT
   ) STRICT;
   `,
+  // 2: loop gauges and CPU may be null ("no data yet": a process's first interval is too short
+  // to measure). SQLite cannot drop NOT NULL in place, so the table is rebuilt; rows are kept.
+  `
+  CREATE TABLE profiler_gauges_v2 (
+    process_id TEXT NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    delay_p50  REAL,
+    delay_p99  REAL,
+    delay_max  REAL,
+    elu        REAL,
+    cpu        REAL,
+    heap_used  INTEGER NOT NULL,
+    dropped    TEXT NOT NULL,
+    PRIMARY KEY (process_id, at)
+  ) STRICT;
+  INSERT INTO profiler_gauges_v2
+    SELECT process_id, at, delay_p50, delay_p99, delay_max, elu, cpu, heap_used, dropped
+      FROM profiler_gauges;
+  DROP TABLE profiler_gauges;
+  ALTER TABLE profiler_gauges_v2 RENAME TO profiler_gauges;
+  `,
 ];
 
 /** Brings the profiler's tables up to date (one immediate transaction); returns the version. */

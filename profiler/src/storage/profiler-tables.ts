@@ -1,7 +1,7 @@
 import type { WireChaosReport, WireEvent } from '@fox/sdk';
 import type { GaugePoint } from '../live/view.js';
 import { migrateProfilerSchema } from './profiler-schema.js';
-import type { StoreDb } from './store-adapter.js';
+import { writeRows, type RowRejected, type StoreDb } from './store-adapter.js';
 
 /** One aggregates frame's process gauges. */
 export interface GaugeRow extends GaugePoint {
@@ -34,7 +34,8 @@ export interface SpanTagRow {
 
 /**
  * Writes the profiler's own tables (see profiler-schema.ts) and the chaos reports, each batch in
- * one transaction. Synchronous, like the store; callers catch and count failures.
+ * one transaction. Synchronous, like the store; callers catch and count failures. With
+ * `rejected`, a row the database refuses is handed to it and the rest of the batch commits.
  */
 export class ProfilerTables {
   private readonly stmt;
@@ -103,32 +104,35 @@ export class ProfilerTables {
     })();
   }
 
-  gauges(rows: readonly GaugeRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) {
-        this.stmt.gauge.run({ ...r, at: Math.round(r.at), dropped: JSON.stringify(r.dropped) });
-      }
-    })();
+  gauges(rows: readonly GaugeRow[], rejected?: RowRejected<GaugeRow>): void {
+    writeRows(
+      this.db,
+      rows,
+      (r) =>
+        this.stmt.gauge.run({ ...r, at: Math.round(r.at), dropped: JSON.stringify(r.dropped) }),
+      rejected,
+    );
   }
 
-  events(rows: readonly EventRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) {
-        this.stmt.event.run(r.processId, r.event.at, r.event.kind, JSON.stringify(r.event));
-      }
-    })();
+  events(rows: readonly EventRow[], rejected?: RowRejected<EventRow>): void {
+    writeRows(
+      this.db,
+      rows,
+      (r) => this.stmt.event.run(r.processId, r.event.at, r.event.kind, JSON.stringify(r.event)),
+      rejected,
+    );
   }
 
   /** Call after the spans themselves are stored (the tags reference them). */
-  spanTags(rows: readonly SpanTagRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) this.stmt.tag.run(r.runId, r.chaos, r.errorCode);
-    })();
+  spanTags(rows: readonly SpanTagRow[], rejected?: RowRejected<SpanTagRow>): void {
+    writeRows(this.db, rows, (r) => this.stmt.tag.run(r.runId, r.chaos, r.errorCode), rejected);
   }
 
-  chaosReports(reports: readonly WireChaosReport[]): void {
-    this.db.transaction(() => {
-      for (const r of reports) {
+  chaosReports(reports: readonly WireChaosReport[], rejected?: RowRejected<WireChaosReport>): void {
+    writeRows(
+      this.db,
+      reports,
+      (r) =>
         this.stmt.chaosReport.run(
           r.experimentId,
           r.name,
@@ -136,9 +140,9 @@ export class ProfilerTables {
           Math.round(r.endedAt),
           r.outcome,
           JSON.stringify(r),
-        );
-      }
-    })();
+        ),
+      rejected,
+    );
   }
 
   /** The newest stored reports that ended at or after `since`, newest first. */

@@ -79,11 +79,11 @@ export class SessionReader {
       .all(processId, w.from, w.to) as {
       process_id: string;
       at: number;
-      delay_p50: number;
-      delay_p99: number;
-      delay_max: number;
-      elu: number;
-      cpu: number;
+      delay_p50: number | null;
+      delay_p99: number | null;
+      delay_max: number | null;
+      elu: number | null;
+      cpu: number | null;
       heap_used: number;
       dropped: string;
     }[];

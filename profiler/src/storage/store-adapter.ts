@@ -4,8 +4,8 @@
  */
 import type { FoxStore } from '@fox/sdk';
 
-export { openStore } from '@fox/sdk';
-export type { AggregateRow, FoxStore, ProcessRow, SpanRow, TaskRow } from '@fox/sdk';
+export { openStore, writeRows } from '@fox/sdk';
+export type { AggregateRow, FoxStore, ProcessRow, RowRejected, SpanRow, TaskRow } from '@fox/sdk';
 
 /**
  * The store's SQLite connection. The profiler keeps a few tables of its own in the same file

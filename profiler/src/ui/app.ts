@@ -9,10 +9,12 @@ import type {
 } from '../live/view.js';
 import { ApprovalsPanel } from './approvals-panel.js';
 import { ChaosPanel } from './chaos-panel.js';
-import { lineChart, shortTask, sparkline, timeline } from './charts.js';
+import { lineChart, sparkline, timeline } from './charts.js';
 import { h, replace } from './dom.js';
 import { fmtMs, fmtRate } from './format.js';
 import { gaugeCharts } from './gauge-series.js';
+import { newestArrival } from './process-follow.js';
+import { taskIdLabel } from './task-id.js';
 
 export interface FoxUiOptions {
   /** A frozen run (the HTML report): no approve/reject or kill switch. Default false. */
@@ -48,6 +50,8 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
   let spans: TimelineSpan[] = [];
   let selectedProcess: string | undefined;
   let selectedTask: { processId: string; taskId: string } | undefined;
+  /** Processes in the last state, to tell a newly connected one. */
+  let knownProcesses = new Set<string>();
   let disposed = false;
 
   root.classList.add('fox-ui');
@@ -71,6 +75,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
   const eventsList = h('ol', { class: 'fox-events', 'data-testid': 'events' });
   const columns = [
     'task',
+    'pid',
     'mode',
     'calls/s',
     'p50',
@@ -107,7 +112,11 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
         h(
           'table',
           { class: 'fox-tasks' },
-          h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', 'data-col': c }, c))),
+          ),
           taskBody,
         ),
         timelineTitle,
@@ -164,7 +173,10 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
       (st.chaosReports ?? []).filter(shown),
       st.processes,
     );
-    renderTasks(st.tasks.filter((t) => !selectedProcess || t.processId === selectedProcess));
+    renderTasks(
+      st.tasks.filter((t) => !selectedProcess || t.processId === selectedProcess),
+      st.processes,
+    );
     renderTimeline();
     renderEvents(st);
   }
@@ -204,18 +216,27 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
             `node ${p.nodeVersion}` +
               (lost > 0 || p.missedIntervals > 0
                 ? ` · dropped ${lost} · missed ${p.missedIntervals}`
-                : ''),
+                : '') +
+              (p.rowsRejected > 0 ? ` · rows refused by the store ${p.rowsRejected}` : ''),
           ),
         );
       }),
     );
   }
 
-  function renderTasks(tasks: TaskView[]): void {
+  function renderTasks(tasks: TaskView[], processes: ProcessView[]): void {
+    // Rows of several processes (runs) look alike: then each names its process.
+    const multi = new Set(tasks.map((t) => t.processId)).size > 1;
+    const pidHead = root.querySelector<HTMLElement>('th[data-col="pid"]');
+    if (pidHead) pidHead.hidden = !multi;
     if (tasks.length === 0) {
       replace(
         taskBody,
-        h('tr', {}, h('td', { colspan: 11, class: 'fox-empty' }, 'No fox tasks reported yet.')),
+        h(
+          'tr',
+          {},
+          h('td', { colspan: columns.length, class: 'fox-empty' }, 'No fox tasks reported yet.'),
+        ),
       );
       return;
     }
@@ -223,17 +244,33 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
       taskBody,
       ...tasks.map((t) => {
         const selected = selectedTask?.taskId === t.id && selectedTask.processId === t.processId;
+        const proc = processes.find((p) => p.id === t.processId);
+        // Exited is news only live: in a report every run has ended.
+        const gone = !readOnly && proc?.connected === false;
         const row = h(
           'tr',
           {
-            class: `fox-task${selected ? ' fox-selected' : ''}${t.errorsPerSec > 0 ? ' fox-has-errors' : ''}`,
+            class:
+              `fox-task${selected ? ' fox-selected' : ''}${t.errorsPerSec > 0 ? ' fox-has-errors' : ''}` +
+              (gone ? ' fox-gone' : ''),
             'data-task-id': t.id,
+            'data-process-id': t.processId,
             tabindex: 0,
           },
           h(
             'td',
-            { title: t.location ? `${t.location.file}:${t.location.line}` : t.id },
-            shortTask(t.id),
+            {},
+            taskIdLabel(t.id, t.location ? `${t.id}\n${t.location.file}:${t.location.line}` : t.id),
+          ),
+          h(
+            'td',
+            {
+              class: 'fox-num',
+              'data-col': 'pid',
+              hidden: !multi,
+              ...(readOnly ? {} : { title: gone ? 'exited' : 'running' }),
+            },
+            !proc ? '–' : readOnly ? String(proc.pid) : `${gone ? '○' : '●'} ${proc.pid}`,
           ),
           h('td', {}, t.current === t.mode ? t.mode : `${t.mode}→${t.current}`),
           h('td', { class: 'fox-num', 'data-col': 'rate' }, fmtRate(t.callsPerSec)),
@@ -251,9 +288,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
           h('td', {}, sparkline(t.history.slice(-60))),
         );
         const select = (): void => {
-          selectedTask = { processId: t.processId, taskId: t.id };
-          spans = [];
-          host.post({ type: 'select', processId: t.processId, taskId: t.id });
+          selectTask(t.processId, t.id);
           render();
         };
         row.addEventListener('click', select);
@@ -273,7 +308,12 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
         h('p', { class: 'fox-empty' }, 'Select a task to see its sampled calls.'),
       );
     }
-    timelineTitle.textContent = `Timeline · ${shortTask(selectedTask.taskId)}`;
+    // The id as written: not in the heading's capitals.
+    replace(
+      timelineTitle,
+      'Timeline · ',
+      h('span', { class: 'fox-id-as-is' }, selectedTask.taskId),
+    );
     replace(timelineBox, timeline(spans));
   }
 
@@ -290,14 +330,14 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
           case 'breaker':
           case 'limit':
           case 'strategy':
-            text = `${shortTask(e.taskId)}: ${e.kind} ${e.from} → ${e.to}`;
+            text = `${e.taskId}: ${e.kind} ${e.from} → ${e.to}`;
             break;
           case 'proposal':
             text = `proposal ${e.state}: ${e.summary}`;
             break;
           case 'chaos':
             text =
-              `chaos ${e.action}: ${e.taskIds.map(shortTask).join(', ') || `experiment …${e.experimentId.slice(-8)}`}` +
+              `chaos ${e.action}: ${e.taskIds.join(', ') || `experiment …${e.experimentId.slice(-8)}`}` +
               (e.detail ? ` (${e.detail})` : '');
             break;
           case 'chaos-report':
@@ -317,6 +357,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
       return chaos.relayed(message);
     } else if (message.type === 'state') {
       state = message.state;
+      followNewProcess(state);
     } else if (
       message.type === 'spans' &&
       selectedTask &&
@@ -327,6 +368,31 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
     }
     render();
   };
+
+  function selectTask(processId: string, taskId: string): void {
+    selectedTask = { processId, taskId };
+    spans = [];
+    host.post({ type: 'select', processId, taskId });
+  }
+
+  /**
+   * A new run replaces a finished one: when a process connects while the selected process (or
+   * the selected task's) has gone, the selection moves to the newcomer — the same task there,
+   * if it has one. A selection of a live process stays where the user put it.
+   */
+  function followNewProcess(st: UiState): void {
+    const newest = newestArrival(knownProcesses, st.processes);
+    knownProcesses = new Set(st.processes.map((p) => p.id));
+    if (!newest) return;
+    const alive = (id: string) => st.processes.some((p) => p.id === id && p.connected);
+    if (selectedProcess !== undefined && !alive(selectedProcess)) selectedProcess = newest.id;
+    if (selectedTask && !alive(selectedTask.processId)) {
+      const taskId = selectedTask.taskId;
+      if (st.tasks.some((t) => t.processId === newest.id && t.id === taskId)) {
+        selectTask(newest.id, taskId);
+      }
+    }
+  }
 
   host.onMessage(receive);
   host.post({ type: 'ready' });

@@ -1,5 +1,4 @@
 import type { ProcessView, ProposalView, ServerToUi, UiHost } from '../live/view.js';
-import { shortTask } from './charts.js';
 import { h, replace } from './dom.js';
 
 const APPROVER_KEY = 'fox.approver';
@@ -130,7 +129,7 @@ export class ApprovalsPanel {
         'span',
         { class: 'fox-muted' },
         [
-          p.taskId ? shortTask(p.taskId) : null,
+          p.taskId,
           proc ? `pid ${proc.pid}` : null,
           p.approvalsNeeded === undefined ? null : `needs ${p.approvalsNeeded} more`,
         ]

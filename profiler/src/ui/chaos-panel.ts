@@ -6,9 +6,9 @@ import type {
   ServerToUi,
   UiHost,
 } from '../live/view.js';
-import { shortTask } from './charts.js';
 import { h, replace } from './dom.js';
 import { fmtMs } from './format.js';
+import { taskIdLabel } from './task-id.js';
 
 type PhaseStats = WireChaosReport['tasks'][string]['before'];
 type Ci = { value: number; low: number; high: number };
@@ -74,10 +74,13 @@ export class ChaosPanel {
 
   update(runs: ChaosRunView[], reports: ChaosReportView[], processes: ProcessView[]): void {
     this.processes = processes;
-    this.killSwitch.disabled = !processes.some((p) => p.connected);
     const running = runs.filter((r) => r.state === 'running');
-    // Always there (an experiment may have started before this page or the profiler did), but
-    // loud only while one is known to run.
+    // Only while an experiment is known to run, and usable only if its process can hear it.
+    // (One started before this profiler is not known here: `fox chaos kill` stops those.)
+    this.killSwitch.hidden = this.readOnly || running.length === 0;
+    this.killSwitch.disabled = !running.some(
+      (r) => processes.find((p) => p.id === r.processId)?.connected,
+    );
     this.killSwitch.classList.toggle('fox-kill-armed', running.length > 0);
     this.banner.hidden = running.length === 0;
     replace(this.banner, ...running.map((r) => this.bannerLine(r)));
@@ -111,7 +114,7 @@ export class ChaosPanel {
       'div',
       { class: 'fox-chaos-line', 'data-experiment-id': r.experimentId },
       h('strong', {}, '⚡ Chaos experiment running'),
-      ` in ${proc ? `pid ${proc.pid}` : 'a process'} on ${r.taskIds.map(shortTask).join(', ') || 'no task'}` +
+      ` in ${proc ? `pid ${proc.pid}` : 'a process'} on ${r.taskIds.join(', ') || 'no task'}` +
         ` since ${new Date(r.startedAt).toLocaleTimeString()}${r.detail ? ` — ${r.detail}` : ''}`,
       ' ',
       stop,
@@ -124,7 +127,7 @@ export class ChaosPanel {
       'li',
       { class: `fox-chaos-run fox-chaos-${r.state}`, 'data-experiment-id': r.experimentId },
       h('span', { class: `fox-badge fox-state-${r.state}` }, r.state),
-      ` ${r.experimentId.slice(-8)} on ${r.taskIds.map(shortTask).join(', ')} · ` +
+      ` ${r.experimentId.slice(-8)} on ${r.taskIds.join(', ')} · ` +
         `${new Date(r.startedAt).toLocaleTimeString()}` +
         (r.endedAt === null ? '' : `–${new Date(r.endedAt).toLocaleTimeString()}`) +
         (r.detail ? ` · ${r.detail}` : '') +
@@ -154,7 +157,7 @@ function reportTable(r: WireChaosReport): HTMLElement {
       return h(
         'tr',
         { class: `fox-phase-${phase}`, 'data-chaos-task': taskId, 'data-phase': phase },
-        i === 0 ? h('td', { rowspan: 3, title: taskId }, shortTask(taskId)) : null,
+        i === 0 ? h('td', { rowspan: 3 }, taskIdLabel(taskId)) : null,
         h('td', {}, phase),
         h('td', { class: 'fox-num' }, String(st.calls)),
         h('td', { class: 'fox-num' }, String(st.injected)),

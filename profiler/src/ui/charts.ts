@@ -23,9 +23,13 @@ export function sparkline(values: readonly number[], width = 90, height = 20): S
   return svg;
 }
 
+/** What a chart or legend shows for a series without a single measured point. */
+export const NO_DATA = 'no data yet';
+
 /**
  * A line chart of time series on a shared time axis, with y-axis labels, start/end times and a
- * legend with each line's latest value. Ratios are drawn on a fixed 0–100 % scale.
+ * legend with each line's latest value ({@link NO_DATA} before the first). Ratios are drawn on
+ * a fixed 0–100 % scale.
  */
 export function lineChart(spec: ChartSpec): HTMLElement {
   const { title, series } = spec;
@@ -34,7 +38,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   const height = 110;
   const pad = { l: 44, r: 6, t: 8, b: 14 };
   const all = series.flatMap((x) => x.points);
-  const max = spec.unit === 'ratio' ? 1 : Math.max(1e-9, ...all.map((p) => p.value)) * 1.1;
+  const max = spec.unit === 'ratio' ? 1 : axisMax(Math.max(0, ...all.map((p) => p.value)));
   const t0 = Math.min(...all.map((p) => p.at));
   const t1 = Math.max(...all.map((p) => p.at));
   const svg = s('svg', {
@@ -53,6 +57,21 @@ export function lineChart(spec: ChartSpec): HTMLElement {
         'text',
         { x: pad.l - 4, y: y + 3, class: 'fox-axis', 'text-anchor': 'end' },
         format(max * frac),
+      ),
+    );
+  }
+  if (all.length === 0) {
+    // Not a flat line at 0: that would read as a perfectly idle loop.
+    svg.append(
+      s(
+        'text',
+        {
+          x: pad.l + innerW / 2,
+          y: pad.t + innerH / 2,
+          class: 'fox-axis',
+          'text-anchor': 'middle',
+        },
+        NO_DATA,
       ),
     );
   }
@@ -91,11 +110,22 @@ export function lineChart(spec: ChartSpec): HTMLElement {
       return h(
         'span',
         { class: `fox-key ${x.cls}` },
-        `${x.name} ${last === undefined ? '–' : format(last.value)}`,
+        `${x.name} ${last === undefined ? NO_DATA : format(last.value)}`,
       );
     }),
   );
   return h('figure', { class: 'fox-figure' }, h('figcaption', {}, title), svg, legend);
+}
+
+/**
+ * The top of a millisecond axis: a round 1, 2 or 5 × 10ⁿ at or above the peak, and at least
+ * 1 ms, so the labels read as distinct values even when every point is 0 (a first interval).
+ */
+export function axisMax(peak: number): number {
+  const floor = Math.max(1, peak);
+  const magnitude = 10 ** Math.floor(Math.log10(floor));
+  const step = [1, 2, 5, 10].find((m) => m * magnitude >= floor * (1 - 1e-9)) ?? 10;
+  return step * magnitude;
 }
 
 /**
@@ -124,7 +154,7 @@ export function timeline(spans: readonly TimelineSpan[]): HTMLElement {
     const y = 2 + i * rowH;
     const bx = labelW + ((x.start - start) / span) * barW;
     const bw = Math.max(1.5, (x.duration / span) * barW);
-    const label = `${'  '.repeat(x.depth)}${x.depth > 0 ? '└ ' : ''}${shortTask(x.taskId)}`;
+    const label = `${x.depth > 0 ? '└ ' : ''}${x.taskId}`;
     const chaos = x.chaos !== undefined;
     const g = s(
       'g',
@@ -140,7 +170,7 @@ export function timeline(spans: readonly TimelineSpan[]): HTMLElement {
           `${x.errorCode ? ` (${x.errorCode})` : ''} · attempt ${x.attempt} · ${x.strategy}` +
           (chaos ? ` · fault injected by chaos experiment ${x.chaos}` : ''),
       ),
-      s('text', { x: 4 + x.depth * 10, y: y + 11, class: 'fox-span-label' }, label.trim()),
+      spanLabel(label, 4 + x.depth * 10, y, labelW - 8 - (4 + x.depth * 10), rowH),
       s('rect', { x: bx.toFixed(1), y: y + 2, width: bw.toFixed(1), height: rowH - 5, rx: 2 }),
       // Hatched overlay plus a marker at the row start: visible whatever the outcome colour.
       chaos &&
@@ -186,10 +216,25 @@ function hatchPattern(): SVGDefsElement {
   );
 }
 
-export function shortTask(id: string): string {
-  const hash = id.lastIndexOf('#');
-  const file = id.slice(0, hash);
-  const name = id.slice(hash + 1);
-  const base = file.slice(file.lastIndexOf('/') + 1);
-  return hash >= 0 ? `${base}#${name}` : id;
+/** Average advance of the label font (10px system-ui), to tell whether a label fits. */
+const LABEL_CHAR_WIDTH = 5.6;
+
+/**
+ * A span's label: the whole task id, in a box that clips it to the label column. One too long
+ * for the column is aligned right, so its file and name stay visible and only the start is cut
+ * (the span's tooltip has it whole).
+ */
+function spanLabel(label: string, x: number, y: number, width: number, height: number): SVGElement {
+  const fits = label.length * LABEL_CHAR_WIDTH <= width;
+  return s(
+    'svg',
+    { x, y, width: Math.max(0, width), height, class: 'fox-span-label-box' },
+    s(
+      'text',
+      fits
+        ? { x: 0, y: 11, class: 'fox-span-label' }
+        : { x: width, y: 11, class: 'fox-span-label', 'text-anchor': 'end' },
+      label,
+    ),
+  );
 }

@@ -1,4 +1,4 @@
-import type { ProcessView } from '../live/view.js';
+import type { GaugePoint, ProcessView } from '../live/view.js';
 import { fmtBytes } from './format.js';
 
 /** One line: points on a shared time axis. */
@@ -36,17 +36,17 @@ export function gaugeCharts(processes: readonly ProcessView[], selected?: string
           line(
             'p50',
             1,
-            g.map((x) => ({ at: x.at, value: x.delayP50 })),
+            known(g, (x) => x.delayP50),
           ),
           line(
             'p99',
             2,
-            g.map((x) => ({ at: x.at, value: x.delayP99 })),
+            known(g, (x) => x.delayP99),
           ),
           line(
             'max',
             3,
-            g.map((x) => ({ at: x.at, value: x.delayMax })),
+            known(g, (x) => x.delayMax),
           ),
         ],
       },
@@ -57,12 +57,12 @@ export function gaugeCharts(processes: readonly ProcessView[], selected?: string
           line(
             'ELU',
             1,
-            g.map((x) => ({ at: x.at, value: x.elu })),
+            known(g, (x) => x.elu),
           ),
           line(
             'CPU',
             2,
-            g.map((x) => ({ at: x.at, value: Math.min(1, x.cpu) })),
+            known(g, (x) => (x.cpu === null ? null : Math.min(1, x.cpu))),
           ),
         ],
       },
@@ -80,7 +80,7 @@ export function gaugeCharts(processes: readonly ProcessView[], selected?: string
         line(
           `pid ${p.pid}`,
           i + 1,
-          p.gauges.map((x) => ({ at: x.at, value: x.delayP99 })),
+          known(p.gauges, (x) => x.delayP99),
         ),
       ),
     },
@@ -91,11 +91,25 @@ export function gaugeCharts(processes: readonly ProcessView[], selected?: string
         line(
           `pid ${p.pid}`,
           i + 1,
-          p.gauges.map((x) => ({ at: x.at, value: x.elu })),
+          known(p.gauges, (x) => x.elu),
         ),
       ),
     },
   ];
+}
+
+/**
+ * The points of one gauge that has data: an interval without it (null, "no data yet") is left
+ * out rather than drawn as 0, which would read as an idle loop.
+ */
+function known(
+  gauges: readonly GaugePoint[],
+  value: (g: GaugePoint) => number | null,
+): TimeSeries['points'] {
+  return gauges.flatMap((g) => {
+    const v = value(g);
+    return v === null ? [] : [{ at: g.at, value: v }];
+  });
 }
 
 function line(name: string, colour: number, points: TimeSeries['points']): TimeSeries {

@@ -114,7 +114,7 @@ describe('chaos and multi-process charts in the browser page', function () {
     await banner.waitFor({ timeout: 15_000 });
     assert.match(
       (await banner.textContent()) ?? '',
-      /Chaos experiment running in pid 7001 on shop\.ts#lookup/,
+      /Chaos experiment running in pid 7001 on src\/shop\.ts#lookup/,
     );
 
     await page.locator(`tr[data-task-id="${LOOKUP}"]`).click();

@@ -33,6 +33,7 @@ const state = (withFolded: boolean): UiState => {
         lastSeen: now,
         dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
         missedIntervals: 0,
+        rowsRejected: 0,
         gauges: [],
       },
     ],

@@ -140,7 +140,8 @@ export class RunImpl implements ExperimentRun {
   }
 
   private measure(p: Probe, stats: StatsSnapshot): number | undefined {
-    if (p.metric === 'eventLoopDelayP99') return stats.process.eventLoopDelay.p99;
+    // No delay sample yet (null) measures nothing, like a task below minCalls.
+    if (p.metric === 'eventLoopDelayP99') return stats.process.eventLoopDelay?.p99;
     if (p.metric === 'heapUsedMb') return stats.process.heapUsedBytes / (1024 * 1024);
     const match = p.task ? taskGlob(p.task) : (id: string) => this.targets.some((t) => t.id === id);
     const tasks = stats.tasks.filter((t: TaskStats) => match(t.id));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FoxError } from '../errors/errors.js';
+import { registerFoxErrorClass } from '../errors/registry.js';
 
 const Ms = z.number().nonnegative().max(3_600_000);
 
@@ -35,6 +37,7 @@ export const FaultSchema = z.union([
     .object({
       type: z.literal('error'),
       message: z.string().max(1024).default('chaos: injected error'),
+      /** A Fox code raises a FoxError; any other imitates an outside failure with that code. */
       code: z.string().max(64).default('FOX_CHAOS_INJECTED'),
       name: z.string().max(64).default('ChaosError'),
     })
@@ -145,16 +148,17 @@ export const ExperimentSchema = z
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
 
-export class ChaosExperimentError extends Error {
-  readonly code = 'FOX_CHAOS_INVALID' as const;
-  constructor(
-    message: string,
-    readonly issues: string[] = [],
-  ) {
-    super(message);
-    this.name = 'ChaosExperimentError';
+/** An experiment is invalid (or cannot run here); `issues` lists every problem found. */
+export class ChaosExperimentError extends FoxError {
+  declare readonly code: 'FOX_CHAOS_INVALID';
+  readonly issues: string[];
+
+  constructor(message: string, issues: string[] = []) {
+    super('FOX_CHAOS_INVALID', message);
+    this.issues = issues;
   }
 }
+registerFoxErrorClass(ChaosExperimentError, 'FOX_CHAOS_INVALID');
 
 /** Validates an experiment; throws {@link ChaosExperimentError} listing every issue. */
 export function parseExperiment(input: unknown): Experiment {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from '../store/driver.js';
 import { ulid } from 'ulid';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { Guardian } from '../guardian/guardian.js';

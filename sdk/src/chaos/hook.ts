@@ -1,4 +1,5 @@
 import type { Attempt } from '../modes/strategy.js';
+import { processSlot } from '../state/process-state.js';
 
 /**
  * What a task runs its attempts through while a chaos experiment targets it. The task calls
@@ -11,8 +12,11 @@ export interface ChaosHook {
   wrap(attempt: Attempt): Attempt;
 }
 
-/** Calls that ran with an injected fault, for consumers that must exclude them (the tuner). */
-const injected = new WeakSet<object>();
+/**
+ * Calls that ran with an injected fault, for consumers that must exclude them (the tuner). One
+ * set for the process: the forge of one copy of the sdk injects into tasks of another.
+ */
+const injected = processSlot('chaos.injected.v1', () => new WeakSet<object>());
 
 export function markInjected(call: object): void {
   injected.add(call);

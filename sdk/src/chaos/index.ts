@@ -21,6 +21,7 @@ export {
 export { type ExperimentRun, type RunState } from './experiment-run.js';
 export { chaosKilled, killAllChaos, resetChaosKillSwitch } from './process-kill-switch.js';
 export { isInjected, type ChaosHook } from './hook.js';
+export { ChaosInjectedError } from './injected-error.js';
 export {
   ChaosKillSwitchError,
   KILL_FILE_NAME,

@@ -2,6 +2,7 @@ import { FoxTimeoutError } from '../errors/errors.js';
 import type { Attempt } from '../modes/strategy.js';
 import type { Experiment, Fault, Target } from './experiment.js';
 import { markInjected, type ChaosHook } from './hook.js';
+import { injectedError } from './injected-error.js';
 import { SeededRandom } from './rng.js';
 import { taskMatcher } from './task-glob.js';
 
@@ -214,13 +215,8 @@ export class FaultInjector {
       case 'latency':
         await this.sleep(delayMs);
         return inner(call);
-      case 'error': {
-        const err = new Error(fault.message) as Error & { code: string; chaos: true };
-        err.name = fault.name;
-        err.code = fault.code;
-        err.chaos = true;
-        throw err;
-      }
+      case 'error':
+        throw injectedError(fault);
       case 'timeout':
         await this.sleep(fault.ms);
         throw new FoxTimeoutError(fault.ms, call.taskId);

@@ -9,6 +9,8 @@ import {
   type FSWatcher,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { FoxError } from '../errors/errors.js';
+import { registerFoxErrorClass } from '../errors/registry.js';
 import type { Disposable } from '../events/emitter.js';
 
 /** Name of the project-wide kill switch file, in the directory of the project's store. */
@@ -18,13 +20,17 @@ export const KILL_FILE_NAME = 'chaos-kill';
 export const KILL_POLL_MS = 100;
 
 /** Why chaos was refused: the kill switch (this process's, or the project's kill file) is on. */
-export class ChaosKillSwitchError extends Error {
-  readonly code = 'FOX_CHAOS_KILLED' as const;
-  constructor(readonly reason: string) {
-    super(`chaos is disabled by the kill switch: ${reason}`);
-    this.name = 'ChaosKillSwitchError';
+export class ChaosKillSwitchError extends FoxError {
+  declare readonly code: 'FOX_CHAOS_KILLED';
+  /** Why the switch is on (the reason given to `fox chaos kill` or `killAllChaos`). */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super('FOX_CHAOS_KILLED', `chaos is disabled by the kill switch: ${reason}`);
+    this.reason = reason;
   }
 }
+registerFoxErrorClass(ChaosKillSwitchError, 'FOX_CHAOS_KILLED');
 
 /** What the kill file holds (written by `fox chaos kill`). */
 export interface KillFileContent {

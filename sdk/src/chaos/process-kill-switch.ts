@@ -1,6 +1,10 @@
+import { processSlot } from '../state/process-state.js';
+
 /**
  * This process's chaos kill switch: one flag for the whole process, and the forges it stops.
- * The project-wide switch, across processes, is the kill file (kill-switch.ts).
+ * The project-wide switch, across processes, is the kill file (kill-switch.ts). Both live in a
+ * process slot, so the switch of either copy of the sdk (ESM and CJS builds in one process)
+ * stops the forges of both.
  */
 
 /** What the switch needs of a forge (a `ChaosForge`). */
@@ -9,16 +13,19 @@ export interface KillableForge {
   killAll(reason: string): void;
 }
 
-let killed: string | undefined;
-const liveForges = new Set<KillableForge>();
+const state = processSlot('chaos.kill.v1', () => ({
+  /** Why the switch is on; undefined while it is off. */
+  killed: undefined as string | undefined,
+  forges: new Set<KillableForge>(),
+}));
 
 /** Puts a forge under the switch until {@link releaseForge} (its dispose). */
 export function trackForge(forge: KillableForge): void {
-  liveForges.add(forge);
+  state.forges.add(forge);
 }
 
 export function releaseForge(forge: KillableForge): void {
-  liveForges.delete(forge);
+  state.forges.delete(forge);
 }
 
 /**
@@ -27,19 +34,19 @@ export function releaseForge(forge: KillableForge): void {
  * at start. For every process of a project at once, see `fox chaos kill` (the kill file).
  */
 export function killAllChaos(reason = 'kill switch'): void {
-  killed = reason;
-  for (const f of liveForges) f.killAll(reason);
+  state.killed = reason;
+  for (const f of state.forges) f.killAll(reason);
 }
 
 export function resetChaosKillSwitch(): void {
-  killed = undefined;
+  state.killed = undefined;
 }
 
 export function chaosKilled(): boolean {
-  return killed !== undefined || process.env['FOX_CHAOS_KILL'] === '1';
+  return state.killed !== undefined || process.env['FOX_CHAOS_KILL'] === '1';
 }
 
 /** Why this process's kill switch is on, if it is. */
 export function processKillReason(): string | undefined {
-  return killed ?? (process.env['FOX_CHAOS_KILL'] === '1' ? 'FOX_CHAOS_KILL=1' : undefined);
+  return state.killed ?? (process.env['FOX_CHAOS_KILL'] === '1' ? 'FOX_CHAOS_KILL=1' : undefined);
 }

@@ -5,15 +5,41 @@ import { Guardian } from '../guardian/guardian.js';
 import { openAuditLog } from '../guardian/paths.js';
 import type { Proposal, ProposalState } from '../guardian/proposal.js';
 import { openStore } from '../store/store.js';
-import { parseArgs, processIo, stringOption, storePathOf, UsageError, type Io } from './args.js';
+import {
+  checkCommand,
+  parseCommandLine,
+  processIo,
+  storePathOf,
+  UsageError,
+  type CommandSpec,
+  type Io,
+} from './args.js';
 
 const USAGE = `usage: fox approvals <command> [--store PATH]
   list [--state pending|approved|denied|expired|applied|failed|dry-run|all] [--json]
   show ID [--json]
   approve ID --as NAME [--hash SHA256] [--comment TEXT]
-  reject ID --as NAME [--comment TEXT]
-NAME defaults to $FOX_APPROVER. Without --hash, the approval is bound to the hash of the payload
+  reject ID --as NAME [--hash SHA256] [--comment TEXT]
+NAME defaults to $FOX_APPROVER. Without --hash, the vote is bound to the hash of the payload
 that show prints.`;
+
+const FLAGS = {
+  store: { type: 'string' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  as: { type: 'string' },
+  hash: { type: 'string' },
+  comment: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What each command takes besides `--store`; anything else would be silently ignored. */
+const COMMANDS: Record<string, CommandSpec> = {
+  list: { flags: ['state', 'json'], words: 1 },
+  show: { flags: ['json'], words: 2 },
+  approve: { flags: ['as', 'hash', 'comment'], words: 2 },
+  reject: { flags: ['as', 'hash', 'comment'], words: 2 },
+};
 
 const STATES = ['pending', 'approved', 'denied', 'expired', 'applied', 'failed', 'dry-run'];
 
@@ -21,17 +47,19 @@ const STATES = ['pending', 'approved', 'denied', 'expired', 'applied', 'failed',
 export async function approvalsMain(argv: readonly string[], io: Io = processIo): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ['json', 'help']);
+    args = parseCommandLine(argv, FLAGS);
+    if (!args.values.help) checkCommand(args, COMMANDS, ['store']);
   } catch (err) {
-    io.err(`fox approvals: ${(err as Error).message}\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`fox approvals: ${err.message}\n${USAGE}`);
     return 2;
   }
   const [command, id] = args.positionals;
-  if (!command || args.options.has('help')) {
+  if (!command || args.values.help) {
     io.err(USAGE);
-    return command ? 0 : 2;
+    return args.values.help ? 0 : 2;
   }
-  const storePath = storePathOf(args);
+  const storePath = storePathOf(args.values.store);
   if (!existsSync(storePath)) {
     io.err(`fox approvals: no store at ${storePath} (use --store PATH)`);
     return 2;
@@ -39,12 +67,12 @@ export async function approvalsMain(argv: readonly string[], io: Io = processIo)
   const store = openStore({ path: storePath });
   const audit = openAuditLog(store.connection(), storePath);
   const guardian = new Guardian({ db: store.connection(), audit });
-  const json = args.options.has('json');
+  const json = args.values.json === true;
   try {
     await guardian.sync();
     switch (command) {
       case 'list': {
-        const state = stringOption(args, 'state') ?? 'pending';
+        const state = args.values.state ?? 'pending';
         if (state !== 'all' && !STATES.includes(state))
           throw new UsageError(`unknown state ${state}`);
         const list = guardian.list(
@@ -63,10 +91,10 @@ export async function approvalsMain(argv: readonly string[], io: Io = processIo)
       case 'approve':
       case 'reject': {
         const p = requireProposal(guardian, id);
-        const who = stringOption(args, 'as') ?? process.env['FOX_APPROVER'];
+        const who = args.values.as ?? process.env['FOX_APPROVER'];
         if (!who) throw new UsageError(`${command} needs --as NAME (or FOX_APPROVER)`);
-        const comment = stringOption(args, 'comment');
-        const hash = stringOption(args, 'hash') ?? payloadHash(p.payload);
+        const comment = args.values.comment;
+        const hash = args.values.hash ?? payloadHash(p.payload);
         const vote = { approver: who, payloadHash: hash, ...(comment ? { comment } : {}) };
         const after =
           command === 'approve' ? await guardian.approve(p.id, vote) : guardian.reject(p.id, vote);

@@ -1,41 +1,112 @@
-/** Parsed command line: positionals, `--flag value` / `--flag=value` options, and `--` rest. */
-export interface ParsedArgs {
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_STORE_PATH } from '../store/store.js';
+
+/** The flags a command takes, as `node:util` `parseArgs` options (declare them `as const`). */
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+type StrictConfig<F extends Flags> = {
+  args: string[];
+  options: F;
+  strict: true;
+  allowPositionals: true;
+  tokens: true;
+};
+
+/** The values of `flags` as parsed: a string or a boolean by type, absent when not given. */
+export type FlagValues<F extends Flags> = ReturnType<typeof parseArgs<StrictConfig<F>>>['values'];
+
+/** A parsed command line (see {@link parseCommandLine}). */
+export interface CommandLine<F extends Flags> {
+  values: FlagValues<F>;
+  /** The arguments before `--` that are not flags or their values. */
   positionals: string[];
-  options: Map<string, string | true>;
+  /** Everything after the first `--`, untouched. */
   rest: string[];
 }
 
-/** `booleans` lists flags that take no value. */
-export function parseArgs(argv: readonly string[], booleans: readonly string[] = []): ParsedArgs {
-  const positionals: string[] = [];
-  const options = new Map<string, string | true>();
-  let rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest = argv.slice(i + 1);
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) options.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (booleans.includes(a.slice(2))) options.set(a.slice(2), true);
-      else {
-        const v = argv[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-        options.set(a.slice(2), v);
-        i++;
-      }
-    } else positionals.push(a);
+/**
+ * Parses a command line strictly with `node:util` `parseArgs`: a flag the command does not
+ * take, a string flag without its value, or a boolean flag given one is a {@link UsageError}
+ * naming it — a misspelled flag is never ignored (`--hsah H` must not approve whatever the
+ * current payload is). `--flag value` and `--flag=value` both work. `rest` is everything
+ * after the first `--`, untouched (a child command and its own flags); `positionals` are the
+ * other arguments before it.
+ */
+export function parseCommandLine<const F extends Flags>(
+  argv: readonly string[],
+  flags: F,
+): CommandLine<F> {
+  const config: StrictConfig<F> = {
+    args: [...argv],
+    options: flags,
+    strict: true,
+    allowPositionals: true,
+    tokens: true,
+  };
+  let parsed;
+  try {
+    parsed = parseArgs(config);
+  } catch (err) {
+    throw usageErrorOf(err, argv, flags);
   }
-  return { positionals, options, rest };
+  const end = parsed.tokens.find((t) => t.kind === 'option-terminator')?.index ?? argv.length;
+  const positionals = parsed.tokens.flatMap((t) =>
+    t.kind === 'positional' && t.index < end ? [t.value] : [],
+  );
+  return { values: parsed.values, positionals, rest: argv.slice(end + 1) };
 }
 
+/** What one subcommand takes: its own flags, its words (its name included), a `--` command. */
+export interface CommandSpec {
+  flags: readonly string[];
+  words: number;
+  /** Whether a command to run follows `--`. */
+  rest?: boolean;
+}
+
+/**
+ * Checks a parsed `fox <tool> <command> …` line against its command's spec. A flag the command
+ * does not take (beyond `common`), an extra word, or a `--` command it does not run would each
+ * be silently ignored, so each is a {@link UsageError}. No or an unknown command is left to the
+ * caller, which names the problem.
+ */
+export function checkCommand(
+  args: { values: object; positionals: readonly string[]; rest: readonly string[] },
+  commands: Readonly<Record<string, CommandSpec>>,
+  common: readonly string[],
+): void {
+  const [command] = args.positionals;
+  if (command === undefined || !Object.hasOwn(commands, command)) return;
+  const spec = commands[command]!;
+  const flag = Object.keys(args.values).find((f) => !common.includes(f) && !spec.flags.includes(f));
+  if (flag !== undefined) throw new UsageError(`${command} takes no --${flag}`);
+  const extra = args.positionals[spec.words] ?? (spec.rest ? undefined : args.rest[0]);
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+}
+
+/** A command line the command cannot run: exit 2 with the message and the usage. */
 export class UsageError extends Error {}
 
-export function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options.get(name);
-  return typeof v === 'string' ? v : undefined;
+function usageErrorOf(err: unknown, argv: readonly string[], flags: Flags): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    // Node's message suggests moving the flag after `--`, which here would hand it to the
+    // child command; name the flag ourselves. Strict and loose parses tokenise alike, so the
+    // first unknown option of a loose parse is the one the strict parse refused.
+    const { tokens } = parseArgs({
+      args: [...argv],
+      options: flags,
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
+    const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(flags, t.name));
+    if (unknown?.kind === 'option') return new UsageError(`unknown flag ${unknown.rawName}`);
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+    return new UsageError((err as Error).message);
+  }
+  return err;
 }
 
 /** Output streams, injectable for tests. */
@@ -49,7 +120,7 @@ export const processIo: Io = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-/** `--store`, else `FOX_STORE`, else `.fox/fox.db`. */
-export function storePathOf(args: ParsedArgs): string {
-  return stringOption(args, 'store') ?? process.env['FOX_STORE'] ?? '.fox/fox.db';
+/** `--store`, else `FOX_STORE`, else {@link DEFAULT_STORE_PATH}. */
+export function storePathOf(store: string | undefined): string {
+  return store ?? process.env['FOX_STORE'] ?? DEFAULT_STORE_PATH;
 }

@@ -13,13 +13,14 @@ import {
 import { CHAOS_ENV } from '../chaos/runtime-bridge.js';
 import { openStore } from '../store/store.js';
 import {
-  parseArgs,
+  checkCommand,
+  parseCommandLine,
   processIo,
-  stringOption,
   storePathOf,
   UsageError,
+  type CommandSpec,
+  type FlagValues,
   type Io,
-  type ParsedArgs,
 } from './args.js';
 
 const USAGE = `usage: fox chaos <command>
@@ -32,19 +33,37 @@ const USAGE = `usage: fox chaos <command>
 The child learns the experiment through $${CHAOS_ENV}; starting it is a guardian proposal there.
 The kill switch is a file next to the store (.fox/${KILL_FILE_NAME}) that running experiments watch.`;
 
+const FLAGS = {
+  store: { type: 'string' },
+  json: { type: 'boolean' },
+  reason: { type: 'string' },
+  clear: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What each command takes; anything else would be silently ignored. */
+const COMMANDS: Record<string, CommandSpec> = {
+  run: { flags: ['store'], words: 2, rest: true },
+  validate: { flags: [], words: 2 },
+  reports: { flags: ['store', 'json'], words: 2 },
+  kill: { flags: ['reason', 'clear', 'store'], words: 1 },
+};
+
 /** `fox chaos …`. Exit 0 ok, 1 child/refusal failure, 2 usage or invalid experiment. */
 export async function chaosMain(argv: readonly string[], io: Io = processIo): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ['json', 'help', 'clear']);
+    args = parseCommandLine(argv, FLAGS);
+    if (!args.values.help) checkCommand(args, COMMANDS, []);
   } catch (err) {
-    io.err(`fox chaos: ${(err as Error).message}\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`fox chaos: ${err.message}\n${USAGE}`);
     return 2;
   }
   const [command, target] = args.positionals;
-  if (!command || args.options.has('help')) {
+  if (!command || args.values.help) {
     io.err(USAGE);
-    return command ? 0 : 2;
+    return args.values.help ? 0 : 2;
   }
   try {
     switch (command) {
@@ -59,7 +78,7 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
         const [cmd, ...cmdArgs] = args.rest;
         if (!cmd) throw new UsageError('run needs a command after --');
         const env: NodeJS.ProcessEnv = { ...process.env, [CHAOS_ENV]: file };
-        const store = stringOption(args, 'store');
+        const store = args.values.store;
         if (store) env['FOX_STORE'] = resolve(store);
         return await new Promise<number>((done) => {
           const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env });
@@ -84,7 +103,7 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
         });
       }
       case 'reports': {
-        const path = storePathOf(args);
+        const path = storePathOf(args.values.store);
         if (!existsSync(path)) throw new UsageError(`no store at ${path}`);
         const store = openStore({ path });
         try {
@@ -100,7 +119,7 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
             started_at: number;
             report: string;
           }[];
-          if (args.options.has('json') || target) {
+          if (args.values.json || target) {
             io.out(
               JSON.stringify(
                 rows.map((r) => JSON.parse(r.report) as unknown),
@@ -122,7 +141,7 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
         }
       }
       case 'kill':
-        return kill(args, io);
+        return kill(args.values, io);
       default:
         throw new UsageError(`unknown command ${command}`);
     }
@@ -144,11 +163,10 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
 const MAX_REASON = 256;
 
 /** `fox chaos kill [--reason TEXT] [--clear]`: the project-wide kill switch. */
-function kill(args: ParsedArgs, io: Io): number {
-  if (args.positionals.length > 1) throw new UsageError('kill takes no arguments');
-  const path = killFilePath(storePathOf(args));
-  if (args.options.has('clear')) {
-    if (args.options.has('reason')) throw new UsageError('--clear takes no --reason');
+function kill(values: FlagValues<typeof FLAGS>, io: Io): number {
+  const path = killFilePath(storePathOf(values.store));
+  if (values.clear) {
+    if (values.reason !== undefined) throw new UsageError('--clear takes no --reason');
     io.out(
       clearKillFile(path)
         ? `chaos kill switch cleared (${path}); experiments may start again`
@@ -156,7 +174,7 @@ function kill(args: ParsedArgs, io: Io): number {
     );
     return 0;
   }
-  const reason = (stringOption(args, 'reason') ?? 'fox chaos kill').slice(0, MAX_REASON);
+  const reason = (values.reason ?? 'fox chaos kill').slice(0, MAX_REASON);
   const before = readKillFile(path);
   writeKillFile(path, reason);
   io.out(

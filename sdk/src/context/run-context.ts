@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { processSlot } from '../state/process-state.js';
 import type { Call } from '../task/call.js';
 
 /**
@@ -20,36 +21,43 @@ import type { Call } from '../task/call.js';
 
 export type AsyncContextMode = boolean | 'sampled';
 
-let syncCurrent: Call | undefined;
-let storage: AsyncLocalStorage<Call> | undefined;
-/** Whether the storage is enabled right now (always, or while sampled roots run). */
-let open = false;
-let mode: AsyncContextMode = false;
-
 /** In `'sampled'` mode: at most this much open time per period. */
 const BUDGET_MS = 100;
 const PERIOD_MS = 1000;
-let usedMs = 0;
-let periodTimer: ReturnType<typeof setInterval> | undefined;
-let openSince = 0;
-/** Sampled root calls in flight (each entered once, left once). */
-let sampledRoots = 0;
-let budgetTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * One context for the process, shared by every copy of the sdk (see process-state.ts): a call
+ * of a task created through one copy is the parent of a nested call made through the other,
+ * and `fox.configure({ asyncContext })` reaches the tasks of both.
+ */
+const s = processSlot('context.v1', () => ({
+  syncCurrent: undefined as Call | undefined,
+  storage: undefined as AsyncLocalStorage<Call> | undefined,
+  /** Whether the storage is enabled right now (always, or while sampled roots run). */
+  open: false,
+  mode: false as AsyncContextMode,
+  usedMs: 0,
+  periodTimer: undefined as ReturnType<typeof setInterval> | undefined,
+  openSince: 0,
+  /** Sampled root calls in flight (each entered once, left once). */
+  sampledRoots: 0,
+  budgetTimer: undefined as ReturnType<typeof setTimeout> | undefined,
+}));
 
 /** The call running now, or undefined outside any fox call. */
 export function currentCall(): Call | undefined {
-  return open ? (storage!.getStore() ?? syncCurrent) : syncCurrent;
+  return s.open ? (s.storage!.getStore() ?? s.syncCurrent) : s.syncCurrent;
 }
 
 /** Runs `fn` (synchronously) as `call`; nested fox calls see it as their parent. */
 export function runAs<T>(call: Call, fn: (call: Call) => T): T {
-  if (open) return storage!.run(call, fn, call);
-  const previous = syncCurrent;
-  syncCurrent = call;
+  if (s.open) return s.storage!.run(call, fn, call);
+  const previous = s.syncCurrent;
+  s.syncCurrent = call;
   try {
     return fn(call);
   } finally {
-    syncCurrent = previous;
+    s.syncCurrent = previous;
   }
 }
 
@@ -59,80 +67,80 @@ export function runAs<T>(call: Call, fn: (call: Call) => T): T {
  * Two compares, no clock read: it runs on every call while a profiler is connected.
  */
 export function canTrackTree(): boolean {
-  return mode !== 'sampled' || usedMs < BUDGET_MS;
+  return s.mode !== 'sampled' || s.usedMs < BUDGET_MS;
 }
 
 /** A call sampled as a root span starts: parents must be tracked across awaits until it ends. */
 export function enterSampledRoot(): void {
-  if (mode !== 'sampled') return;
-  sampledRoots++;
-  if (open) return;
+  if (s.mode !== 'sampled') return;
+  s.sampledRoots++;
+  if (s.open) return;
   openStorage();
-  openSince = performance.now();
+  s.openSince = performance.now();
   // A long sampled call must not keep the hooks on past the budget: close at the limit (its
   // tree is then cut there, as a window's end would cut it).
-  budgetTimer = setTimeout(closeSampled, Math.max(1, BUDGET_MS - usedMs));
-  budgetTimer.unref();
+  s.budgetTimer = setTimeout(closeSampled, Math.max(1, BUDGET_MS - s.usedMs));
+  s.budgetTimer.unref();
 }
 
 /** The sampled root call ended. */
 export function leaveSampledRoot(): void {
-  if (mode !== 'sampled' || sampledRoots === 0) return;
-  if (--sampledRoots === 0) closeSampled();
+  if (s.mode !== 'sampled' || s.sampledRoots === 0) return;
+  if (--s.sampledRoots === 0) closeSampled();
 }
 
 function closeSampled(): void {
-  if (budgetTimer) clearTimeout(budgetTimer);
-  budgetTimer = undefined;
-  if (!open) return;
-  usedMs += performance.now() - openSince;
+  if (s.budgetTimer) clearTimeout(s.budgetTimer);
+  s.budgetTimer = undefined;
+  if (!s.open) return;
+  s.usedMs += performance.now() - s.openSince;
   closeStorage();
 }
 
 /** Sets how the current call is tracked across awaits, for the whole process. */
 export function setAsyncContext(next: AsyncContextMode): void {
-  if (next === mode) return;
+  if (next === s.mode) return;
   closeSampled();
-  if (periodTimer) clearInterval(periodTimer);
-  periodTimer = undefined;
-  sampledRoots = 0;
-  usedMs = 0;
-  mode = next;
+  if (s.periodTimer) clearInterval(s.periodTimer);
+  s.periodTimer = undefined;
+  s.sampledRoots = 0;
+  s.usedMs = 0;
+  s.mode = next;
   if (next === true) openStorage();
   else closeStorage();
   if (next === 'sampled') {
-    periodTimer = setInterval(newPeriod, PERIOD_MS);
-    periodTimer.unref();
+    s.periodTimer = setInterval(newPeriod, PERIOD_MS);
+    s.periodTimer.unref();
   }
 }
 
 function newPeriod(): void {
-  usedMs = 0;
-  if (!open) return;
+  s.usedMs = 0;
+  if (!s.open) return;
   // Time open so far belongs to the period that ended; the budget timer restarts in full.
-  openSince = performance.now();
-  if (budgetTimer) clearTimeout(budgetTimer);
-  budgetTimer = setTimeout(closeSampled, BUDGET_MS);
-  budgetTimer.unref();
+  s.openSince = performance.now();
+  if (s.budgetTimer) clearTimeout(s.budgetTimer);
+  s.budgetTimer = setTimeout(closeSampled, BUDGET_MS);
+  s.budgetTimer.unref();
 }
 
 export function asyncContextMode(): AsyncContextMode {
-  return mode;
+  return s.mode;
 }
 
 /** Whether parents are tracked across awaits right now. */
 export function asyncContextOpen(): boolean {
-  return open;
+  return s.open;
 }
 
 function openStorage(): void {
-  storage ??= new AsyncLocalStorage<Call>();
-  open = true;
+  s.storage ??= new AsyncLocalStorage<Call>();
+  s.open = true;
 }
 
 function closeStorage(): void {
-  if (!open) return;
-  open = false;
+  if (!s.open) return;
+  s.open = false;
   // Removes the promise hooks until the storage is used again; `run()` enables them.
-  storage?.disable();
+  s.storage?.disable();
 }

@@ -1,24 +1,56 @@
 /**
  * Every error Fox raises is a {@link FoxError} with a stable `code`, so callers can branch on
  * `err.code` (or the type guards below) without string-matching messages.
+ *
+ * The guards recognise a Fox error by a brand, not by `instanceof` alone: an error made by
+ * another copy of the sdk (the ESM and CJS builds in one process) or in another realm is a
+ * different class with the same brand. `instanceof` on Fox's classes uses the brand too.
  */
 
 /** Stable error codes. Adding a code is fine; renaming one is a breaking change. */
-export type FoxErrorCode =
-  | 'FOX_CONFIG'
-  | 'FOX_DUPLICATE_TASK'
-  | 'FOX_VALIDATION'
-  | 'FOX_REJECTED'
-  | 'FOX_TIMEOUT'
-  | 'FOX_BROKEN_CIRCUIT'
-  | 'FOX_BULKHEAD_REJECTED'
-  | 'FOX_RATE_LIMITED'
-  | 'FOX_ABORTED'
-  | 'FOX_SHUTDOWN'
-  | 'FOX_STORE'
-  | 'FOX_WORKER'
-  | 'FOX_NOT_EXPORTED'
-  | 'FOX_DATA_CLONE';
+export const FOX_ERROR_CODES = [
+  'FOX_CONFIG',
+  'FOX_DUPLICATE_TASK',
+  'FOX_VALIDATION',
+  'FOX_REJECTED',
+  'FOX_TIMEOUT',
+  'FOX_BROKEN_CIRCUIT',
+  'FOX_BULKHEAD_REJECTED',
+  'FOX_RATE_LIMITED',
+  'FOX_ABORTED',
+  'FOX_SHUTDOWN',
+  'FOX_STORE',
+  'FOX_WORKER',
+  'FOX_NOT_EXPORTED',
+  'FOX_DATA_CLONE',
+  'FOX_CHAOS_INJECTED',
+  'FOX_CHAOS_INVALID',
+  'FOX_CHAOS_KILLED',
+  'GUARDIAN_UNKNOWN_PROPOSAL',
+  'GUARDIAN_NOT_PENDING',
+  'GUARDIAN_EXPIRED',
+  'GUARDIAN_NOT_AN_APPROVER',
+  'GUARDIAN_SELF_APPROVAL',
+  'GUARDIAN_DUPLICATE_VOTE',
+  'GUARDIAN_HASH_MISMATCH',
+  'GUARDIAN_INVALID_PROPOSAL',
+  'GUARDIAN_AUDIT_FAILED',
+] as const;
+
+/** Stable error codes (see {@link FOX_ERROR_CODES}). */
+export type FoxErrorCode = (typeof FOX_ERROR_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(FOX_ERROR_CODES);
+
+/** True when `code` is one of Fox's own codes. */
+export function isFoxErrorCode(code: unknown): code is FoxErrorCode {
+  return typeof code === 'string' && KNOWN_CODES.has(code);
+}
+
+/** The brand every Fox error carries (on `FoxError.prototype`), in every copy and realm. */
+export const FOX_ERROR_BRAND: unique symbol = Symbol.for('fox.error');
+
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
 
 /** Base class of every error thrown by Fox. */
 export class FoxError extends Error {
@@ -29,7 +61,26 @@ export class FoxError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /**
+   * `err instanceof FoxTimeoutError` also holds for a FoxTimeoutError made by another copy of
+   * the sdk: a branded error whose prototype chain has a class of the same name.
+   */
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (...args: never[]) => T,
+    value: unknown,
+  ): value is T {
+    if (ordinaryHasInstance.call(this, value)) return true;
+    if (!isFoxError(value)) return false;
+    if ((this as unknown) === FoxError) return true;
+    for (let p = Object.getPrototypeOf(value) as object | null; p; p = Object.getPrototypeOf(p)) {
+      const ctor = (p as { constructor?: { name?: unknown } }).constructor;
+      if (ctor?.name === this.name) return true;
+    }
+    return false;
+  }
 }
+Object.defineProperty(FoxError.prototype, FOX_ERROR_BRAND, { value: true });
 
 /**
  * An option given to `fox()` / `@fox()` or `fox.configure()` is invalid. Thrown at decoration
@@ -40,12 +91,24 @@ export class FoxConfigError extends FoxError {
   /** The task the option belongs to, when known. */
   readonly taskId: string | undefined;
 
+  /** What is wrong with the option, without the option and task (those are in `message`). */
+  readonly reason: string;
+
   constructor(path: readonly (string | number)[], message: string, taskId?: string) {
     const where = path.length > 0 ? `option '${path.join('.')}'` : 'options';
     const task = taskId ? ` (task ${taskId})` : '';
     super('FOX_CONFIG', `Invalid fox ${where}${task}: ${message}`);
     this.path = path;
     this.taskId = taskId;
+    this.reason = message;
+  }
+
+  /** The same error naming `taskId` (this one when it already names a task). */
+  forTask(taskId: string | undefined): FoxConfigError {
+    if (this.taskId !== undefined || taskId === undefined) return this;
+    const named = new FoxConfigError(this.path, this.reason, taskId);
+    named.stack = this.stack?.replace(this.message, named.message);
+    return named;
   }
 }
 
@@ -72,24 +135,38 @@ export interface FoxValidationIssue {
   message: string;
 }
 
-/** A call's arguments (or its result) did not match the task's `input` (or `output`) schema. */
+/**
+ * A call's arguments (or its result) did not match the task's `input` (or `output`) schema.
+ * The message lists every issue; `path` is the first one's.
+ */
 export class FoxValidationError extends FoxError {
   readonly taskId: string;
   readonly direction: 'input' | 'output';
   readonly issues: readonly FoxValidationIssue[];
+  /** Where the first issue is: for input, the argument index, then the path inside it. */
+  readonly path: readonly (string | number)[];
 
   constructor(taskId: string, direction: 'input' | 'output', issues: FoxValidationIssue[]) {
+    const head = `Task ${taskId}: ${direction} failed validation`;
     const first = issues[0];
-    const where = first && first.path.length > 0 ? ` at ${formatPath(first.path)}` : '';
-    const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
     super(
       'FOX_VALIDATION',
-      `Task ${taskId}: ${direction} failed validation${where}: ${first?.message ?? 'invalid'}${more}`,
+      issues.length > 1
+        ? `${head} (${issues.length} issues): ${issues.map(describeIssue).join('; ')}`
+        : first && first.path.length > 0
+          ? `${head} ${describeIssue(first)}`
+          : `${head}: ${first?.message ?? 'invalid'}`,
     );
     this.taskId = taskId;
     this.direction = direction;
     this.issues = issues;
+    this.path = issues[0]?.path ?? [];
   }
+}
+
+/** `at a[0].b: message`, or the message alone for an issue with the value itself. */
+function describeIssue(issue: FoxValidationIssue): string {
+  return issue.path.length > 0 ? `at ${formatPath(issue.path)}: ${issue.message}` : issue.message;
 }
 
 /** The call was refused by a concurrency limiter: its queue was full or the wait timed out. */
@@ -140,17 +217,25 @@ export class FoxStoreError extends FoxError {
   }
 }
 
-/** True for any error raised by Fox. */
+/**
+ * True for any error raised by Fox: by this copy of the sdk, another copy in the process, or
+ * a tfox worker (re-created here). Checks the brand, not the class.
+ */
 export function isFoxError(value: unknown): value is FoxError {
-  return value instanceof FoxError;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [FOX_ERROR_BRAND]?: unknown })[FOX_ERROR_BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
 }
 
-/** True for any Fox error carrying the given code. */
+/** True for any Fox error (see {@link isFoxError}) carrying the given code. */
 export function hasFoxCode<C extends FoxErrorCode>(
   value: unknown,
   code: C,
 ): value is FoxError & { code: C } {
-  return value instanceof FoxError && value.code === code;
+  return isFoxError(value) && value.code === code;
 }
 
 /** `['a', 0, 'b']` → `a[0].b`; used in messages only. */

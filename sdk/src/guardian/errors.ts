@@ -1,29 +1,44 @@
 /**
  * Typed errors of the guardian, each with a stable `code` so callers (the CLI, the profiler
- * relay, the extension) can branch without matching messages.
+ * relay, the extension) can branch without matching messages. A GuardianError is a FoxError:
+ * `isFoxError` and `hasFoxCode` hold for it.
  */
-export type GuardianErrorCode =
-  | 'GUARDIAN_UNKNOWN_PROPOSAL'
-  | 'GUARDIAN_NOT_PENDING'
-  | 'GUARDIAN_EXPIRED'
-  | 'GUARDIAN_NOT_AN_APPROVER'
-  | 'GUARDIAN_SELF_APPROVAL'
-  | 'GUARDIAN_DUPLICATE_VOTE'
-  | 'GUARDIAN_HASH_MISMATCH'
-  | 'GUARDIAN_INVALID_PROPOSAL'
-  | 'GUARDIAN_AUDIT_FAILED';
+import { FoxError, isFoxError, type FoxErrorCode } from '../errors/errors.js';
+import { registerFoxErrorClass } from '../errors/registry.js';
 
-export class GuardianError extends Error {
-  constructor(
-    readonly code: GuardianErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+/** The guardian's codes (a subset of {@link FoxErrorCode}). */
+export type GuardianErrorCode = Extract<FoxErrorCode, `GUARDIAN_${string}`>;
+
+export class GuardianError extends FoxError {
+  declare readonly code: GuardianErrorCode;
+
+  constructor(code: GuardianErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'GuardianError';
   }
 }
 
+registerFoxErrorClass(
+  GuardianError,
+  'GUARDIAN_UNKNOWN_PROPOSAL',
+  'GUARDIAN_NOT_PENDING',
+  'GUARDIAN_EXPIRED',
+  'GUARDIAN_NOT_AN_APPROVER',
+  'GUARDIAN_SELF_APPROVAL',
+  'GUARDIAN_DUPLICATE_VOTE',
+  'GUARDIAN_HASH_MISMATCH',
+  'GUARDIAN_INVALID_PROPOSAL',
+  'GUARDIAN_AUDIT_FAILED',
+);
+
+/**
+ * True for a guardian error (optionally with the given code) from any copy of the sdk: by the
+ * Fox brand and a `GUARDIAN_` code, not by class.
+ */
 export function isGuardianError(value: unknown, code?: GuardianErrorCode): value is GuardianError {
-  return value instanceof GuardianError && (code === undefined || value.code === code);
+  return (
+    isFoxError(value) &&
+    value.code.startsWith('GUARDIAN_') &&
+    (code === undefined || value.code === code)
+  );
 }

@@ -1,4 +1,7 @@
-import type { Database, Transaction } from 'better-sqlite3';
+import type {
+  SqliteDatabase as Database,
+  SqliteTransaction as Transaction,
+} from '../store/driver.js';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { AuditEvent, AuditLog } from './audit-log.js';
 import { GuardianError } from './errors.js';

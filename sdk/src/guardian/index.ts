@@ -6,6 +6,7 @@ export {
   CHECKPOINT_EVERY_MS,
   GENESIS_HASH,
   linkHash,
+  readAuditEntries,
   readCheckpoints,
   verifyAuditLog,
   type AuditEntry,
@@ -40,7 +41,7 @@ export {
   type GuardedTask,
   type TaskResolver,
 } from './appliers.js';
-export { auditPaths, openAuditLog } from './paths.js';
+export { auditPaths, openAuditLog, verifyStoreAudit } from './paths.js';
 export { connectApprovals } from './wire-approvals.js';
 export {
   guardedTask,

@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase as Database, SqliteStatement as Statement } from '../store/driver.js';
 import type { Proposal, ProposalState, Vote } from './proposal.js';
 
 /** A row of the `proposals` table. */

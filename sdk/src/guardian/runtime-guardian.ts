@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from '../store/driver.js';
 import { ChaosForge } from '../chaos/forge.js';
 import { killFilePath } from '../chaos/kill-switch.js';
 import { toWireChaosReport } from '../chaos/report.js';
@@ -75,7 +75,6 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
       ? undefined
       : startWalCheckpointer(options.db, resolve(options.storePath));
   const audit = openAuditLog(options.db, options.storePath);
-  audit.startTimer();
   const guardian = new Guardian({
     db: options.db,
     audit,

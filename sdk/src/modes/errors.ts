@@ -1,4 +1,5 @@
 import { FoxError } from '../errors/errors.js';
+import { registerFoxErrorClass } from '../errors/registry.js';
 
 /**
  * Errors of the strategies that run calls away from the caller's code path: tfox (worker
@@ -84,3 +85,7 @@ export class FoxDataCloneError extends FoxError {
     this.argIndex = argIndex;
   }
 }
+
+registerFoxErrorClass(FoxWorkerError, 'FOX_WORKER');
+registerFoxErrorClass(FoxNotExportedError, 'FOX_NOT_EXPORTED');
+registerFoxErrorClass(FoxDataCloneError, 'FOX_DATA_CLONE');

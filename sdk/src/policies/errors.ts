@@ -2,19 +2,29 @@
  * Errors raised by the resilience policies. Each carries a stable `code` from
  * {@link FoxErrorCode} so callers branch on `err.code` or the guards below, never on messages.
  */
-import { FoxError } from '../errors/errors.js';
+import { FoxError, hasFoxCode } from '../errors/errors.js';
+import { registerFoxErrorClass } from '../errors/registry.js';
 
-/** The circuit breaker is open (or isolated, or half-open with every trial slot taken). */
+/**
+ * The circuit breaker is open (or isolated, or half-open with every trial slot taken). When a
+ * retry gives up on it, `cause` is the call's last failure of its own (what kept failing).
+ */
 export class FoxBrokenCircuitError extends FoxError {
   readonly taskId: string | undefined;
   readonly state: 'open' | 'halfOpen' | 'isolated';
   /** Milliseconds until the breaker lets a trial call through; undefined when isolated. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(state: 'open' | 'halfOpen' | 'isolated', retryAfterMs?: number, taskId?: string) {
+  constructor(
+    state: 'open' | 'halfOpen' | 'isolated',
+    retryAfterMs?: number,
+    taskId?: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       'FOX_BROKEN_CIRCUIT',
       `${taskId ? `Task ${taskId}: ` : ''}circuit is ${state}; the call was not attempted`,
+      options,
     );
     this.taskId = taskId;
     this.state = state;
@@ -55,16 +65,23 @@ export class FoxRateLimitedError extends FoxError {
   }
 }
 
+registerFoxErrorClass(FoxBrokenCircuitError, 'FOX_BROKEN_CIRCUIT');
+registerFoxErrorClass(FoxBulkheadRejectedError, 'FOX_BULKHEAD_REJECTED');
+registerFoxErrorClass(FoxRateLimitedError, 'FOX_RATE_LIMITED');
+
+/** True for a broken-circuit error from any copy of the sdk or a worker (by brand and code). */
 export function isBrokenCircuitError(value: unknown): value is FoxBrokenCircuitError {
-  return value instanceof FoxBrokenCircuitError;
+  return hasFoxCode(value, 'FOX_BROKEN_CIRCUIT');
 }
 
+/** True for a bulkhead rejection from any copy of the sdk or a worker (by brand and code). */
 export function isBulkheadRejectedError(value: unknown): value is FoxBulkheadRejectedError {
-  return value instanceof FoxBulkheadRejectedError;
+  return hasFoxCode(value, 'FOX_BULKHEAD_REJECTED');
 }
 
+/** True for a rate-limit rejection from any copy of the sdk or a worker (by brand and code). */
 export function isRateLimitedError(value: unknown): value is FoxRateLimitedError {
-  return value instanceof FoxRateLimitedError;
+  return hasFoxCode(value, 'FOX_RATE_LIMITED');
 }
 
 /** The `code` of any error-like value (Fox codes and Node's `ECONNRESET` alike), if it has one. */

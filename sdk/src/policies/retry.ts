@@ -5,13 +5,14 @@
  *
  * Aborting the caller's signal stops retrying (during the backoff too) with FoxAbortedError.
  * After a cooperative timeout aborted an attempt's signal, the next attempt runs on a fork of
- * the call with a fresh signal, so it does not start out cancelled.
+ * the call with a fresh signal, so it does not start out cancelled. When the retries end on an
+ * open circuit, the FoxBrokenCircuitError's `cause` is the call's last failure of its own.
  */
 import { FoxAbortedError } from '../errors/errors.js';
 import type { Attempt } from '../modes/strategy.js';
 import type { Call } from '../task/call.js';
 import type { CircuitBreakerPolicy } from './circuit-breaker.js';
-import { errorCode } from './errors.js';
+import { FoxBrokenCircuitError, errorCode, isBrokenCircuitError } from './errors.js';
 import {
   PolicyBase,
   errorFilter,
@@ -135,6 +136,9 @@ export class RetryPolicy extends PolicyBase<'retry'> {
   private async retryLoop(call: Call, inner: Attempt, firstError: unknown): Promise<unknown> {
     const random = this.ctx.random ?? Math.random;
     let error = firstError;
+    // The last failure of the call's own attempts (not an open breaker refusing one): when the
+    // retries end on an open circuit, it is what the caller needs to see.
+    let underlying = isBrokenCircuitError(firstError) ? undefined : firstError;
     let current = call;
     let previousDelay = 0;
     for (;;) {
@@ -148,6 +152,7 @@ export class RetryPolicy extends PolicyBase<'retry'> {
       else if (this.budget && !this.budget.tryWithdraw()) reason = 'budget';
       if (reason !== undefined) {
         if (reason === 'aborted') error = new FoxAbortedError(caller!.reason, call.taskId);
+        else if (underlying !== undefined) error = withUnderlying(error, underlying);
         this.emit.giveUp.fire({ taskId: call.taskId, attempts: made, reason, error });
         throw error;
       }
@@ -162,6 +167,7 @@ export class RetryPolicy extends PolicyBase<'retry'> {
         return await inner(current);
       } catch (err) {
         error = err;
+        if (!isBrokenCircuitError(err)) underlying = err;
       }
     }
   }
@@ -188,4 +194,15 @@ export class RetryPolicy extends PolicyBase<'retry'> {
       caller?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/**
+ * A broken-circuit error without a cause gets the call's last real failure as its cause (a
+ * new error: the breaker's is not ours to change). Any other error is returned as it is.
+ */
+function withUnderlying(error: unknown, underlying: unknown): unknown {
+  if (!isBrokenCircuitError(error) || error.cause !== undefined) return error;
+  return new FoxBrokenCircuitError(error.state, error.retryAfterMs, error.taskId, {
+    cause: underlying,
+  });
 }

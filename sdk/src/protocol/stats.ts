@@ -38,19 +38,39 @@ export const TaskStatsSchema = z.object({
 });
 export type TaskStats = z.infer<typeof TaskStatsSchema>;
 
+/**
+ * Event-loop delay since the previous snapshot, ms: how late the loop ran a periodic timer.
+ * Net of the timer's period: `monitorEventLoopDelay` samples the time between two ticks of a
+ * 10 ms timer, so an idle loop samples ≈ 10 ms; each quantile here is
+ * `max(0, sample − resolution)`, so an idle loop reports ≈ 0.
+ */
+export const EventLoopDelaySchema = z.object({
+  p50: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+});
+export type EventLoopDelay = z.infer<typeof EventLoopDelaySchema>;
+
 export const ProcessStatsSchema = z.object({
   pid: z.number().int(),
   uptimeMs: z.number().nonnegative(),
-  eventLoopDelay: z.object({
-    /** Milliseconds, from `monitorEventLoopDelay` since the previous snapshot. */
-    p50: z.number().nonnegative(),
-    p99: z.number().nonnegative(),
-    max: z.number().nonnegative(),
-  }),
-  /** Event-loop utilisation (0..1) since the previous snapshot. */
-  eventLoopUtilization: z.number().min(0).max(1),
-  /** CPU time used since the previous snapshot divided by wall time (can exceed 1 with workers). */
-  cpu: z.number().nonnegative(),
+  /**
+   * See {@link EventLoopDelaySchema}. Null when the monitor has no sample since the previous
+   * snapshot ("no data yet": the first snapshot of a process, or two snapshots less than a
+   * loop turn apart).
+   */
+  eventLoopDelay: EventLoopDelaySchema.nullable(),
+  /**
+   * Event-loop utilisation (0..1) since the previous snapshot. Null ("no data yet") when that
+   * interval is too short to measure: the loop did not turn in it and it lasted less than the
+   * delay timer's period (the first snapshot, taken as the gauges start, would read 1).
+   */
+  eventLoopUtilization: z.number().min(0).max(1).nullable(),
+  /**
+   * CPU time used since the previous snapshot divided by wall time (can exceed 1 with workers).
+   * Null when the interval is too short to measure, as for `eventLoopUtilization`.
+   */
+  cpu: z.number().nonnegative().nullable(),
   heapUsedBytes: z.number().nonnegative(),
   rssBytes: z.number().nonnegative(),
 });

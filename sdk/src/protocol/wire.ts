@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ModeSchema } from './modes.js';
-import { ProcessStatsSchema, TaskStatsSchema } from './stats.js';
+import { LatencySummarySchema, ProcessStatsSchema, TaskStatsSchema } from './stats.js';
 
 /**
  * The exporter → profiler wire protocol (JSON text frames over WebSocket). Version 1.
@@ -16,9 +16,27 @@ export const WIRE_VERSION = 1;
 /** Largest frame (bytes) an exporter sends and a collector accepts by default. */
 export const MAX_FRAME_BYTES = 1 << 20;
 
+/*
+ * Every number is bounded to what the profiler's store can hold, so a frame the schema accepts
+ * is a frame SQLite accepts: one client's absurd value (1e300 as a time, 0.5 bytes, a negative
+ * duration) is rejected here, with its frame, instead of failing a batch of everyone's rows.
+ * zod already refuses non-finite numbers, and `.int()` unsafe integers.
+ */
 const Id = z.string().min(1).max(512);
+/** Stored in INTEGER columns. */
 const Count = z.number().int().nonnegative();
-const Ms = z.number().nonnegative();
+/** Latest epoch time accepted (2200-01-01): far beyond any clock, far inside an INTEGER. */
+export const MAX_EPOCH_MS = Date.UTC(2200, 0, 1);
+/** Largest concurrency limit accepted. */
+const MAX_LIMIT = 1e9;
+/** Longest duration accepted, ms (about 31 years). */
+export const MAX_DURATION_MS = 1e12;
+/** Wall-clock time, epoch ms (fractional allowed; INTEGER columns round it). */
+const EpochMs = z.number().nonnegative().max(MAX_EPOCH_MS);
+/** A duration or latency, ms. */
+const Ms = z.number().nonnegative().max(MAX_DURATION_MS);
+/** A byte count (INTEGER columns). */
+const Bytes = z.number().int().nonnegative();
 
 /** A registered task as the hello describes it. */
 export const WireTaskSchema = z.object({
@@ -39,7 +57,7 @@ export const WireProcessSchema = z.object({
   nodeVersion: z.string().max(64),
   projectRoot: z.string().max(4096),
   /** Epoch ms. */
-  startedAt: z.number(),
+  startedAt: EpochMs,
 });
 export type WireProcess = z.infer<typeof WireProcessSchema>;
 
@@ -48,6 +66,11 @@ export const HelloFrameSchema = z.object({
   v: z.literal(WIRE_VERSION),
   process: WireProcessSchema,
   tasks: z.array(WireTaskSchema).max(10_000),
+  /**
+   * The highest aggregates `seq` any profiler has acknowledged (stored). A profiler that starts
+   * after another one died counts gaps from here, not from 1. Absent before the first ack.
+   */
+  acked: Count.optional(),
 });
 export type HelloFrame = z.infer<typeof HelloFrameSchema>;
 
@@ -56,6 +79,9 @@ export type BreakerState = z.infer<typeof BreakerStateSchema>;
 
 /** One task over one interval: the cumulative stats plus what happened in the interval. */
 export const TaskAggregateSchema = TaskStatsSchema.extend({
+  id: Id,
+  latency: LatencySummarySchema.extend({ mean: Ms, p50: Ms, p90: Ms, p99: Ms, max: Ms }),
+  limit: z.number().nonnegative().max(MAX_LIMIT).nullable(),
   interval: z.object({
     calls: Count,
     successes: Count,
@@ -78,6 +104,13 @@ export type TaskAggregate = z.infer<typeof TaskAggregateSchema>;
 
 /** Process gauges: the stats snapshot's process part plus the worker pool's utilisation. */
 export const WireGaugesSchema = ProcessStatsSchema.extend({
+  uptimeMs: Ms,
+  /** Null: no delay sample in the interval ("no data yet"), see `EventLoopDelaySchema`. */
+  eventLoopDelay: z.object({ p50: Ms, p99: Ms, max: Ms }).nullable(),
+  /** Bounded by what any machine could report (1024 cores' worth); null as in the stats. */
+  cpu: z.number().nonnegative().max(1024).nullable(),
+  heapUsedBytes: Bytes,
+  rssBytes: Bytes,
   /** Busy share (0..1) of the tfox worker pool over the interval; null without a pool. */
   workerPoolUtilization: z.number().min(0).max(1).nullable(),
 });
@@ -95,8 +128,10 @@ export const DropCountersSchema = z.object({
   /** Events discarded because the event buffer was full. */
   events: Count,
   /**
-   * Aggregates frames handed to a connection that closed before the profiler acknowledged
-   * them: delivered or not, nobody knows. `frames ≤ missing intervals ≤ frames + unconfirmed`.
+   * Aggregates frames sent and never acknowledged (stored) by a profiler that the exporter
+   * stopped waiting for (more than its buffer's worth): delivered or not, nobody knows. Frames
+   * of a connection that closed before the ack are sent again, not counted here.
+   * `frames ≤ missing intervals ≤ frames + unconfirmed`.
    */
   unconfirmed: Count,
   /** Calls the span sampler chose not to record (not a loss: the cap working). */
@@ -109,7 +144,7 @@ export const AggregatesFrameSchema = z.object({
   /** 1, 2, 3… per process; a gap is an interval that never arrived. */
   seq: z.number().int().positive(),
   /** End of the interval, epoch ms. */
-  at: z.number(),
+  at: EpochMs,
   intervalMs: Ms,
   process: WireGaugesSchema,
   tasks: z.array(TaskAggregateSchema).max(10_000),
@@ -127,7 +162,7 @@ export const SpanRecordSchema = z.object({
   parentRunId: Id.nullable(),
   taskId: Id,
   /** Epoch ms, fractional allowed. */
-  start: z.number(),
+  start: EpochMs,
   duration: Ms,
   outcome: SpanOutcomeSchema,
   /** 1 for the first attempt. */
@@ -147,7 +182,7 @@ export const SpansFrameSchema = z.object({
 });
 export type SpansFrame = z.infer<typeof SpansFrameSchema>;
 
-const EventBase = { at: z.number() };
+const EventBase = { at: EpochMs };
 
 const CiIntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
 const ChaosPhaseStatsSchema = z.object({
@@ -165,8 +200,8 @@ export const WireChaosReportSchema = z.object({
   experimentId: Id,
   name: z.string().max(256),
   seed: z.number(),
-  startedAt: z.number(),
-  endedAt: z.number(),
+  startedAt: EpochMs,
+  endedAt: EpochMs,
   outcome: z.enum(['completed', 'aborted', 'killed']),
   abortReason: z.string().max(1024).nullable(),
   abortLatencyMs: Ms.nullable(),
@@ -197,8 +232,8 @@ export const WireEventSchema = z.discriminatedUnion('kind', [
     ...EventBase,
     kind: z.literal('limit'),
     taskId: Id,
-    from: z.number().nonnegative(),
-    to: z.number().nonnegative(),
+    from: z.number().nonnegative().max(MAX_LIMIT),
+    to: z.number().nonnegative().max(MAX_LIMIT),
   }),
   z.object({
     ...EventBase,

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { currentCall } from '../context/run-context.js';
 import { FoxConfigError } from '../errors/errors.js';
+import { decoratedMemberAt } from './decorated-member.js';
 import {
   AutoController,
   autoControllerOf,
@@ -141,14 +142,20 @@ function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unkn
     if (typeof fn !== 'function') {
       throw new FoxConfigError([], `fox(options, fn): fn must be a function, got ${typeof fn}`);
     }
-    const resolved = resolveOptions(options);
+    const resolved = namingTask(
+      () => resolveOptions(options),
+      () => explicitId(options) ?? tryTaskId(() => functionTaskId(location, fn)),
+    );
     const id = resolved.id ?? functionTaskId(location, fn);
     const name = resolved.id === undefined ? id.slice(id.lastIndexOf('#') + 1) : fn.name;
     const opts = withTarget(resolved, { names: [name || fn.name] });
     return wrap(makeTask(id, fn, opts, location), fn);
   }
   // Validate now, at decoration, even though the task is created when the decorator applies.
-  const resolved = resolveOptions(options);
+  const resolved = namingTask(
+    () => resolveOptions(options),
+    () => explicitId(options) ?? decoratedTaskId(location),
+  );
   return function foxDecorator(
     target: unknown,
     key: unknown,
@@ -295,6 +302,44 @@ function methodTaskId(
   return `${runtime().relativePath(location.file)}#${className}.${method}`;
 }
 
+/**
+ * Runs `resolve` (option validation); a FoxConfigError it throws is thrown again naming the
+ * task, whose id is worked out only then (`id()`), since the options may hold the id.
+ */
+function namingTask<T>(resolve: () => T, id: () => string | undefined): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (err instanceof FoxConfigError) throw err.forTask(id());
+    throw err;
+  }
+}
+
+function explicitId(options: unknown): string | undefined {
+  const id = (options as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+function tryTaskId(derive: () => string): string | undefined {
+  try {
+    return derive();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<path>#<Class>.<method>` of the method a `@fox(…)` at `location` decorates, if readable. */
+function decoratedTaskId(location: SourceLocation | undefined): string | undefined {
+  const source = location ? sourceOf(location) : undefined;
+  if (!location || !source) return undefined;
+  const offset = offsetOf(source, location.line, location.column);
+  const member = decoratedMemberAt(source, offset);
+  const owner = enclosingClassAt(source, offset);
+  return member && owner
+    ? `${runtime().relativePath(location.file)}#${owner}.${member}`
+    : undefined;
+}
+
 const sources = new Map<string, string | undefined>();
 function sourceOf(location: SourceLocation): string | undefined {
   if (!sources.has(location.file)) sources.set(location.file, readOriginalSource(location));
@@ -314,8 +359,10 @@ function taskHandle(
     info: () => task.info(),
     stats: () => task.stats(),
     get limiter() {
+      // By mode, not class: the strategy may come from another copy of the sdk (the runtime
+      // is shared by the ESM and CJS builds, and creates strategies with its own classes).
       const s = task.currentStrategy;
-      return s instanceof WfoxStrategy ? s.limiter : undefined;
+      return s.mode === 'wfox' ? (s as WfoxStrategy).limiter : undefined;
     },
     get policies() {
       return task.policyChain;

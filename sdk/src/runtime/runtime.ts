@@ -6,6 +6,7 @@ import type { Strategy } from '../modes/strategy.js';
 import { SfoxStrategy } from '../modes/sfox.js';
 import { FoxConfigError } from '../errors/errors.js';
 import {
+  PoolPrewarm,
   TfoxStrategy,
   ThreadPool,
   WORKER_TARGET,
@@ -37,6 +38,7 @@ import { connectApprovals } from '../guardian/wire-approvals.js';
 import { killAllChaos } from '../chaos/process-kill-switch.js';
 import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
 import type { WireEvent } from '../protocol/wire.js';
+import { processSlot } from '../state/process-state.js';
 
 type ParsedConfig = ReturnType<typeof parseRuntimeConfig>;
 
@@ -77,6 +79,10 @@ export class Runtime implements TaskHost {
   private pool: ThreadPool | undefined;
   private readonly workerFunctions = new WeakMap<Task, WorkerFunction>();
   private nextWorkerFunction = 1;
+  /** tfox functions defined in the entry script: never imported by workers ahead of a call. */
+  private readonly entryScriptFunctions = new WeakSet<WorkerFunction>();
+  /** Starts tfox workers and imports the tasks' modules once tfox tasks are registered. */
+  private readonly prewarm = new PoolPrewarm(() => this.poolToWarm());
   /** Receives each auto task's per-call timing while it runs under tfox (set by auto). */
   timingHook: ((task: Task) => ((syncMs: number, wallMs: number) => void) | undefined) | undefined;
   closed = false;
@@ -87,11 +93,19 @@ export class Runtime implements TaskHost {
     const next = { ...this.config, ...parsed };
     // Pool settings merge key by key; they apply to the pool started next.
     if (parsed.pool) next.pool = { ...this.config.pool, ...parsed.pool };
+    // A pool that has only been prewarmed is replaced, so that settings given after the tasks
+    // were registered (but before any call) still apply.
+    const replacePool = parsed.pool !== undefined && this.pool !== undefined && !this.pool.used;
     if (parsed.lanes) lanes().configure(parsed.lanes);
     if (next.asyncContext !== undefined) setAsyncContext(next.asyncContext);
     const storeChanged = 'store' in (input ?? {}) && next.store !== this.config.store;
     const profilerChanged = 'profiler' in (input ?? {}) && next.profiler !== this.config.profiler;
     this.config = next;
+    if (replacePool) {
+      void this.pool!.close();
+      this.pool = undefined;
+      this.prewarm.schedule();
+    }
     if ('openTelemetry' in (input ?? {})) this.tracing.configure(next.openTelemetry);
     if (storeChanged) this.reopenStore();
     if (profilerChanged) {
@@ -150,7 +164,11 @@ export class Runtime implements TaskHost {
         return new MfoxStrategy(() => lanes().get(lane));
       }
       default:
-        throw new Error(`strategy '${mode}' is not available in this version`);
+        throw new FoxConfigError(
+          ['mode'],
+          `strategy '${mode}' is not available in this version`,
+          task.id,
+        );
     }
   }
 
@@ -169,7 +187,7 @@ export class Runtime implements TaskHost {
       );
     }
     const moduleUrl = toModuleUrl(spec);
-    warnIfEntryScript(moduleUrl, task.id);
+    const inEntryScript = warnIfEntryScript(moduleUrl, task.id);
     const fn: WorkerFunction = {
       index: this.nextWorkerFunction++,
       taskId: task.id,
@@ -178,7 +196,15 @@ export class Runtime implements TaskHost {
       names: target?.names ?? [task.id.slice(task.id.lastIndexOf('#') + 1)],
     };
     this.workerFunctions.set(task, fn);
+    if (inEntryScript) this.entryScriptFunctions.add(fn);
     return fn;
+  }
+
+  /** The pool to prewarm: none after shutdown, or when prewarm is off and no pool exists. */
+  private poolToWarm(): ThreadPool | undefined {
+    if (this.closed) return undefined;
+    if (!this.pool && resolvePoolOptions(this.config.pool).prewarmThreads === 0) return undefined;
+    return this.tfoxPool();
   }
 
   /** The shared tfox worker pool, started on first use with `fox.configure({ pool })`. */
@@ -201,6 +227,10 @@ export class Runtime implements TaskHost {
       }
     }
     this.tracing.attach(task);
+    if (task.options.mode === 'tfox') {
+      const fn = this.workerFunctions.get(task);
+      if (fn && !this.entryScriptFunctions.has(fn)) this.prewarm.add(fn);
+    }
     this.onTaskRegistered?.(task);
   }
 
@@ -349,6 +379,7 @@ export class Runtime implements TaskHost {
   shutdown(): Promise<void> {
     return (this.shuttingDown ??= (async () => {
       this.closed = true;
+      this.prewarm.cancel();
       await Promise.allSettled(this.registry.all().map((t) => t.close()));
       await this.pool?.close();
       this.pool = undefined;
@@ -364,6 +395,7 @@ export class Runtime implements TaskHost {
   async reset(): Promise<void> {
     await this.shutdown();
     this.registry.clear();
+    this.prewarm.clear();
     this.flushed.clear();
     this.gauges = undefined;
     this.config = {};
@@ -375,13 +407,10 @@ export class Runtime implements TaskHost {
   }
 }
 
-const RUNTIME = Symbol.for('fox.runtime.v1');
-
 /**
- * The one runtime of this process, shared through `globalThis` so that two copies of the sdk
- * (an ESM and a CJS import of the same package) still see one registry.
+ * The one runtime of this process, in a process slot so that two copies of the sdk (an ESM
+ * and a CJS import of the same package) still see one registry, store and guardian.
  */
 export function runtime(): Runtime {
-  const g = globalThis as { [RUNTIME]?: Runtime };
-  return (g[RUNTIME] ??= new Runtime());
+  return processSlot('runtime.v1', () => new Runtime());
 }

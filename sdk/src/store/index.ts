@@ -18,3 +18,6 @@ export {
   schemaVersion,
 } from './migrations.js';
 export type { Migration } from './migrations.js';
+
+export { writeRows, isRowError } from './row-writer.js';
+export type { RowRejected } from './row-writer.js';

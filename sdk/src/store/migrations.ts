@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from './driver.js';
 
 /**
  * Versioned schema migrations of the Fox store. `PRAGMA user_version` holds the version the file

@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
 import { FoxConfigError, FoxStoreError } from '../errors/errors.js';
+import {
+  sqliteDriver,
+  type SqliteDatabase as Database,
+  type SqliteDriver,
+  type SqliteStatement as Statement,
+} from './driver.js';
 import {
   DEFAULT_RETENTION_MS,
   LATEST_SCHEMA_VERSION,
@@ -19,6 +23,7 @@ import {
   type SpanRow,
   type TaskRow,
 } from './rows.js';
+import { writeRows, type RowRejected } from './row-writer.js';
 
 /** Where the store lives when no path is configured, relative to the working directory. */
 export const DEFAULT_STORE_PATH = '.fox/fox.db';
@@ -54,10 +59,14 @@ export interface FoxStore {
   upsertProcess(row: ProcessRow): void;
   /** Inserts or updates tasks; `firstSeen` keeps the earliest and `lastSeen` the latest value. */
   upsertTasks(rows: readonly TaskRow[]): void;
-  /** Appends interval aggregates; a row with the same (task, process, at) replaces the old one. */
-  insertAggregates(rows: readonly AggregateRow[]): void;
-  /** Appends sampled spans; a span with the same run id replaces the old one. */
-  insertSpans(rows: readonly SpanRow[]): void;
+  /**
+   * Appends interval aggregates; a row with the same (task, process, at) replaces the old one.
+   * With `onRejected`, a row the database refuses (a constraint or a value its column cannot
+   * hold) is handed to it and the other rows still commit; without, the batch fails whole.
+   */
+  insertAggregates(rows: readonly AggregateRow[], onRejected?: RowRejected<AggregateRow>): void;
+  /** Appends sampled spans; a span with the same run id replaces the old one. See `onRejected`. */
+  insertSpans(rows: readonly SpanRow[], onRejected?: RowRejected<SpanRow>): void;
   /** The newest aggregate of each (task, process), optionally for one task; ordered by task. */
   latestAggregates(taskId?: string): AggregateRow[];
   /** A task's aggregates with `at >= sinceMs` (epoch ms), oldest first. */
@@ -82,13 +91,18 @@ export interface FoxStore {
    * guardian's audit log and proposals, chaos reports). Not part of the public surface.
    * @internal
    */
-  connection(): Database.Database;
+  connection(): Database;
 }
 
 /**
  * Opens (creating when missing) the store at `path`, sets WAL journaling, `synchronous=NORMAL`,
  * a busy timeout and foreign keys, and migrates the schema to the latest version. Refuses a file
  * whose schema is newer than this sdk knows rather than risk corrupting it.
+ *
+ * Several processes may open the same new file at once (a program, its workers, `fox` commands).
+ * Some steps of opening fail with "database is locked" at once, without waiting on the busy
+ * timeout (switching to WAL needs an exclusive lock that SQLite does not wait for), so the whole
+ * open is retried on a fresh connection until `busyTimeoutMs` has passed.
  */
 export function openStore(options: OpenStoreOptions = {}): FoxStore {
   const path = options.path ?? DEFAULT_STORE_PATH;
@@ -96,6 +110,9 @@ export function openStore(options: OpenStoreOptions = {}): FoxStore {
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new FoxConfigError(['store', 'busyTimeoutMs'], 'must be a non-negative integer');
   }
+  // The driver is optional (see driver.ts): load it first, so that without it opening fails
+  // with how to add it, before anything is created on disk.
+  const Driver = sqliteDriver();
   const memory = path === ':memory:' || path === '';
   if (!memory) {
     const dir = dirname(resolve(path));
@@ -109,12 +126,34 @@ export function openStore(options: OpenStoreOptions = {}): FoxStore {
     }
   }
 
-  let db: Database.Database;
-  try {
-    db = new Database(path);
-  } catch (err) {
-    throw new FoxStoreError(`Cannot open the fox store at ${path}: ${messageOf(err)}`, err);
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openStoreOnce(Driver, path, memory, busyTimeoutMs, options.now ?? Date.now);
+    } catch (err) {
+      if (err instanceof FoxStoreError) throw err;
+      const waited = Date.now() - started;
+      if (!isBusy(err) || waited >= busyTimeoutMs) {
+        const note = isBusy(err) ? ` (waited ${waited} ms for other connections)` : '';
+        throw new FoxStoreError(
+          `Cannot open the fox store at ${path}: ${messageOf(err)}${note}`,
+          err,
+        );
+      }
+      sleepSync(Math.min(busyTimeoutMs - waited, openBackoffMs(attempt)));
+    }
   }
+}
+
+/** One attempt of {@link openStore}; throws the raw error (closing the connection) on failure. */
+function openStoreOnce(
+  Driver: SqliteDriver,
+  path: string,
+  memory: boolean,
+  busyTimeoutMs: number,
+  now: () => number,
+): FoxStore {
+  const db = new Driver(path);
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Check before anything writes: WAL mode and migrations would modify a file we do not own.
@@ -133,12 +172,30 @@ export function openStore(options: OpenStoreOptions = {}): FoxStore {
     // Must be set outside any transaction, so before migrating.
     db.pragma('foreign_keys = ON');
     migrate(db);
-    return new SqliteFoxStore(db, path, options.now ?? Date.now);
+    return new SqliteFoxStore(db, path, now);
   } catch (err) {
     db.close();
-    if (err instanceof FoxStoreError) throw err;
-    throw new FoxStoreError(`Cannot open the fox store at ${path}: ${messageOf(err)}`, err);
+    throw err;
   }
+}
+
+/** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) anywhere along the cause chain. */
+function isBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== undefined && depth < 8; depth++) {
+    if (/^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(e) ?? '')) return true;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return false;
+}
+
+/** 5, 10, 20 … up to 100 ms, ±50% so processes that collided once do not collide again. */
+function openBackoffMs(attempt: number): number {
+  return Math.round(Math.min(100, 5 * 2 ** attempt) * (0.5 + Math.random()));
+}
+
+/** Blocks the thread: opening is synchronous, like the rest of the store. */
+function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 interface SpanRecord {
@@ -168,13 +225,13 @@ const AGGREGATE_COLUMNS =
   'p50, p90, p99, max, in_flight, queued, "limit"';
 
 class SqliteFoxStore implements FoxStore {
-  readonly #db: Database.Database;
+  readonly #db: Database;
   readonly #now: () => number;
   readonly #statements: ReturnType<typeof prepareStatements>;
   #open = true;
 
   constructor(
-    db: Database.Database,
+    db: Database,
     readonly path: string,
     now: () => number,
   ) {
@@ -206,7 +263,7 @@ class SqliteFoxStore implements FoxStore {
 
   upsertTasks(rows: readonly TaskRow[]): void {
     const stmt = this.#statements.upsertTask;
-    this.#batch('upsertTasks', rows, (row) => {
+    this.#batch('upsertTasks', rows, undefined, (row) => {
       stmt.run(
         row.id,
         row.mode,
@@ -219,9 +276,9 @@ class SqliteFoxStore implements FoxStore {
     });
   }
 
-  insertAggregates(rows: readonly AggregateRow[]): void {
+  insertAggregates(rows: readonly AggregateRow[], onRejected?: RowRejected<AggregateRow>): void {
     const stmt = this.#statements.insertAggregate;
-    this.#batch('insertAggregates', rows, (row) => {
+    this.#batch('insertAggregates', rows, onRejected, (row) => {
       stmt.run(
         row.processId,
         row.taskId,
@@ -242,9 +299,9 @@ class SqliteFoxStore implements FoxStore {
     });
   }
 
-  insertSpans(rows: readonly SpanRow[]): void {
+  insertSpans(rows: readonly SpanRow[], onRejected?: RowRejected<SpanRow>): void {
     const stmt = this.#statements.insertSpan;
-    this.#batch('insertSpans', rows, (row) => {
+    this.#batch('insertSpans', rows, onRejected, (row) => {
       stmt.run(
         row.runId,
         row.parentRunId,
@@ -330,7 +387,7 @@ class SqliteFoxStore implements FoxStore {
     });
   }
 
-  connection(): Database.Database {
+  connection(): Database {
     if (!this.#open) throw new FoxStoreError('The fox store is closed');
     return this.#db;
   }
@@ -346,13 +403,14 @@ class SqliteFoxStore implements FoxStore {
     }
   }
 
-  #batch<T>(what: string, rows: readonly T[], write: (row: T) => void): void {
+  #batch<T>(
+    what: string,
+    rows: readonly T[],
+    onRejected: RowRejected<T> | undefined,
+    write: (row: T) => void,
+  ): void {
     if (rows.length === 0) return;
-    this.#guard(what, () => {
-      this.#db.transaction(() => {
-        for (const row of rows) write(row);
-      })();
-    });
+    this.#guard(what, () => writeRows(this.#db, rows, write, onRejected));
   }
 
   #guard<R>(what: string, fn: () => R): R {
@@ -373,7 +431,7 @@ class SqliteFoxStore implements FoxStore {
   }
 }
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: Database) {
   const latest = (where: string): Statement =>
     db.prepare(
       `SELECT ${AGGREGATE_COLUMNS} FROM aggregates a

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from './driver.js';
 
 /** SQLite's default `wal_autocheckpoint`, restored when the background checkpointer stops. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;

@@ -171,6 +171,8 @@ class WsExporter implements Exporter {
   private readonly diagnose: (message: string) => void;
 
   private ws: WsSocket | undefined;
+  /** The socket library is being imported: a connection is on its way. */
+  private loading = false;
   private open = false;
   private stopped = false;
   private attempt = 0;
@@ -189,8 +191,15 @@ class WsExporter implements Exporter {
     unconfirmed: 0,
     sampledOut: 0,
   };
-  /** Seqs of aggregates frames sent on this connection and not yet acknowledged. */
-  private unacked: number[] = [];
+  /**
+   * Aggregates frames sent on this connection and not yet acknowledged (the profiler
+   * acknowledges a frame once its rows are stored). Sent again on the next connection when
+   * this one closes first, so a profiler killed before storing them loses nothing.
+   */
+  private unacked: Queued[] = [];
+  private unackedBytes = 0;
+  /** The highest seq a profiler acknowledged; the hello carries it. */
+  private acked = 0;
   private seq = 0;
   private connects = 0;
   private framesSent = 0;
@@ -284,9 +293,16 @@ class WsExporter implements Exporter {
 
   private connect(): void {
     if (this.stopped) return;
+    // A program that shuts down right after its first calls must still send them: `drain`
+    // waits while the socket library loads (a turn or two), as it waits while a socket opens.
+    this.loading = true;
     import('ws').then(
-      ({ WebSocket }) => this.openSocket(WebSocket),
+      ({ WebSocket }) => {
+        this.loading = false;
+        this.openSocket(WebSocket);
+      },
       (err: unknown) => {
+        this.loading = false;
         // Without the ws package there is nothing to connect with: stop, but stay bounded.
         this.diagnose(`cannot load 'ws' (${String(err)}); profiler export disabled`);
         this.stopped = true;
@@ -321,8 +337,7 @@ class WsExporter implements Exporter {
     ws.on('error', (err) => this.diagnose(`socket: ${err.message}`));
     ws.on('close', () => {
       this.open = false;
-      this.dropped.unconfirmed += this.unacked.length;
-      this.unacked = [];
+      this.requeueUnacked();
       if (this.ws === ws) this.ws = undefined;
       this.scheduleReconnect();
     });
@@ -339,16 +354,38 @@ class WsExporter implements Exporter {
       }
       try {
         const ack = JSON.parse(text) as { type?: unknown; seq?: unknown };
-        if (ack.type === 'ack' && typeof ack.seq === 'number') {
-          const seq = ack.seq;
-          let i = 0;
-          while (i < this.unacked.length && this.unacked[i]! <= seq) i++;
-          if (i > 0) this.unacked.splice(0, i);
-        }
+        if (ack.type === 'ack' && typeof ack.seq === 'number') this.acknowledge(ack.seq);
       } catch {
         // not an ack: ignore
       }
     });
+  }
+
+  /** Forgets the frames up to `seq`: the profiler has stored them. */
+  private acknowledge(seq: number): void {
+    if (seq > this.acked && seq <= this.seq) this.acked = seq;
+    let i = 0;
+    while (i < this.unacked.length && this.unacked[i]!.seq <= seq) {
+      this.unackedBytes -= this.unacked[i]!.text.length;
+      i++;
+    }
+    if (i > 0) this.unacked.splice(0, i);
+  }
+
+  /**
+   * Puts the frames a closed connection never acknowledged back at the head of the queue, in
+   * order, to go after the next hello. The profiler may have stored some of them (a lost ack):
+   * rows are keyed by (task, process, at) and a profiler ignores a seq it has seen, so a
+   * duplicate costs nothing. The buffer bound still holds: the oldest frames go first.
+   */
+  private requeueUnacked(): void {
+    const frames = this.unacked;
+    this.unacked = [];
+    this.unackedBytes = 0;
+    if (frames.length === 0) return;
+    this.queue = [...frames, ...this.queue];
+    for (const f of frames) this.queueBytes += f.text.length;
+    this.trimQueue();
   }
 
   private scheduleReconnect(): void {
@@ -431,6 +468,10 @@ class WsExporter implements Exporter {
     }
     this.queue.push(item);
     this.queueBytes += item.text.length;
+    this.trimQueue();
+  }
+
+  private trimQueue(): void {
     // Oldest first: a live view wants the newest intervals, and the counters are cumulative.
     while (this.queueBytes > this.maxBufferBytes && this.queue.length > 1) {
       const old = this.queue.shift()!;
@@ -457,11 +498,21 @@ class WsExporter implements Exporter {
       const item = this.queue.shift()!;
       this.queueBytes -= item.text.length;
       this.sendNow(item.text);
-      if (item.seq > 0) {
-        this.unacked.push(item.seq);
-        // A profiler that never acknowledges must not grow this list.
-        if (this.unacked.length > 1000) this.unacked.shift();
-      }
+      if (item.seq > 0) this.awaitAck(item);
+    }
+  }
+
+  private awaitAck(item: Queued): void {
+    this.unacked.push(item);
+    this.unackedBytes += item.text.length;
+    // A profiler that never acknowledges must not grow this list: past the buffer's bound the
+    // oldest are forgotten — delivered or not, nobody will know (`unconfirmed`).
+    while (
+      this.unacked.length > 1 &&
+      (this.unackedBytes > this.maxBufferBytes || this.unacked.length > 1000)
+    ) {
+      this.unackedBytes -= this.unacked.shift()!.text.length;
+      this.dropped.unconfirmed++;
     }
   }
 
@@ -479,9 +530,12 @@ class WsExporter implements Exporter {
     while (Date.now() < deadline) {
       this.pump();
       const ws = this.ws;
-      const idle = this.queue.length === 0 && (!ws || ws.bufferedAmount === 0);
+      // Idle once the profiler has acknowledged (stored) every frame, not only once sent.
+      const idle =
+        this.queue.length === 0 &&
+        (!ws || (ws.bufferedAmount === 0 && (!this.open || this.unacked.length === 0)));
       // Nothing to wait for when idle, or when there is no connection and none in progress.
-      if (idle || (!this.open && !ws)) return;
+      if (idle || (!this.open && !ws && !this.loading)) return;
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -522,6 +576,7 @@ class WsExporter implements Exporter {
         projectRoot: (host.projectRoot ?? process.cwd()).slice(0, 4096),
         startedAt: Math.round(Date.now() - process.uptime() * 1000),
       },
+      ...(this.acked > 0 ? { acked: this.acked } : {}),
       tasks: tasks.slice(0, 10_000).map((t): WireTask => ({
         id: t.id,
         mode: t.mode,

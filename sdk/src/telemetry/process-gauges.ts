@@ -4,24 +4,33 @@ import {
   type EventLoopUtilization,
   type IntervalHistogram,
 } from 'node:perf_hooks';
-import type { ProcessStats } from '../protocol/stats.js';
+import type { EventLoopDelay, ProcessStats } from '../protocol/stats.js';
+
+/** Period of the delay monitor's timer, ms (Node's default). */
+export const DELAY_RESOLUTION_MS = 10;
 
 /**
  * Process gauges: event-loop delay (libuv timer based, `monitorEventLoopDelay`), event-loop
  * utilisation, CPU and memory. Each {@link snapshot} reports the interval since the previous
  * one, so callers that poll (the exporter, `fox.stats()`) see current behaviour, not averages
- * since boot. The delay monitor's timer does not keep the process alive; the first snapshot
- * after construction has no delay samples yet (zeros).
+ * since boot. The delay monitor's timer does not keep the process alive.
+ *
+ * A snapshot whose interval has no data says so (null) rather than inventing numbers: the
+ * first one (the gauges start as it is taken) or one taken in the same tick as the previous
+ * has no delay sample, and ratios over a few microseconds are noise (ELU reads 1, CPU
+ * anything).
  */
 export class ProcessGauges {
   private readonly delay: IntervalHistogram;
+  private readonly resolutionMs: number;
   private lastElu: EventLoopUtilization;
   private lastCpu: NodeJS.CpuUsage;
   private lastAt: number;
   private running = true;
 
-  constructor(resolutionMs = 10) {
+  constructor(resolutionMs = DELAY_RESOLUTION_MS) {
     this.delay = monitorEventLoopDelay({ resolution: resolutionMs });
+    this.resolutionMs = resolutionMs;
     this.delay.enable();
     this.lastElu = performance.eventLoopUtilization();
     this.lastCpu = process.cpuUsage();
@@ -32,25 +41,23 @@ export class ProcessGauges {
     const now = performance.now();
     const elu = performance.eventLoopUtilization(this.lastElu);
     const cpu = process.cpuUsage(this.lastCpu);
-    const wallMicros = Math.max(1, (now - this.lastAt) * 1000);
+    const wallMs = now - this.lastAt;
     const mem = process.memoryUsage();
-    const d = this.delay;
-    // The histogram reports nanoseconds; with no samples yet its min/max are sentinel values.
-    const has = d.count > 0;
+    const delay = this.delayOfInterval();
+    // Ratios need an interval to measure: one in which the loop turned (the monitor ticked or
+    // the loop waited in poll) or that lasted a timer period (a long synchronous stretch is a
+    // real ELU of 1).
+    const measured = delay !== null || elu.idle > 0 || wallMs >= this.resolutionMs;
     const stats: ProcessStats = {
       pid: process.pid,
       uptimeMs: process.uptime() * 1000,
-      eventLoopDelay: {
-        p50: has ? d.percentile(50) / 1e6 : 0,
-        p99: has ? d.percentile(99) / 1e6 : 0,
-        max: has ? d.max / 1e6 : 0,
-      },
-      eventLoopUtilization: clamp01(elu.utilization),
-      cpu: (cpu.user + cpu.system) / wallMicros,
+      eventLoopDelay: delay,
+      eventLoopUtilization: measured ? clamp01(elu.utilization) : null,
+      cpu: measured ? (cpu.user + cpu.system) / Math.max(1, wallMs * 1000) : null,
       heapUsedBytes: mem.heapUsed,
       rssBytes: mem.rss,
     };
-    if (this.running) d.reset();
+    if (this.running) this.delay.reset();
     this.lastElu = performance.eventLoopUtilization();
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
@@ -61,6 +68,19 @@ export class ProcessGauges {
     if (!this.running) return;
     this.running = false;
     this.delay.disable();
+  }
+
+  /**
+   * The interval's delay quantiles in ms, net of the timer's period: each sample is the time
+   * between two ticks of the monitor's timer, so an idle loop samples ≈ the resolution. The net
+   * is `max(0, sample − resolution)`, a monotone map, so applying it per quantile is exact.
+   * Null without samples (the histogram's min/max are sentinels then).
+   */
+  private delayOfInterval(): EventLoopDelay | null {
+    const d = this.delay;
+    if (d.count === 0) return null;
+    const net = (ns: number) => Math.max(0, ns / 1e6 - this.resolutionMs);
+    return { p50: net(d.percentile(50)), p99: net(d.percentile(99)), max: net(d.max) };
   }
 }
 

@@ -306,7 +306,7 @@ describe('chaos forge', () => {
     const breachAt = performance.now();
     setStats((s) => ({
       ...s,
-      process: { ...s.process, eventLoopDelay: { ...s.process.eventLoopDelay, p99: 500 } },
+      process: { ...s.process, eventLoopDelay: { p50: 0, p99: 500, max: 500 } },
     }));
     while (run.injector!.injecting) await new Promise((r) => setTimeout(r, 1));
     const latency = performance.now() - breachAt;

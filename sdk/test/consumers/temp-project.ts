@@ -33,11 +33,15 @@ export function makeProject(pkg: object, files: Record<string, string>): string 
   return dir;
 }
 
-/** Runs node in `dir` and parses the last line it prints as JSON. */
-export async function runNode<T = unknown>(dir: string, args: string[]): Promise<T> {
+/** Runs node in `dir` (with `env` added) and parses the last line it prints as JSON. */
+export async function runNode<T = unknown>(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
   const { stdout } = await run(process.execPath, args, {
     cwd: dir,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
 }

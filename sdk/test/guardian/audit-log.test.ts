@@ -4,15 +4,17 @@ import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import FakeTimers from '@sinonjs/fake-timers';
 import fc from 'fast-check';
 import { loadOrCreateAuditKey } from '../../src/guardian/audit-key.js';
 import {
   AuditLog,
   CHECKPOINT_EVERY_ENTRIES,
+  CHECKPOINT_EVERY_MS,
   readCheckpoints,
   verifyAuditLog,
 } from '../../src/guardian/audit-log.js';
-import { auditPaths } from '../../src/guardian/paths.js';
+import { auditPaths, verifyStoreAudit } from '../../src/guardian/paths.js';
 import { openStore } from '../../src/store/index.js';
 import { makeEnv, type Env } from './fixtures.js';
 
@@ -49,6 +51,8 @@ function verifyFile(env: Env): ReturnType<typeof verifyAuditLog> {
       entries: 0,
       checkpoints: 0,
       checkpointedTo: 0,
+      unsignedTail: 0,
+      keyId: '',
       problems: [{ seq: null, problem: String(err) }],
     };
   }
@@ -60,6 +64,8 @@ function verifyFile(env: Env): ReturnType<typeof verifyAuditLog> {
       entries: 0,
       checkpoints: 0,
       checkpointedTo: 0,
+      unsignedTail: 0,
+      keyId: '',
       problems: [{ seq: null, problem: String(err) }],
     };
   } finally {
@@ -96,7 +102,7 @@ describe('audit log', () => {
     assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
   });
 
-  it('checkpoints every 100 entries and every 60 s, signed, outside the db, after the commit', async () => {
+  it('checkpoints every 100 entries and every second, signed, outside the db, after the commit', async () => {
     const { checkpointsPath, keyPath } = auditPaths(env.dbPath);
     const turn = () => new Promise((r) => setImmediate(r));
     fill(env.audit, CHECKPOINT_EVERY_ENTRIES - 1);
@@ -110,7 +116,7 @@ describe('audit log', () => {
       readCheckpoints(checkpointsPath).map((c) => c.seq),
       [100],
     );
-    env.clock.t += 60_000;
+    env.clock.t += CHECKPOINT_EVERY_MS;
     fill(env.audit, 1);
     await turn();
     assert.deepEqual(
@@ -323,5 +329,94 @@ describe('audit log', () => {
     env.audit.close();
     assert.ok(env.audit.verify().ok);
     store2.close();
+  });
+
+  it('signs a quiet tail within CHECKPOINT_EVERY_MS of its last entry', () => {
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    // Fresh log and timers installed first, so its tail timer is a fake one.
+    env.audit.close();
+    const timers = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    const audit = new AuditLog({
+      db: env.store.connection(),
+      key: loadOrCreateAuditKey(auditPaths(env.dbPath).keyPath),
+      checkpointsPath,
+      now: env.clock.now,
+    });
+    try {
+      fill(audit, 3);
+      timers.tick(CHECKPOINT_EVERY_MS - 1);
+      assert.deepEqual(readCheckpoints(checkpointsPath), []);
+      timers.tick(1);
+      assert.deepEqual(
+        readCheckpoints(checkpointsPath).map((c) => c.seq),
+        [3],
+      );
+      fill(audit, 2);
+      timers.tick(CHECKPOINT_EVERY_MS);
+      assert.deepEqual(
+        readCheckpoints(checkpointsPath).map((c) => c.seq),
+        [3, 5],
+      );
+    } finally {
+      audit.close();
+      timers.uninstall();
+    }
+  });
+
+  /** Appends `n` entries in a child process that then ends as `end` says. */
+  function appendInChild(n: number, end: 'exit' | 'kill'): void {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        '--input-type=module',
+        '-e',
+        `import { openStore } from ${JSON.stringify(storeModule)};
+         import { openAuditLog } from ${JSON.stringify(pathsModule)};
+         const store = openStore({ path: ${JSON.stringify(env.dbPath)} });
+         const audit = openAuditLog(store.connection(), ${JSON.stringify(env.dbPath)});
+         for (let i = 0; i < ${n}; i++) audit.append({ type: 'x', data: { i } });
+         ${end === 'exit' ? 'process.exit(0)' : "process.kill(process.pid, 'SIGKILL')"};`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    if (end === 'exit') assert.equal(child.status, 0, child.stderr);
+    else assert.equal(child.signal, 'SIGKILL', child.stderr);
+  }
+
+  it('signs every pending entry at exit, so deleting the tail of a short log is detected', () => {
+    env.audit.close();
+    env.store.close();
+    appendInChild(5, 'exit');
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    assert.deepEqual(
+      readCheckpoints(checkpointsPath).map((c) => c.seq),
+      [5],
+    );
+    // The independent test's attack: drop the trigger, delete all but the first entry.
+    tamper(env.dbPath, (db) => db.prepare('DELETE FROM audit_log WHERE seq > 1').run());
+    const r = verifyFile(env);
+    assert.equal(r.ok, false);
+    assert.match(JSON.stringify(r.problems), /truncated/);
+  });
+
+  it('reports a tail that a killed writer left unsigned, and verifying signs nothing', () => {
+    env.audit.close();
+    env.store.close();
+    appendInChild(4, 'kill');
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    assert.deepEqual(readCheckpoints(checkpointsPath), []);
+    const store = openStore({ path: env.dbPath });
+    try {
+      const r = verifyStoreAudit(store.connection(), env.dbPath);
+      assert.equal(r.ok, true);
+      assert.equal(r.unsignedTail, 4);
+      assert.equal(r.keyId, loadOrCreateAuditKey(auditPaths(env.dbPath).keyPath).keyId);
+    } finally {
+      store.close();
+    }
+    assert.deepEqual(readCheckpoints(checkpointsPath), [], 'a verifier never signs');
   });
 });

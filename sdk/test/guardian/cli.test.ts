@@ -93,7 +93,12 @@ describe('fox approvals / fox audit', () => {
     env.audit.close();
     const v = captureIo();
     assert.equal(await auditMain(['verify', ...store()], v.io), 0, v.out.join('\n'));
-    assert.match(v.out[0]!, /^OK: 1 entries, 1 checkpoints/);
+    assert.match(v.out[0]!, /^OK: 1 entries, 1 checkpoints, signed through seq 1, 0 unsigned/);
+    assert.match(v.out[1]!, /^ {2}key [A-Za-z0-9_-]{43}$/);
+    assert.equal(
+      await auditMain(['verify', '--require-signed-tail', ...store()], captureIo().io),
+      0,
+    );
     const out = join(env.dir, 'audit.jsonl');
     assert.equal(await auditMain(['export', '--out', out, ...store()], captureIo().io), 0);
     const lines = readFileSync(out, 'utf8')
@@ -115,5 +120,16 @@ describe('fox approvals / fox audit', () => {
     assert.match(bad.out.join('\n'), /TAMPERED/);
     assert.equal(await auditMain(['export', '--since', '-1', ...store()], captureIo().io), 2);
     assert.equal(await auditMain([], captureIo().io), 2);
+  });
+
+  it('audit verify --require-signed-tail fails on entries after the last checkpoint', async () => {
+    // The guardian's log is open and its tail (the proposal) not signed yet: a writer killed
+    // now would leave it so.
+    const plain = captureIo();
+    assert.equal(await auditMain(['verify', ...store()], plain.io), 0);
+    assert.match(plain.out[0]!, /signed through seq 0, 1 unsigned after it/);
+    const strict = captureIo();
+    assert.equal(await auditMain(['verify', '--require-signed-tail', ...store()], strict.io), 1);
+    assert.match(strict.out.join('\n'), /1 entries after the last checkpoint are not signed/);
   });
 });

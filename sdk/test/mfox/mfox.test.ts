@@ -62,10 +62,15 @@ describe('mfox: I/O lanes', function () {
     fox.configure({ lanes: { disk: { limit: 3 } } });
     let inFlight = 0;
     let peak = 0;
+    // Calls wait for the test to let them go, so the queue is read before any can finish
+    // (a fixed sleep raced the reading on a loaded machine).
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
     const body = async (): Promise<void> => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
+      await gate;
+      await new Promise((r) => setTimeout(r, 1));
       inFlight--;
     };
     const a = fox({ mode: 'mfox', lane: 'disk', id: 'a' }, body);
@@ -79,6 +84,7 @@ describe('mfox: I/O lanes', function () {
     assert.equal(stats.current, 'mfox');
     assert.equal(stats.limit, 3);
     assert.equal(stats.queued, 37);
+    open();
     await Promise.all(calls);
     assert.equal(peak, 3);
     const lane = fox.io.lanes().find((l) => l.name === 'disk')!;

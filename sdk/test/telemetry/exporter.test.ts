@@ -180,6 +180,41 @@ describe('telemetry exporter', () => {
     assert.deepEqual(sink.invalid, []);
   });
 
+  it('sends again what a dead profiler never acknowledged, after a hello that says what it did', async () => {
+    let sink = await Sink.start();
+    const port = sink.port;
+    const host = new FakeHost();
+    host.addTask('src/a.ts#work');
+    const exporter = start({
+      url: sink.url,
+      runtime: host,
+      intervalMs: 10,
+      backoff: { initialMs: 20, maxMs: 50 },
+    });
+    await until(() => sink.of('aggregates').length >= 3);
+    // Received but never stored: a profiler killed between receiving and committing.
+    sink.acking = false;
+    const acked = Math.max(...sink.of('aggregates').map((a) => a.seq));
+    await until(() => sink.of('aggregates').length >= acked + 3);
+    await sink.kill();
+    const lastSent = Math.max(...sink.of('aggregates').map((a) => a.seq));
+
+    sink = await Sink.start(port);
+    sinks.push(sink);
+    await until(() => sink.of('aggregates').some((a) => a.seq > lastSent + 2));
+    const hello = sink.of('hello')[0]!;
+    assert.ok(hello.acked !== undefined && hello.acked >= acked, JSON.stringify(hello.acked));
+    const seqs = sink.of('aggregates').map((a) => a.seq);
+    // Every frame after the acknowledged ones arrives again, in order, with none missing.
+    const from = hello.acked + 1;
+    assert.deepEqual(
+      seqs.slice(0, lastSent - from + 1),
+      Array.from({ length: lastSent - from + 1 }, (_, i) => from + i),
+    );
+    assert.equal(exporter.counters().dropped.unconfirmed, 0);
+    assert.equal(exporter.counters().dropped.frames, 0);
+  });
+
   it('flushes on shutdown and is idempotent', async () => {
     const sink = await Sink.start();
     sinks.push(sink);
@@ -203,6 +238,20 @@ describe('telemetry exporter', () => {
     await p;
     await until(() => sink.of('spans').length === 1);
     assert.equal(sink.of('aggregates').at(-1)!.tasks[0]!.interval.calls, 1);
+  });
+
+  it('delivers the calls of a program that shuts down right after it started', async () => {
+    const sink = await Sink.start();
+    sinks.push(sink);
+    const host = new FakeHost();
+    host.addTask('src/a.ts#work');
+    const exporter = start({ url: sink.url, runtime: host, intervalMs: 60_000 });
+    // No wait for the connection: the socket library is still loading.
+    host.call('src/a.ts#work', 3);
+    await exporter.shutdown();
+    const calls = sink.of('aggregates').reduce((n, a) => n + a.tasks[0]!.interval.calls, 0);
+    assert.equal(calls, 1);
+    assert.equal(sink.frames[0]?.type, 'hello');
   });
 
   it('survives a host that throws and a bad url', async () => {

@@ -7,6 +7,8 @@ export class Sink {
   readonly frames: ExporterFrame[] = [];
   readonly invalid: string[] = [];
   readonly sockets = new Set<WebSocket>();
+  /** Whether aggregates are acknowledged (a profiler that dies before storing them does not). */
+  acking = true;
   private constructor(
     readonly wss: WebSocketServer,
     readonly port: number,
@@ -17,7 +19,7 @@ export class Sink {
       ws.on('message', (data) => {
         const r = parseExporterFrame(String(data));
         if (r.ok) this.frames.push(r.frame);
-        if (r.ok && r.frame.type === 'aggregates')
+        if (r.ok && r.frame.type === 'aggregates' && this.acking)
           ws.send(JSON.stringify({ type: 'ack', seq: r.frame.seq }));
         if (!r.ok) this.invalid.push(r.detail);
       });

@@ -34,6 +34,7 @@ const state: UiState = {
       lastSeen: Date.now(),
       dropped: { frames: 0, spans: 0, events: 0, unconfirmed: 0, sampledOut: 0 },
       missedIntervals: 0,
+      rowsRejected: 0,
       gauges: [1, 2, 3, 4].map((i) => ({
         at: Date.now() - (4 - i) * 1000,
         delayP50: 1 + i,
@@ -212,6 +213,8 @@ describe('profiler panel page in headless chromium', function () {
     const row = page.locator('tr[data-task-id="src/app.mjs#crunch"]');
     await row.waitFor();
     assert.match(await row.innerText(), /crunch/);
+    // The task id whole, as the editor's hover and the sdk write it.
+    assert.equal(await row.locator('td').first().innerText(), 'src/app.mjs#crunch');
     assert.match(await page.locator('[data-testid="events"]').innerText(), /switch crunch to tfox/);
 
     await row.click();
@@ -267,6 +270,17 @@ describe('profiler panel page in headless chromium', function () {
             summary: 'strategy-change by auto: {"from":"sfox","to":"tfox"}',
             state: 'pending' as const,
             payloadHash: hash,
+          },
+        },
+        {
+          // A running experiment: the only time the panel offers "Stop chaos".
+          processId: 'P1',
+          event: {
+            kind: 'chaos' as const,
+            at: Date.now(),
+            experimentId: 'E1',
+            action: 'start' as const,
+            taskIds: ['src/app.mjs#crunch'],
           },
         },
       ],

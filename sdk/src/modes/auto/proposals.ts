@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import { Emitter, type Disposable, type FoxEvent } from '../../events/emitter.js';
 import type { ConcreteMode } from '../../protocol/modes.js';
+import { processSlot } from '../../state/process-state.js';
 
 /** What auto saw that made it want a switch. */
 export interface AutoEvidence {
@@ -69,26 +70,34 @@ export const applyProposal: ProposalHandler = async (_proposal, apply) => {
 };
 
 const MAX_HISTORY = 1_000;
-let handler: ProposalHandler = applyProposal;
-const history: ProposalRecord[] = [];
-const emitter = new Emitter<ProposalRecord>();
+
+/**
+ * One handler, history and event for the process: the guardian that one copy of the sdk
+ * starts must see the proposals of tasks created through another (see process-state.ts).
+ */
+const state = processSlot('auto.proposals.v1', () => ({
+  /** Undefined: {@link applyProposal}. */
+  handler: undefined as ProposalHandler | undefined,
+  history: [] as ProposalRecord[],
+  emitter: new Emitter<ProposalRecord>(),
+}));
 
 /** Fires for every proposal once decided. */
-export const onProposal: FoxEvent<ProposalRecord> = emitter.event;
+export const onProposal: FoxEvent<ProposalRecord> = state.emitter.event;
 
 /** Routes proposals to `h` (the guardian) until the returned disposable is disposed. */
 export function setProposalHandler(h: ProposalHandler): Disposable {
-  handler = h;
+  state.handler = h;
   return {
     dispose: () => {
-      if (handler === h) handler = applyProposal;
+      if (state.handler === h) state.handler = undefined;
     },
   };
 }
 
 /** Recent proposals and their decisions, oldest first (bounded). */
 export function proposalHistory(): readonly ProposalRecord[] {
-  return history;
+  return state.history;
 }
 
 export function newProposalId(): string {
@@ -102,13 +111,14 @@ export async function propose(
 ): Promise<ProposalDecision> {
   let decision: ProposalDecision;
   try {
-    decision = await handler(proposal, apply);
+    decision = await (state.handler ?? applyProposal)(proposal, apply);
   } catch {
     decision = 'denied';
   }
   const record = { proposal, decision };
+  const history = state.history;
   history.push(record);
   if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
-  emitter.fire(record);
+  state.emitter.fire(record);
   return decision;
 }

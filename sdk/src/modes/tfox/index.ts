@@ -13,7 +13,8 @@ export {
   type PoolOptions,
   type ResolvedPoolOptions,
 } from './pool-options.js';
-export { ThreadPool, type PoolStats } from './pool.js';
+export { ThreadPool, type ModuleLoad, type PoolStats } from './pool.js';
+export { PoolPrewarm } from './prewarm.js';
 export { PoolJob, type WorkerFunction } from './pool-job.js';
 export type { ThreadExit, ThreadExitReason } from './worker-failure.js';
 export { TfoxStrategy, type TfoxDeps } from './tfox-strategy.js';

@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { processSlot } from '../../state/process-state.js';
 import type { SourceLocation } from '../../task/call-site.js';
 
 /** What fox.ts knows about a task's function that a worker needs (set at decoration). */
@@ -25,20 +26,23 @@ export function toModuleUrl(spec: string): string {
   return pathToFileURL(resolve(spec)).href;
 }
 
-let warnedEntry = new Set<string>();
+/** Modules already warned about, for the whole process (every copy of the sdk). */
+const warnedEntry = processSlot('tfox.entry-warnings.v1', () => new Set<string>());
 
 /**
  * Warns once per module when a tfox task lives in the entry script: every worker imports that
- * module, so its top-level code (servers, timers, output) runs again in every worker.
+ * module, so its top-level code (servers, timers, output) runs again in every worker. Returns
+ * whether it does (the pool then does not import it ahead of a call).
  */
-export function warnIfEntryScript(moduleUrl: string, taskId: string): void {
+export function warnIfEntryScript(moduleUrl: string, taskId: string): boolean {
   const main = process.argv[1];
-  if (!main || warnedEntry.has(moduleUrl)) return;
+  if (!main) return false;
+  if (warnedEntry.has(moduleUrl)) return true;
   let mainUrl: string;
   try {
     mainUrl = pathToFileURL(realpathSync(resolve(main))).href;
   } catch {
-    return;
+    return false;
   }
   let moduleReal = moduleUrl;
   try {
@@ -47,7 +51,7 @@ export function warnIfEntryScript(moduleUrl: string, taskId: string): void {
   } catch {
     // keep as is
   }
-  if (moduleReal !== mainUrl) return;
+  if (moduleReal !== mainUrl) return false;
   warnedEntry.add(moduleUrl);
   process.emitWarning(
     `tfox task ${taskId} is defined in the entry script ${main}. Each worker imports that module ` +
@@ -55,11 +59,12 @@ export function warnIfEntryScript(moduleUrl: string, taskId: string): void {
       'to a module of their own.',
     { code: 'FOX_TFOX_ENTRY_SCRIPT' },
   );
+  return true;
 }
 
 /** For tests. */
 export function resetEntryWarnings(): void {
-  warnedEntry = new Set();
+  warnedEntry.clear();
 }
 
 /**

@@ -26,6 +26,14 @@ export const PoolOptionsSchema = z
     /** How long a worker may take to import a task's module. Default 10 s. */
     loadTimeoutMs: z.number().int().min(1).max(600_000).optional(),
     /**
+     * Workers to start, each importing the tfox tasks' modules, shortly after the first tfox
+     * task is registered (20 ms; one import at a time), so the first calls find them ready
+     * instead of waiting for a thread and an import. `false` (or 0) starts workers at the first
+     * call instead. Default: `minThreads`, or up to 4 within `maxThreads`; those above
+     * `minThreads` stop after `idleTimeoutMs` without a call. Never keeps a program alive.
+     */
+    prewarm: z.union([z.literal(false), z.number().int().min(0).max(1024)]).optional(),
+    /**
      * Recycle a worker whose V8 heap in use exceeds this many MiB: checked after it sends
      * results (at most every 100 ms), it takes no new calls, finishes the ones it has, and is
      * replaced. Set it well above a fresh worker's heap (garbage not yet collected counts).
@@ -52,6 +60,13 @@ export const PoolOptionsSchema = z
 
 export type PoolOptions = z.input<typeof PoolOptionsSchema>;
 
+/**
+ * Workers started ahead of the first call by default: enough for a first burst to run on
+ * ready workers on common machines (calls go out about two per worker at first), while a
+ * program that never calls pays for a few threads and imports, not one per core.
+ */
+const DEFAULT_PREWARM = 4;
+
 export interface ResolvedPoolOptions {
   minThreads: number;
   maxThreads: number;
@@ -59,6 +74,8 @@ export interface ResolvedPoolOptions {
   concurrentTasksPerWorker: 'auto' | number;
   cancelGraceMs: number;
   loadTimeoutMs: number;
+  /** Workers to start ahead of the first call (0: none); within `maxThreads`. */
+  prewarmThreads: number;
   recycleHeapBytes: number;
   /** Least time between two heap checks in a worker (not configurable: tests set 0). */
   heapCheckIntervalMs: number;
@@ -69,13 +86,16 @@ export function resolvePoolOptions(
   o: z.output<typeof PoolOptionsSchema> = {},
 ): ResolvedPoolOptions {
   const max = o.maxThreads ?? Math.max(1, availableParallelism());
+  const min = Math.min(o.minThreads ?? 1, max);
   return {
-    minThreads: Math.min(o.minThreads ?? 1, max),
+    minThreads: min,
     maxThreads: max,
     idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
     concurrentTasksPerWorker: o.concurrentTasksPerWorker ?? 'auto',
     cancelGraceMs: o.cancelGraceMs ?? 1_000,
     loadTimeoutMs: o.loadTimeoutMs ?? 10_000,
+    prewarmThreads:
+      o.prewarm === false ? 0 : Math.min(max, o.prewarm ?? Math.max(min, DEFAULT_PREWARM)),
     recycleHeapBytes: o.recycleHeapMb ? o.recycleHeapMb * 1024 * 1024 : 0,
     heapCheckIntervalMs: 100,
     resourceLimits: o.resourceLimits,

@@ -4,7 +4,7 @@ import { FoxShutdownError } from '../../errors/errors.js';
 import { Emitter, type FoxEvent } from '../../events/emitter.js';
 import { FoxDataCloneError, FoxWorkerError } from '../errors.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
-import type { PoolJob } from './pool-job.js';
+import type { PoolJob, WorkerFunction } from './pool-job.js';
 import {
   describeExit,
   failureOf,
@@ -26,6 +26,11 @@ import { WORKER_SOURCE } from './worker-source.js';
  * the first submit of a tick hands the queue out to the least-loaded workers, one message each.
  * Results come back batched the same way. How many calls a worker holds at once adapts to their
  * length (see `cap`).
+ *
+ * Imports: a worker imports the modules of the tasks it will run as soon as it starts (those of
+ * queued calls, and those `prewarm` was given), and reports each import's end. While any worker
+ * has finished its imports, calls go only to such workers: a call sent to a worker still
+ * importing would wait there for the import, while a ready worker may free up first.
  */
 
 interface WorkerSlot {
@@ -44,6 +49,8 @@ interface WorkerSlot {
   refed: boolean;
   idleTimer: TimerHandle | undefined;
   lastError: unknown;
+  /** Imports of task modules sent to it that have not finished (see `[3]` in worker-source). */
+  loading: number;
 }
 
 /** What `ThreadPool.stats()` reports. */
@@ -60,6 +67,19 @@ export interface PoolStats {
   started: number;
   /** Worker threads gone since the pool was created, by why. */
   exited: Record<ThreadExitReason, number>;
+  /** Imports of a task's module in a worker that have finished (loaded or failed). */
+  modulesLoaded: number;
+  /** Calls that reached a worker before their module had loaded there, and waited for it. */
+  callsWaitedForModule: number;
+}
+
+/** A worker finished importing a task's module (see `ThreadPool.onModuleLoad`). */
+export interface ModuleLoad {
+  readonly threadId: number;
+  readonly taskId: string;
+  readonly ok: boolean;
+  /** Calls that were waiting on the worker for this import. */
+  readonly waitingCalls: number;
 }
 
 /** In a result's status: the call's own sync and wall times follow its value. */
@@ -87,12 +107,24 @@ export class ThreadPool {
     crashed: 0,
     exited: 0,
   };
+  private modulesLoaded = 0;
+  private callsWaitedForModule = 0;
+  /** Functions sent to workers, by index (module-load reports name them by index). */
+  private readonly fns = new Map<number, WorkerFunction>();
+  /** The functions prewarmed workers import as they start. */
+  private readonly warmFns: WorkerFunction[] = [];
+  /** Prewarm has workers left to start. */
+  private warming = false;
+  private warmUpQueued = false;
   private readonly threadStarted = new Emitter<{ threadId: number }>();
   private readonly threadExited = new Emitter<ThreadExit>();
+  private readonly moduleLoaded = new Emitter<ModuleLoad>();
   /** A worker thread was started (at first use, to grow, or to replace one). */
   readonly onThreadStart: FoxEvent<{ threadId: number }> = this.threadStarted.event;
   /** A worker thread is gone; its calls have been failed or moved by then. */
   readonly onThreadExit: FoxEvent<ThreadExit> = this.threadExited.event;
+  /** A worker finished importing a task's module (ahead of its calls, or while they waited). */
+  readonly onModuleLoad: FoxEvent<ModuleLoad> = this.moduleLoaded.event;
 
   constructor(
     readonly options: ResolvedPoolOptions,
@@ -109,6 +141,11 @@ export class ThreadPool {
     return this.queue.length - this.queueHead;
   }
 
+  /** Whether a call was ever submitted (a pool only prewarmed so far may be replaced). */
+  get used(): boolean {
+    return this.nextId > 1;
+  }
+
   /** Threads and calls right now, and threads started and gone so far (tests, telemetry). */
   stats(): PoolStats {
     let inFlight = 0;
@@ -120,7 +157,66 @@ export class ThreadPool {
       inFlight,
       started: this.startedCount,
       exited: { ...this.exitCounts },
+      modulesLoaded: this.modulesLoaded,
+      callsWaitedForModule: this.callsWaitedForModule,
     };
+  }
+
+  /**
+   * Gets workers ready before the first call: has every worker import the modules of `fns`
+   * now, and starts workers up to `prewarmThreads`, one at a time: the next starts when no
+   * worker is still importing, so warm-up takes one core at most, and a worker that a call
+   * started (and that call) never compete with a second import. Nothing here keeps the process
+   * alive; workers above `minThreads` that get no call stop after `idleTimeoutMs`.
+   */
+  prewarm(fns: readonly WorkerFunction[]): void {
+    if (this.closed || this.options.prewarmThreads === 0) return;
+    for (const fn of fns)
+      if (!this.warmFns.some((f) => f.index === fn.index)) this.warmFns.push(fn);
+    for (const slot of this.slots) if (!slot.draining) this.define(slot, this.warmFns);
+    this.warming = true;
+    this.warmUp();
+  }
+
+  /** Starts the next prewarmed worker, unless there are enough or one is still importing. */
+  private warmUp(): void {
+    if (!this.warming || this.closed) return;
+    if (this.accepting() < this.options.prewarmThreads) {
+      // Resumed by the import's end (onMessage) or the importing worker's exit (onExit).
+      for (const s of this.slots) if (!s.draining && s.loading > 0) return;
+      this.onIdle(this.spawn());
+    }
+    // Done once started: workers that later stop idle are not started again.
+    if (this.accepting() >= this.options.prewarmThreads) this.warming = false;
+  }
+
+  /** Runs `warmUp` on the next turn of the event loop (never from inside a message handler). */
+  private queueWarmUp(): void {
+    if (!this.warming || this.warmUpQueued) return;
+    this.warmUpQueued = true;
+    setImmediate(() => {
+      this.warmUpQueued = false;
+      this.warmUp();
+    }).unref();
+  }
+
+  /** Sends a worker the functions it does not know yet, with no call: it imports them now. */
+  private define(slot: WorkerSlot, fns: readonly WorkerFunction[]): void {
+    let defs: unknown[] | null = null;
+    for (const fn of fns) {
+      if (slot.known.has(fn.index)) continue;
+      slot.known.add(fn.index);
+      (defs ??= []).push(this.defOf(fn));
+    }
+    if (!defs) return;
+    slot.worker.postMessage([0, defs]);
+    slot.loading += defs.length;
+  }
+
+  /** A function's definition on the wire (see worker-source.ts). */
+  private defOf(fn: WorkerFunction): unknown[] {
+    this.fns.set(fn.index, fn);
+    return [fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId];
   }
 
   /** Workers taking new calls (not draining or stopping). */
@@ -186,8 +282,34 @@ export class ThreadPool {
 
   /** A worker with no calls that takes new ones. */
   private idleSlot(): WorkerSlot | undefined {
-    for (const s of this.slots) if (s.jobs.size === 0 && !s.draining) return s;
-    return undefined;
+    let importing: WorkerSlot | undefined;
+    for (const s of this.slots) {
+      if (s.jobs.size > 0 || s.draining) continue;
+      if (s.loading === 0) return s;
+      importing ??= s;
+    }
+    return importing && !this.anyReady() ? importing : undefined;
+  }
+
+  /**
+   * Whether a worker that takes calls has finished its imports. While one has, calls never go
+   * to a worker still importing (they would wait for the import there): they wait here for a
+   * ready one, and the importing worker joins when it is done (see `[3]` in onMessage).
+   */
+  private anyReady(): boolean {
+    for (const s of this.slots) if (!s.draining && s.loading === 0) return true;
+    return false;
+  }
+
+  /** What a new worker imports at once: the prewarmed functions and those of queued calls. */
+  private neededFns(): WorkerFunction[] {
+    const fns = this.warmFns.slice();
+    const end = Math.min(this.queue.length, this.queueHead + 64);
+    for (let i = this.queueHead; i < end; i++) {
+      const fn = this.queue[i]!.fn;
+      if (!fns.includes(fn)) fns.push(fn);
+    }
+    return fns;
   }
 
   /**
@@ -202,7 +324,7 @@ export class ThreadPool {
     slot.jobs.set(job.id, job);
     const fn = job.fn;
     const isNew = !slot.known.has(fn.index);
-    const defs = isNew ? [[fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId]] : null;
+    const defs = isNew ? [this.defOf(fn)] : null;
     this.wake(slot);
     try {
       slot.worker.postMessage([0, defs, job.id, fn.index, job.args, job.flags], job.transfer);
@@ -214,7 +336,10 @@ export class ThreadPool {
       job.wseq = 0;
       return false;
     }
-    if (isNew) slot.known.add(fn.index);
+    if (isNew) {
+      slot.known.add(fn.index);
+      slot.loading++;
+    }
     return true;
   }
 
@@ -253,7 +378,10 @@ export class ThreadPool {
       window = Math.min(cap, 2 * chunk);
       refillAt = window - chunk;
     }
-    const open = this.slots.filter((s) => !s.draining && s.jobs.size <= refillAt);
+    const ready = this.anyReady();
+    const open = this.slots.filter(
+      (s) => !s.draining && s.jobs.size <= refillAt && (!ready || s.loading === 0),
+    );
     const full: [WorkerSlot, PoolJob[]][] = [];
     const batches = new Map<WorkerSlot, PoolJob[]>();
     while (head < q.length) {
@@ -289,7 +417,7 @@ export class ThreadPool {
     }
     for (const [slot, jobs] of full) this.post(slot, jobs);
     for (const [slot, jobs] of batches) this.post(slot, jobs);
-    if (this.queued > 0) this.maybeGrow();
+    if (this.queued > 0) this.maybeGrow(window);
   }
 
   private post(slot: WorkerSlot, jobs: PoolJob[]): void {
@@ -303,7 +431,7 @@ export class ThreadPool {
       const fn = job.fn;
       if (!slot.known.has(fn.index)) {
         slot.known.add(fn.index);
-        (defs ??= []).push([fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId]);
+        (defs ??= []).push(this.defOf(fn));
       }
       flat.push(job.id, fn.index, job.args, job.flags);
       if (job.transfer) (transfer ??= []).push(...job.transfer);
@@ -312,6 +440,7 @@ export class ThreadPool {
     try {
       flat[1] = defs;
       slot.worker.postMessage(flat, transfer);
+      if (defs) slot.loading += defs.length;
     } catch (err) {
       this.recoverClone(slot, jobs, defs, err);
     }
@@ -381,8 +510,12 @@ export class ThreadPool {
    * Adds a worker when calls are still queued after a flush (every worker holds a message
    * beyond the one it runs) and the pool may grow.
    */
-  private maybeGrow(): void {
+  private maybeGrow(window: number): void {
     if (this.accepting() >= this.options.maxThreads) return;
+    // Workers still importing take a window of calls each once ready: grow only beyond that.
+    let importing = 0;
+    for (const s of this.slots) if (!s.draining && s.loading > 0) importing++;
+    if (this.anyReady() && this.queued <= importing * window) return;
     this.spawn();
     this.flush();
   }
@@ -417,15 +550,20 @@ export class ThreadPool {
       refed: false,
       idleTimer: undefined,
       lastError: undefined,
+      loading: 0,
     };
-    worker.unref();
     worker.on('message', (msg: unknown[]) => this.onMessage(slot, msg));
     worker.on('error', (err) => {
       slot.lastError = err;
     });
     worker.on('exit', (code) => this.onExit(slot, code));
+    // After the listeners: a 'message' listener refs the worker's port again. Until it has
+    // calls (see `wake`), a worker never keeps the process alive: a prewarmed one may get none.
+    worker.unref();
     this.slots.push(slot);
     this.startedCount++;
+    // Imports start now, before any call reaches it (the calls' own definitions then are known).
+    this.define(slot, this.neededFns());
     this.threadStarted.fire({ threadId: slot.threadId });
     return slot;
   }
@@ -468,6 +606,23 @@ export class ThreadPool {
       // Still finishing calls or not, a replacement takes the new ones from now on.
       this.replenish();
       if (this.queued > 0) this.flush();
+    } else if (msg[0] === 3) {
+      // [3, fnIndex, status, waitingCalls]: an import finished (status 0: loaded).
+      this.modulesLoaded++;
+      if (--slot.loading === 0) this.queueWarmUp();
+      const waitingCalls = msg[3] as number;
+      this.callsWaitedForModule += waitingCalls;
+      const fn = this.fns.get(msg[1] as number);
+      if (fn && this.moduleLoaded.hasListeners) {
+        const ok = msg[2] === 0;
+        this.moduleLoaded.fire({ threadId: slot.threadId, taskId: fn.taskId, ok, waitingCalls });
+      }
+      if (slot.loading === 0) {
+        // Ready now: calls kept back from it while it was importing can go; with none, it is
+        // an idle worker like any other (and may stop after idleTimeoutMs).
+        if (slot.jobs.size === 0) this.onIdle(slot);
+        if (this.queued > 0 && !this.flushQueued) this.flush();
+      }
     }
     // msg[0] === 1: a cancel was acknowledged; the grace timer decides.
   }
@@ -564,6 +719,7 @@ export class ThreadPool {
     if (requeue.length > 0) this.queue.splice(this.queueHead, 0, ...requeue);
     if (this.queued > 0) this.flush();
     else this.replenish();
+    if (slot.loading > 0) this.queueWarmUp();
   }
 
   /** Rejects queued calls, waits for running ones (up to the grace period), stops workers. */

@@ -5,6 +5,7 @@ import {
   type WorkerFailure,
 } from '../errors.js';
 import type { WorkerFunction } from './pool-job.js';
+import { reviveError } from './revive-error.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 
 /** Why a worker thread left the pool (see `ThreadPool.onThreadExit`). */
@@ -54,33 +55,12 @@ export function describeExit(
   return `the worker exited (code ${exitCode}) while the call was running`;
 }
 
-interface SerializedError {
-  name?: string;
-  message?: string;
-  stack?: string;
-  props?: Record<string, unknown>;
-  value?: unknown;
-}
-
-/** Errors cross as plain data; rebuild an Error with the worker's name, message, stack, props. */
-export function rebuildError(data: unknown): unknown {
-  const s = data as SerializedError;
-  if (s === null || typeof s !== 'object') return s;
-  if ('value' in s && s.message === undefined) return s.value;
-  const err = new Error(s.message ?? 'error in worker');
-  if (s.name)
-    Object.defineProperty(err, 'name', { value: s.name, configurable: true, writable: true });
-  if (s.stack) err.stack = s.stack;
-  if (s.props) Object.assign(err, s.props);
-  return err;
-}
-
 /**
  * The error for a call the worker reported as failed (status 1 threw, 2 result not
  * cloneable, 3 not exported, 4 load failed, 5 load timed out; see worker-source.ts).
  */
 export function outcomeError(fn: WorkerFunction, status: number, value: unknown): unknown {
-  const error = rebuildError(value);
+  const error = reviveError(value);
   switch (status) {
     case 1:
       return error;

@@ -14,10 +14,16 @@
  *   it); each result is `id, status, value` (status: 0 ok, 1 threw, 2 result not cloneable,
  *   3 not exported, 4 load failed, 5 load timed out), and for calls with flag 2 the status has
  *   8 added and `syncMs, wallMs` follow. Timing per batch, not per call, keeps two clock reads
- *   and two doubles per call off the hot path.
+ *   and two doubles per call off the hot path. A failure's value is an error as data (see
+ *   `SerializedError` in revive-error.ts): name, message, the worker's stack, own enumerable
+ *   fields, `fox` for Fox's errors (the brand), the built-in class, and `cause` (and an
+ *   AggregateError's `errors`) the same way, 8 levels deep at most.
  * - worker → parent `[1, id]`: the cancel arrived (the worker's event loop is not blocked).
  * - worker → parent `[2, heapBytes]`: over its memory budget; please recycle me (sent before
  *   the results whose calls grew it).
+ * - worker → parent `[3, fnIndex, status, waitingCalls]`: a function's module finished loading
+ *   (status 0) or failed (3, 4, 5 as above); `waitingCalls` calls had arrived before it and
+ *   waited. A parent → worker message with `defs` and no calls (prewarm) starts the imports.
  * `started[0]` (shared memory) counts calls the worker has begun, so after a crash the pool
  * knows which calls never started and can run them elsewhere instead of failing them.
  */
@@ -51,13 +57,42 @@ if (workerData.tsx) {
   (api.register ?? api.default?.register)();
 }
 
-function serialize(err) {
-  if (err instanceof Error) {
+const FOX_ERROR = Symbol.for('fox.error');
+const BUILTIN_ERRORS = new Set(['EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'AggregateError', 'DOMException']);
+const MAX_ERROR_DEPTH = 8;
+const MAX_AGGREGATED = 32;
+
+function isError(v) {
+  return v instanceof Error || Object.prototype.toString.call(v) === '[object Error]';
+}
+
+// The nearest built-in class in the error's prototype chain, so the parent re-creates it as that
+// class (a user's class extending TypeError is still instanceof TypeError there).
+function builtinOf(err) {
+  for (let p = Object.getPrototypeOf(err); p; p = Object.getPrototypeOf(p)) {
+    const c = Object.prototype.hasOwnProperty.call(p, 'constructor') ? p.constructor : undefined;
+    if (c && BUILTIN_ERRORS.has(c.name) && globalThis[c.name] === c) return c.name;
+  }
+  return undefined;
+}
+
+function serialize(err, depth = 0) {
+  if (isError(err)) {
     const props = {};
     for (const k of Object.keys(err)) {
+      if (k === 'cause') continue;
       try { props[k] = structuredClone(err[k]); } catch { /* not cloneable: dropped */ }
     }
-    return { name: err.name, message: err.message, stack: err.stack, props };
+    const out = { name: err.name, message: err.message, stack: err.stack, props };
+    if (err[FOX_ERROR] === true) out.fox = true;
+    const builtin = builtinOf(err);
+    if (builtin) out.builtin = builtin;
+    if (depth < MAX_ERROR_DEPTH) {
+      if ('cause' in err) out.cause = serialize(err.cause, depth + 1);
+      if (builtin === 'AggregateError' && Array.isArray(err.errors))
+        out.errors = err.errors.slice(0, MAX_AGGREGATED).map((e) => serialize(e, depth + 1));
+    }
+    return out;
   }
   try { return { value: structuredClone(err) }; } catch { return { value: String(err) }; }
 }
@@ -118,11 +153,15 @@ function define([index, url, key, names, taskId]) {
     },
     (err) => { throw { status: 4, error: serialize(err) }; },
   );
-  const entry = { ready: undefined, failed: undefined, wait: undefined };
+  const entry = { ready: undefined, failed: undefined, wait: undefined, waiting: 0 };
   entry.wait = Promise.race([load, timeout]).then(
     (found) => { entry.ready = found; },
     (failure) => { entry.failed = failure; },
-  ).finally(() => clearTimeout(timer));
+  ).finally(() => {
+    clearTimeout(timer);
+    // Before the results of the calls that waited (their callbacks were chained later).
+    parentPort.postMessage([3, index, entry.failed ? entry.failed.status : 0, entry.waiting]);
+  });
   fns.set(index, entry);
   void taskId;
 }
@@ -264,6 +303,7 @@ function start(id, index, args, flags) {
     return 0;
   }
   // Not loaded yet: keep the call's place by counting it as started only when it runs.
+  entry.waiting++;
   entry.wait.then(() => {
     inBatch = true;
     const t0 = performance.now();

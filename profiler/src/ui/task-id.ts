@@ -1,0 +1,26 @@
+import { h } from './dom.js';
+
+/**
+ * A task id as the UI shows it: always whole (`src/report.ts#buildReport`), the same string the
+ * sdk, the language server and the editor use. Long ids are shortened only visually — the
+ * folder part shrinks with an ellipsis (CSS), the file and name stay — and the whole id is the
+ * hover text and what a copy takes.
+ */
+export function taskIdLabel(id: string, hover: string = id): HTMLElement {
+  const { dir, rest } = splitTaskId(id);
+  return h(
+    'span',
+    { class: 'fox-id', title: hover },
+    dir ? h('span', { class: 'fox-id-dir' }, dir) : null,
+    h('span', { class: 'fox-id-name' }, rest),
+  );
+}
+
+/** `src/lib/report.ts#buildReport` → `src/lib/` and `report.ts#buildReport`. */
+export function splitTaskId(id: string): { dir: string; rest: string } {
+  const hash = id.lastIndexOf('#');
+  const slash = id.lastIndexOf('/', hash >= 0 ? hash : id.length);
+  return slash < 0
+    ? { dir: '', rest: id }
+    : { dir: id.slice(0, slash + 1), rest: id.slice(slash + 1) };
+}

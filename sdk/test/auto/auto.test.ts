@@ -13,7 +13,9 @@ import { runtime } from '../../src/runtime/runtime.js';
 import type { Task } from '../../src/task/task.js';
 import {
   BACKEND_CAPACITY,
+  burnPerMs,
   contended,
+  heavyOnWorker,
   lateWork,
   slowOnWorker,
   work,
@@ -216,6 +218,36 @@ describe('auto: strategy selection with hysteresis', function () {
         .map((r) => `${r.proposal.from}->${r.proposal.to}`),
       ['sfox->tfox', 'tfox->sfox'],
     );
+  });
+
+  it('tries a switch made on a short run of strong calls too, and undoes and holds it', async () => {
+    const heavy = (heavyOnWorker as unknown as { [FOX_TASK]: Task })[FOX_TASK];
+    const start = proposalHistory().length;
+    const switches = () =>
+      proposalHistory()
+        .slice(start)
+        .map((r) => r.proposal);
+    // 20 ms of CPU a call (40× the threshold), whatever the load: a run of 3 proposes tfox.
+    const rounds = Math.round(20 * burnPerMs());
+    for (let i = 0; i < 8 && switches().length === 0; i++) await heavyOnWorker(rounds);
+    const promote = switches()[0];
+    assert.equal(promote?.to, 'tfox', 'proposed within 8 calls');
+    assert.ok(promote.evidence.calls! <= 8, JSON.stringify(promote.evidence));
+    // The trial: a cooldown, then ≥ 3 windows and 250 ms in tfox, at twice the time a call.
+    for (let i = 0; i < 400 && switches().length < 2; i++) await heavyOnWorker(rounds);
+    await settle();
+    assert.deepEqual(
+      switches().map((p) => `${p.from}->${p.to}`),
+      ['sfox->tfox', 'tfox->sfox'],
+    );
+    // Compared with the run's own latency, which the trial's (twice the work) clearly exceeds.
+    const trial = switches()[1]!.evidence.trial!;
+    assert.ok(trial.fromMsPerCall >= 15, JSON.stringify(trial));
+    assert.ok(trial.msPerCall > 1.5 * trial.fromMsPerCall, JSON.stringify(trial));
+    assert.equal(heavy.current, 'sfox');
+    // Held off: more of the same, strong as it is, proposes nothing.
+    for (let i = 0; i < 100; i++) await heavyOnWorker(rounds);
+    assert.equal(switches().length, 2, JSON.stringify(switches().at(-1)));
   });
 
   it('keeps an I/O lane only when its callers wait clearly less in it', async () => {

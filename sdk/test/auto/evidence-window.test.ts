@@ -66,4 +66,17 @@ describe('auto: evidence of a window of calls', () => {
     const elapsed = performance.now() - before;
     assert.ok(e.loopShare <= 5 / 10 && e.loopShare >= 5 / elapsed - 1e-9, String(e.loopShare));
   });
+
+  it('counts skipped (probed) calls toward its size, not its evidence', () => {
+    const w = new EvidenceWindow();
+    w.skip();
+    w.add({ syncMs: 1, wallMs: 1, fanOut: 1 });
+    w.add({ syncMs: 3, wallMs: 3, fanOut: 1 });
+    assert.equal(w.calls, 3, 'the window closes at a count of calls, probes included');
+    const e = w.close();
+    assert.equal(e.calls, 2);
+    assert.equal(e.syncMs, 2);
+    assert.equal(e.unhooked, true, 'a probe elsewhere does not hook the window');
+    assert.equal(w.calls, 0);
+  });
 });

@@ -8,9 +8,21 @@ import {
   type DecisionEvidence,
   type PromotionCause,
 } from './decision-rule.js';
-import { EvidenceWindow, type CallTiming, type WindowEvidence } from './evidence-window.js';
+import {
+  EvidenceWindow,
+  type CallTiming,
+  type StartMark,
+  type WindowEvidence,
+} from './evidence-window.js';
+import {
+  callsNeeded,
+  EXPRESS_MIN_STRENGTH,
+  ExpressRun,
+  type ExpressDecision,
+} from './express-run.js';
 import { endSample, LoopSample, runSampled } from './loop-time.js';
 import { newProposalId, propose, type AutoEvidence } from './proposals.js';
+import { processSlot } from '../../state/process-state.js';
 
 /**
  * An evaluation that has no unsampled measure in the mode in use starts with unsampled windows,
@@ -43,6 +55,14 @@ const BASELINE_BUSY_MAX_WINDOWS = 32;
 const STRETCH_MAX_WINDOWS = 128;
 /** Windows a mode that lost its trial or was denied is not proposed again (doubles each time). */
 const HOLD_WINDOWS = 64;
+/** Calls a probe samples at most: the longest run that can decide (see express-run.ts). */
+const PROBE_CALLS = callsNeeded(EXPRESS_MIN_STRENGTH);
+/**
+ * Windows between two probes that long calls start, at most; the gap doubles from 1 each time a
+ * probe finds calls that are not strong (long before their first await, but waiting with many
+ * in flight, or preempted), so the windows of such tasks stay mostly unhooked.
+ */
+const MAX_PROBE_GAP = 32;
 
 /** Where the controller is in its cycle (see {@link AutoController}). */
 export type AutoPhase = 'evaluating' | 'watching' | 'cooling' | 'trial';
@@ -107,9 +127,26 @@ type Shape = Pick<WindowEvidence, 'syncMs' | 'wallMs' | 'fanOut'>;
  * `trialMargin` for tfox; for mfox, not better by `laneGain`), and auto switches back and holds
  * the losing mode off for a while (a denied or pending proposal is held off the same way),
  * doubling each time — the way a circuit breaker probes again after its break.
+ *
+ * Strong evidence does not wait for windows: calls that each hold the loop far beyond the
+ * threshold propose tfox after a run of them, the shorter the stronger they are (3 calls at
+ * 50 ms, 6 at 5 ms; see express-run.ts). To see such calls early, an evaluation starts by
+ * sampling its first calls (a *probe*, which ends at the first call that is not strong), and a
+ * call whose time to its first await alone is that long starts a probe at any time outside a
+ * trial. Probed calls stay out of the windows, which keep measuring the loop without hooks. The
+ * run's own busy time per call is the "before" of the trial that follows, as usual.
  */
 export class AutoController {
   private window = new EvidenceWindow();
+  /** The current run of strong sampled calls (the fast path to tfox). */
+  private readonly express: ExpressRun;
+  /** Calls still to sample for a run, outside the windows (see the class comment). */
+  private probeLeft = 0;
+  /** Whether a probe is under way (it ends at a decision or at a call that is not strong). */
+  private probing = false;
+  /** The window in which the last probe found nothing, and the windows until the next one. */
+  private probedIn = 0;
+  private probeGap = 0;
   private candidate: ConcreteMode | undefined;
   private agree = 0;
   private cool = 0;
@@ -168,6 +205,7 @@ export class AutoController {
   constructor(thresholds: Partial<AutoThresholds> = {}) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
     this.recheckIn = this.thresholds.recheckEvery;
+    this.express = new ExpressRun(this.thresholds.promoteMs);
     this.evaluate();
   }
 
@@ -207,7 +245,11 @@ export class AutoController {
   ): unknown {
     if (this.paused) return fn.apply(self, args);
     const fanOut = this.task?.metrics.inFlight ?? 1;
-    if (this.sampling) return this.runSampled(fn, self, args, fanOut);
+    if (this.sampling) return this.runSampled(fn, self, args, fanOut, false);
+    if (this.probeLeft > 0) {
+      this.probeLeft--;
+      return this.runSampled(fn, self, args, fanOut, true);
+    }
     const t0 = performance.now();
     const result = fn.apply(self, args);
     const syncMs = performance.now() - t0;
@@ -223,10 +265,13 @@ export class AutoController {
     self: unknown,
     args: unknown[],
     fanOut: number,
+    probe: boolean,
   ): unknown {
-    const tally = this.window.tally;
+    // A probed call's loop time is no part of the window's.
+    const tally = probe ? undefined : this.window.tally;
     const sample = new LoopSample(tally);
-    const tallyAtStart = tally.ms;
+    const tallyAtStart = tally?.ms ?? 0;
+    const started = startMark(this.task);
     const t0 = performance.now();
     const done = (): void => {
       endSample(sample);
@@ -237,7 +282,9 @@ export class AutoController {
         busyMs: sample.busyMs,
         longestMs: sample.longestMs,
         segments: sample.segments,
-        ownLoopMs: tally.ms - tallyAtStart,
+        ownLoopMs: tally ? tally.ms - tallyAtStart : undefined,
+        started,
+        probe,
       });
     };
     let syncMs = 0;
@@ -262,7 +309,10 @@ export class AutoController {
   };
 
   record(timing: CallTiming): void {
-    this.window.add(timing);
+    if (timing.busyMs !== undefined) this.addToRun(timing);
+    else if (timing.syncMs >= EXPRESS_MIN_STRENGTH * this.thresholds.promoteMs) this.startProbe();
+    if (timing.probe) this.window.skip();
+    else this.window.add(timing);
     if (this.window.calls >= this.thresholds.window) this.decide(this.window.close());
   }
 
@@ -449,8 +499,93 @@ export class AutoController {
     this.phase = 'evaluating';
     this.stable = 0;
     this.sinceEvaluation = 0;
+    this.express.reset();
+    this.probeLeft = 0;
+    this.probing = false;
+    this.probeGap = 0;
     if (this.freeLoop && this.freeLoop.mode === this.task?.current) this.startSampling();
-    else this.sampling = false;
+    else {
+      this.sampling = false;
+      // In tfox the calls run in workers: nothing to sample here.
+      if (this.task?.current !== 'tfox') this.probe();
+    }
+  }
+
+  /** Whether a run of strong calls may propose tfox now. */
+  private expressOpen(): boolean {
+    const task = this.task;
+    return (
+      task !== undefined &&
+      task.current !== 'tfox' &&
+      this.ineligible === undefined &&
+      !this.switching &&
+      this.cool === 0 &&
+      (this.phase === 'evaluating' || this.phase === 'watching')
+    );
+  }
+
+  /**
+   * A call held the loop long before its first await: sample the next calls for a run, unless
+   * the last probe found nothing too recently (see MAX_PROBE_GAP).
+   */
+  private startProbe(): void {
+    if (this.sampling || this.probeLeft > 0 || this.windows < this.probedIn + this.probeGap) return;
+    if (this.expressOpen()) this.probe();
+  }
+
+  private probe(): void {
+    this.probing = true;
+    this.probeLeft = PROBE_CALLS;
+  }
+
+  /** The probe under way ends; unless it found a run to propose, the next one waits longer. */
+  private endProbe(found: boolean): void {
+    this.probing = false;
+    this.probeLeft = 0;
+    if (found) return;
+    this.probedIn = this.windows;
+    this.probeGap = Math.min(MAX_PROBE_GAP, Math.max(1, 2 * this.probeGap));
+  }
+
+  /** Adds a sampled call to the run of strong calls, and proposes tfox once it decides. */
+  private addToRun(t: CallTiming): void {
+    if (!this.expressOpen()) {
+      this.express.reset();
+      return;
+    }
+    const run = this.express.add(t);
+    if (run) this.promoteNow(run);
+    // A call that is not strong ends the run, and the probe that looked for one.
+    else if (t.probe && this.probing && this.express.length === 0) this.endProbe(false);
+  }
+
+  /**
+   * Proposes tfox on a run of strong calls, unless tfox is held off for calls like these. The
+   * trial that follows compares with the run's busy time per call: a call's latency when they
+   * came one at a time (the median: a preempted call moves nothing); otherwise the task's busy
+   * time over the run's span per call started in it — exact for calls that never wait (each
+   * one started has run), and low for calls that wait, which only makes the trial stricter.
+   */
+  private promoteNow(run: ExpressDecision): void {
+    const task = this.task!;
+    const current = task.current;
+    const e = run.evidence;
+    const held = this.isHeld('tfox', e, current);
+    this.endProbe(!held);
+    if (held) return;
+    this.lastEvidence = e;
+    this.candidate = undefined;
+    this.agree = 0;
+    this.nextPromotedBy = e.syncMs >= this.thresholds.promoteMs ? 'first-segment' : 'later-segment';
+    const fromMs = e.fanOut > 1 ? paceSince(task, run.since) : e.wallMs;
+    const trial =
+      fromMs === undefined
+        ? undefined
+        : { from: current, to: 'tfox' as const, fromMs, evidence: e };
+    const evidence = evidenceOf(e, e.loopBusy);
+    const times = Math.floor(run.strength);
+    const reason = `${reasonFor('tfox', evidence)}; ${e.calls} calls in a row, each ≥ ${times}× the ${this.thresholds.promoteMs} ms threshold`;
+    void this.switchTo('tfox', reason, evidence, trial);
   }
 
   /**
@@ -509,6 +644,8 @@ export class AutoController {
   private watch(e: WindowEvidence): void {
     this.phase = 'watching';
     this.sampling = false;
+    // A run starts afresh from the next probe: the calls before it confirmed the mode.
+    this.express.reset();
     this.baseline = e;
     this.sinceEvaluation = 0;
     const t = this.thresholds;
@@ -590,6 +727,8 @@ export class AutoController {
     this.cool = this.thresholds.cooldown;
     this.phase = 'cooling';
     this.sampling = false;
+    this.endProbe(true);
+    this.express.reset();
     this.restartWindow();
     this.switchedSinceWatch = true;
     if (to === 'tfox') this.promotedBy = this.nextPromotedBy;
@@ -626,6 +765,20 @@ export class AutoController {
 function paceOf(task: Task | undefined): PaceMark {
   const m = task?.metrics;
   return m ? { calls: m.successes + m.errors, busyMs: m.busyTime() } : { calls: 0, busyMs: 0 };
+}
+
+/** The calls `task` has started and its busy time so far (undefined before it is attached). */
+function startMark(task: Task | undefined): StartMark | undefined {
+  const m = task?.metrics;
+  return m ? { calls: m.calls, busyMs: m.busyTime() } : undefined;
+}
+
+/** The task's busy time per call started since `since` (which that call counted itself). */
+function paceSince(task: Task, since: StartMark | undefined): number | undefined {
+  if (!since) return undefined;
+  const m = task.metrics;
+  const calls = m.calls - since.calls + 1;
+  return calls > 0 ? (m.busyTime() - since.busyMs) / calls : undefined;
 }
 
 /** The calls' shape a proposal was made on (none for a static hint). */
@@ -670,7 +823,8 @@ function reasonFor(to: ConcreteMode, e: AutoEvidence): string {
   }
 }
 
-const controllers = new WeakMap<Task, AutoController>();
+/** Shared by every copy of the sdk: the runtime's timing hook looks up tasks of any copy. */
+const controllers = processSlot('auto.controllers.v1', () => new WeakMap<Task, AutoController>());
 
 export function autoControllerOf(task: Task): AutoController | undefined {
   return controllers.get(task);

@@ -22,6 +22,22 @@ export interface CallTiming {
    * ms: while the loop ran them, this call could not have run either.
    */
   ownLoopMs?: number;
+  /**
+   * Sampled calls: the task's calls started and busy time when this one started, so a run of
+   * them tells the task's busy time per call over it (see express-run.ts).
+   */
+  started?: StartMark;
+  /**
+   * Sampled only to look for a run of strong calls (express-run.ts), outside any window, so the
+   * window still measures the loop without the hooks.
+   */
+  probe?: boolean;
+}
+
+/** The task's calls started and busy time at one moment (see TaskMetrics.busyTime). */
+export interface StartMark {
+  calls: number;
+  busyMs: number;
 }
 
 /** What one window of calls shows; medians resist the odd GC pause or preemption. */
@@ -91,9 +107,21 @@ export class EvidenceWindow {
   private startedAt = performance.now();
   private elu = performance.eventLoopUtilization();
   private hooked = false;
+  /** Calls measured elsewhere (see {@link skip}). */
+  private skipped = 0;
 
+  /** Calls of the window so far, the skipped ones included: it closes at a count of them. */
   get calls(): number {
-    return this.syncs.length;
+    return this.syncs.length + this.skipped;
+  }
+
+  /**
+   * A call that counts toward the window's size but not its evidence (a probed call, measured
+   * for a run of strong calls): windows keep closing every so many calls, so a run of probes
+   * does not shift where they close in a burst of calls.
+   */
+  skip(): void {
+    this.skipped++;
   }
 
   /** Sampling was on at some point of this window. */
@@ -167,6 +195,7 @@ export class EvidenceWindow {
     this.startedAt = now;
     this.elu = performance.eventLoopUtilization();
     this.hooked = false;
+    this.skipped = 0;
     this.tallyAtStart = this.tally.ms;
   }
 }

@@ -6,7 +6,7 @@ import { auditMain } from '../../src/cli/audit.js';
 import { chaosMain } from '../../src/cli/chaos.js';
 import { killFilePath } from '../../src/chaos/kill-switch.js';
 import { Guardian } from '../../src/guardian/guardian.js';
-import { makeEnv, type Env } from '../guardian/fixtures.js';
+import { makePendingProposal, type Env } from '../guardian/fixtures.js';
 import { captureIo } from './capture-io.js';
 
 /**
@@ -18,25 +18,7 @@ describe('fox CLIs refuse flags they do not take', () => {
   let env: Env;
   let g: Guardian;
   let id: string;
-  beforeEach(async () => {
-    env = makeEnv();
-    env.clock.t = Date.now(); // the CLI runs on the real clock
-    g = new Guardian({
-      db: env.store.connection(),
-      audit: env.audit,
-      policy: { approvers: ['alice', 'bob'], required: 1 },
-      now: env.clock.now,
-    });
-    id = (
-      await g.propose({
-        kind: 'policy-change',
-        taskId: 'src/a.ts#f',
-        payload: { policy: 'retry', config: { attempts: 4 } },
-        impact: 'high',
-        proposer: 'alice',
-      })
-    ).id;
-  });
+  beforeEach(async () => ({ env, g, id } = await makePendingProposal()));
   afterEach(() => {
     g.close();
     env.cleanup();

@@ -162,8 +162,8 @@ describe('audit log', () => {
     assert.deepEqual(env.audit.verify().problems, []);
   });
 
-  it('writes a due checkpoint when the process exits before the event loop turns', () => {
-    const { checkpointsPath } = auditPaths(env.dbPath);
+  /** Appends `n` entries in a child process that then ends as `end` says. */
+  function appendInChild(n: number, end: 'exit' | 'kill'): void {
     const child = spawnSync(
       process.execPath,
       [
@@ -176,15 +176,21 @@ describe('audit log', () => {
          import { openAuditLog } from ${JSON.stringify(pathsModule)};
          const store = openStore({ path: ${JSON.stringify(env.dbPath)} });
          const audit = openAuditLog(store.connection(), ${JSON.stringify(env.dbPath)});
-         for (let i = 0; i < ${CHECKPOINT_EVERY_ENTRIES}; i++) audit.append({ type: 'x', data: { i } });
-         process.exit(0);`,
+         for (let i = 0; i < ${n}; i++) audit.append({ type: 'x', data: { i } });
+         ${end === 'exit' ? 'process.exit(0)' : "process.kill(process.pid, 'SIGKILL')"};`,
       ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    assert.equal(child.status, 0, child.stderr);
+    if (end === 'exit') assert.equal(child.status, 0, child.stderr);
+    else assert.equal(child.signal, 'SIGKILL', child.stderr);
+  }
+
+  it('writes a due checkpoint when the process exits before the event loop turns', () => {
+    const { checkpointsPath } = auditPaths(env.dbPath);
+    appendInChild(CHECKPOINT_EVERY_ENTRIES, 'exit');
     assert.deepEqual(
       readCheckpoints(checkpointsPath).map((c) => c.seq),
-      [100],
+      [CHECKPOINT_EVERY_ENTRIES],
     );
     assert.deepEqual(env.audit.verify().problems, []);
   });
@@ -362,29 +368,6 @@ describe('audit log', () => {
       timers.uninstall();
     }
   });
-
-  /** Appends `n` entries in a child process that then ends as `end` says. */
-  function appendInChild(n: number, end: 'exit' | 'kill'): void {
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=source',
-        '--input-type=module',
-        '-e',
-        `import { openStore } from ${JSON.stringify(storeModule)};
-         import { openAuditLog } from ${JSON.stringify(pathsModule)};
-         const store = openStore({ path: ${JSON.stringify(env.dbPath)} });
-         const audit = openAuditLog(store.connection(), ${JSON.stringify(env.dbPath)});
-         for (let i = 0; i < ${n}; i++) audit.append({ type: 'x', data: { i } });
-         ${end === 'exit' ? 'process.exit(0)' : "process.kill(process.pid, 'SIGKILL')"};`,
-      ],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    if (end === 'exit') assert.equal(child.status, 0, child.stderr);
-    else assert.equal(child.signal, 'SIGKILL', child.stderr);
-  }
 
   it('signs every pending entry at exit, so deleting the tail of a short log is detected', () => {
     env.audit.close();

@@ -5,32 +5,14 @@ import Database from 'better-sqlite3';
 import { approvalsMain } from '../../src/cli/approvals.js';
 import { auditMain } from '../../src/cli/audit.js';
 import { Guardian } from '../../src/guardian/guardian.js';
-import { makeEnv, type Env } from './fixtures.js';
+import { makePendingProposal, type Env } from './fixtures.js';
 import { captureIo } from '../cli/capture-io.js';
 
 describe('fox approvals / fox audit', () => {
   let env: Env;
   let g: Guardian;
   let id: string;
-  beforeEach(async () => {
-    env = makeEnv();
-    env.clock.t = Date.now(); // the CLI runs on the real clock
-    g = new Guardian({
-      db: env.store.connection(),
-      audit: env.audit,
-      policy: { approvers: ['alice', 'bob'], required: 1 },
-      now: env.clock.now,
-    });
-    id = (
-      await g.propose({
-        kind: 'policy-change',
-        taskId: 'src/a.ts#f',
-        payload: { policy: 'retry', config: { attempts: 4 } },
-        impact: 'high',
-        proposer: 'alice',
-      })
-    ).id;
-  });
+  beforeEach(async () => ({ env, g, id } = await makePendingProposal()));
   afterEach(() => {
     g.close();
     env.cleanup();

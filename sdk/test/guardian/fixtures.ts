@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAuditLog } from '../../src/guardian/paths.js';
 import type { AuditLog } from '../../src/guardian/audit-log.js';
+import { Guardian } from '../../src/guardian/guardian.js';
 import { openStore, type FoxStore } from '../../src/store/index.js';
 
 export interface Env {
@@ -35,4 +36,27 @@ export function makeEnv(): Env {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A store on disk with a guardian (approvers alice and bob, one approval needed) and one
+ * pending high-impact proposal by alice, on the real clock (what the CLIs use).
+ */
+export async function makePendingProposal(): Promise<{ env: Env; g: Guardian; id: string }> {
+  const env = makeEnv();
+  env.clock.t = Date.now();
+  const g = new Guardian({
+    db: env.store.connection(),
+    audit: env.audit,
+    policy: { approvers: ['alice', 'bob'], required: 1 },
+    now: env.clock.now,
+  });
+  const { id } = await g.propose({
+    kind: 'policy-change',
+    taskId: 'src/a.ts#f',
+    payload: { policy: 'retry', config: { attempts: 4 } },
+    impact: 'high',
+    proposer: 'alice',
+  });
+  return { env, g, id };
 }

@@ -9,11 +9,13 @@
  * ```
  */
 export { FoxAnalyzer, toRelative } from './analysis/project.js';
-export type { AnalysisResult, AnalyzeOptions } from './analysis/project.js';
+export type { AnalysisResult, AnalyzeOptions, ProjectOrigin } from './analysis/project.js';
+export { ProjectLoadError, isProjectLoadError } from './analysis/project-load-error.js';
 export {
   analyzeSourceFile,
   parseSource,
   severityOf,
+  isTestFile,
   AnalysisCancelledError,
 } from './analysis/analyzer.js';
 export type { AnalysisPhase, AnalyzeFileOptions } from './analysis/analyzer.js';
@@ -27,6 +29,14 @@ export {
   parseAnalysisConfig,
 } from './analysis/config.js';
 export type { AnalysisConfig } from './analysis/config.js';
+export {
+  CONFIDENCES,
+  confidenceByMargin,
+  findingSeverity,
+  leastSure,
+  meetsBar,
+} from './analysis/confidence.js';
+export { DEFAULT_TEST_GLOBS, globToRegExp, testFileMatcher } from './analysis/test-files.js';
 export { RULES } from './analysis/rules/index.js';
 export type { Rule } from './analysis/rules/index.js';
 export { applyEdits } from './analysis/fixes.js';

@@ -1,9 +1,12 @@
 import { ts } from 'ts-morph';
 import { classify } from './classify.js';
+import { findingSeverity, leastSure } from './confidence.js';
 import type { AnalysisConfig } from './config.js';
+import { dedupeFindings } from './dedupe-findings.js';
 import { FileContext } from './file-context.js';
 import { RULES, type AnalyzedUnit, type Rule } from './rules/index.js';
-import type { FileAnalysis, Finding, FunctionReport, Severity } from './types.js';
+import { testFileMatcher } from './test-files.js';
+import type { FileAnalysis, Finding, FunctionReport, RuleSeverity } from './types.js';
 import { collectUnits } from './units.js';
 
 /**
@@ -29,13 +32,28 @@ export interface AnalyzeFileOptions {
   isCancelled?: () => boolean;
 }
 
-/** Severity of `rule` under `config`, or undefined when it is off. */
-export function severityOf(rule: Rule, config: AnalysisConfig): Severity | undefined {
+/**
+ * Configured severity of `rule` under `config`, or undefined when it is off (a finding's own
+ * severity also depends on its confidence: see `findingSeverity`).
+ */
+export function severityOf(rule: Rule, config: AnalysisConfig): RuleSeverity | undefined {
   const setting = config.rules[rule.id];
   if (setting === 'off') return undefined;
   if (setting === 'warn') return 'warning';
   if (setting === 'error') return 'error';
   return rule.defaultSeverity;
+}
+
+const testMatchers = new WeakMap<AnalysisConfig, (file: string) => boolean>();
+
+/** Is `file` (relative to the project root) test code under `config`? */
+export function isTestFile(file: string, config: AnalysisConfig): boolean {
+  let matcher = testMatchers.get(config);
+  if (!matcher) {
+    matcher = testFileMatcher(config.testGlobs);
+    testMatchers.set(config, matcher);
+  }
+  return matcher(file);
 }
 
 /** Parses `text` without a program: enough for classification and the syntax rules. */
@@ -86,6 +104,8 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
   // Every type-aware rule is about fox tasks (FOX006, FOX008): no task, no checker needed.
   const hasTasks = analyzed.some((u) => u.task);
   let checker: ts.TypeChecker | undefined;
+  // Production-latency rules do not hold for tests and fakes: keep the findings, as hints.
+  const inTests = isTestFile(ctx.file, options.config);
   for (const rule of RULES) {
     if (options.isCancelled?.()) throw new AnalysisCancelledError();
     const severity = severityOf(rule, options.config);
@@ -103,9 +123,13 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
       ...(rule.needsTypes && checker ? { checker } : {}),
       settings,
       report(r) {
+        const reported = r.confidence ?? 'certain';
+        const confidence =
+          inTests && !rule.correctness ? leastSure(reported, 'possible') : reported;
         findings.push({
           rule: rule.id,
-          severity,
+          severity: findingSeverity(severity, confidence, options.config.minConfidence),
+          confidence,
           file: ctx.file,
           path: ctx.path,
           ...ctx.lineColumn(r.node),
@@ -119,6 +143,7 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
       },
     });
   }
-  findings.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
-  return { path: ctx.path, file: ctx.file, functions, findings };
+  const unique = dedupeFindings(findings);
+  unique.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return { path: ctx.path, file: ctx.file, functions, findings: unique };
 }

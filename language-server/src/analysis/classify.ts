@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import { bindingNames, type FileContext } from './file-context.js';
 import type { Evidence, FoxMode, WorkKind } from './types.js';
-import type { FunctionUnit } from './units.js';
+import { unwrapExpression, type FunctionUnit } from './units.js';
 import {
   BLOCKING_IO,
   DB_CALLS,
@@ -11,6 +11,7 @@ import {
   HTTP_METHODS,
   STREAMS,
   SYNC_CPU,
+  isSyncGlob,
   networkCallKind,
 } from './known-calls.js';
 import {
@@ -75,12 +76,20 @@ function containsAwait(node: ts.Node): boolean {
   return found;
 }
 
+/** The parts of a loop that run per iteration: an iteration call's arguments, else the loop. */
+function loopParts(node: ts.Node): readonly ts.Node[] {
+  if (ts.isForStatement(node)) return [node.statement];
+  return isIterationCall(node) ? node.arguments : [node];
+}
+
 /** Arithmetic work and inner loops in a loop (or iteration callback) body. */
 function loopWork(node: ts.Node): { ops: number; inner: boolean } {
   let ops = 0;
   let inner = false;
   const go = (n: ts.Node): void => {
     if (isLoop(n) || isIterationCall(n)) inner = true;
+    // `i += limit` in a for header is stepping, not maths.
+    if (ts.isForStatement(n.parent) && n.parent.incrementor === n) return;
     if (ts.isBinaryExpression(n) && ARITH.has(n.operatorToken.kind) && !isOffset(n)) ops++;
     if (
       (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
@@ -94,7 +103,8 @@ function loopWork(node: ts.Node): { ops: number; inner: boolean } {
     }
     ts.forEachChild(n, go);
   };
-  ts.forEachChild(node, go);
+  // `xs.flatMap(f).reduce(g)`: the receiver chain runs before, not inside, this loop.
+  for (const part of loopParts(node)) ts.forEachChild(part, go);
   return { ops, inner };
 }
 
@@ -109,8 +119,15 @@ export function classify(
   skip: ReadonlySet<ts.Node>,
 ): Classification {
   const evidence: Evidence[] = [];
-  const add = (kind: Evidence['kind'], node: ts.Node, reason: string, weight: number): void => {
-    evidence.push({ kind, reason, text: ctx.text(node), ...ctx.lineColumn(node), weight });
+  const add = (
+    kind: Evidence['kind'],
+    node: ts.Node,
+    reason: string,
+    weight: number,
+    certain = false,
+  ): void => {
+    const e: Evidence = { kind, reason, text: ctx.text(node), ...ctx.lineColumn(node), weight };
+    evidence.push(certain ? { ...e, certain } : e);
   };
   const ownName = unit.name.includes('.')
     ? unit.name.slice(unit.name.lastIndexOf('.') + 1)
@@ -118,6 +135,7 @@ export function classify(
   let genericAwaits = 0;
   let jsonCounted = false;
   let hashCounted = false;
+  let recursionCounted = false;
   const params = inputNames(unit.node);
   const countedLoops = new Set<ts.Node>();
 
@@ -130,10 +148,12 @@ export function classify(
       } else if (!containsAwait(body) && state.loopDepth === 0) {
         const work = loopWork(node);
         // Mark inner loops so nested work counts once, on the outermost loop.
-        ts.forEachChild(node, function mark(n) {
-          if (isLoop(n) || isIterationCall(n)) countedLoops.add(n);
-          ts.forEachChild(n, mark);
-        });
+        for (const part of loopParts(node)) {
+          ts.forEachChild(part, function mark(n) {
+            if (isLoop(n) || isIterationCall(n)) countedLoops.add(n);
+            ts.forEachChild(n, mark);
+          });
+        }
         // Work that grows with the input is what blocks the loop; a loop over a fixed table
         // (histogram buckets, a small config) is not worth a thread hop.
         const overInput = iteratesInput(node, params);
@@ -150,7 +170,9 @@ export function classify(
       genericAwaits++;
     }
     if (ts.isRegularExpressionLiteral(node) && SUPER_LINEAR.test(node.text)) {
-      add('cpu', node, 'super-linear (backtracking) regular expression', 3);
+      // On the function's input its backtracking is the caller's to trigger: certain.
+      const onInput = regexSubject(node, params);
+      add('cpu', node, 'super-linear (backtracking) regular expression', 3, onInput);
     }
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
       if (
@@ -165,12 +187,17 @@ export function classify(
     const path = calleePath(node) ?? '';
     if (name === undefined) return;
     const sync = SYNC_CPU.get(name);
-    if (sync) add('cpu', node, sync[1], sync[0]);
-    else if (HASHING.has(name)) {
+    if (sync) {
+      // Once per element (a password check per user) multiplies the stall.
+      if (inLoop) add('cpu', node, `${sync[1]} in a loop`, sync[0] + 2, true);
+      else add('cpu', node, sync[1], sync[0], true);
+    } else if (HASHING.has(name)) {
       // A digest or two of one payload is cheap; hashing per element scales with the input.
       if (inLoop) add('cpu', node, 'hashing in a loop', 3);
-      else if (!hashCounted) add('cpu', node, 'hashing', 2);
+      else if (!hashCounted) add('cpu', node, 'hashing', 1.5);
       hashCounted ||= !inLoop;
+    } else if ((path === 'JSON.parse' || path === 'JSON.stringify') && isDiagnostic(node)) {
+      // Building an error or log message runs on the failure path, not per request.
     } else if (path === 'JSON.parse' || path === 'JSON.stringify') {
       // One payload per call is ordinary request handling however many call sites build it;
       // only the first counts. Per element of a loop it scales with the input.
@@ -179,12 +206,17 @@ export function classify(
       jsonCounted ||= !inLoop;
     } else if (name === 'sort' && ts.isPropertyAccessExpression(node.expression)) {
       add('cpu', node, 'sorting', 1);
-    } else if (name === ownName && ts.isIdentifier(node.expression) && !unit.name.includes('.')) {
-      add('cpu', node, 'recursion', 2);
-    } else if (name === ownName && path === `this.${ownName}`) {
-      add('cpu', node, 'recursion', 2);
-    } else if (BLOCKING_IO.has(name)) {
-      add('blocking', node, `blocking I/O (${name})`, 2);
+    } else if (
+      name === ownName &&
+      ((ts.isIdentifier(node.expression) && !unit.name.includes('.')) || path === `this.${ownName}`)
+    ) {
+      // Descending a tree (`walk(n.left); walk(n.right)`) is linear in the input: count it
+      // once. Recursing on arithmetic (`fib(n - 1) + fib(n - 2)`) branches exponentially.
+      const numeric = node.arguments.some((a) => ts.isBinaryExpression(unwrapExpression(a)));
+      if (numeric || !recursionCounted) add('cpu', node, 'recursion', 2);
+      recursionCounted = true;
+    } else if (BLOCKING_IO.has(name) || isSyncGlob(ctx, node)) {
+      add('blocking', node, `blocking I/O (${path})`, 2, true);
     } else if (networkCallKind(ctx, node)) {
       add('io', node, `network call (${path})`, 2);
     } else if (STREAMS.has(name)) {
@@ -281,6 +313,35 @@ function isInsidePromise(node: ts.Node): boolean {
   return false;
 }
 
+const REGEX_USES = /^(match|matchAll|replace|replaceAll|search|split)$/;
+
+/**
+ * Is the regex applied to the function's input: `re.test(input)` / `re.exec(input)`, or
+ * `input.match(re)` (and `replace`, `split`, …) where the text mentions an input name?
+ */
+function regexSubject(re: ts.RegularExpressionLiteral, params: ReadonlySet<string>): boolean {
+  const mentionsInput = (n: ts.Node): boolean =>
+    (ts.isIdentifier(n) && params.has(n.text)) || (ts.forEachChild(n, mentionsInput) ?? false);
+  const p = re.parent;
+  if (
+    ts.isPropertyAccessExpression(p) &&
+    p.expression === re &&
+    /^(test|exec)$/.test(p.name.text)
+  ) {
+    const call = p.parent;
+    return ts.isCallExpression(call) && call.arguments.some(mentionsInput);
+  }
+  if (ts.isCallExpression(p) && p.arguments[0] === re) {
+    const callee = p.expression;
+    return (
+      ts.isPropertyAccessExpression(callee) &&
+      REGEX_USES.test(callee.name.text) &&
+      mentionsInput(callee.expression)
+    );
+  }
+  return false;
+}
+
 /** Does the loop's header (or the mapped receiver) mention one of the function's parameters? */
 function iteratesInput(loop: ts.Node, params: ReadonlySet<string>): boolean {
   const header: ts.Node[] = [];
@@ -339,4 +400,19 @@ function isOffset(n: ts.BinaryExpression): boolean {
   if (!additive || !(ts.isNumericLiteral(n.right) || ts.isNumericLiteral(n.left))) return false;
   const p = n.parent;
   return ts.isElementAccessExpression(p) && p.argumentExpression === n;
+}
+
+const LOGGER =
+  /^(console|log|logger|this\.log|this\.logger)\.|^(debug|info|warn|error|trace|fatal)$/;
+
+/** Is the node part of an error or log message (a `throw`, a `catch`, a logger call)? */
+function isDiagnostic(node: ts.Node): boolean {
+  for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
+    if (ts.isThrowStatement(p) || ts.isCatchClause(p)) return true;
+    if (ts.isNewExpression(p) && ts.isIdentifier(p.expression) && /Error$/.test(p.expression.text))
+      return true;
+    if (ts.isCallExpression(p) && LOGGER.test(calleePath(p) ?? '')) return true;
+    if (ts.isFunctionLike(p) || (ts.isBlock(p) && !ts.isCatchClause(p.parent))) return false;
+  }
+  return false;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { RuleId, RuleSetting } from './types.js';
+import { CONFIDENCES } from './confidence.js';
+import type { Confidence, RuleId, RuleSetting } from './types.js';
 
 export const RULE_IDS = [
   'FOX001',
@@ -27,6 +28,10 @@ export const AnalysisConfigSchema = z
     laneLimit: z.number().int().positive().max(10_000).optional(),
     /** Path prefixes (relative to the project root) the analyser skips. */
     exclude: z.array(z.string().min(1)).optional(),
+    /** The least confidence a finding needs to keep its rule's severity; below it, a hint. */
+    minConfidence: z.enum(CONFIDENCES).optional(),
+    /** Globs (relative to the project root) of test code, added to the path conventions. */
+    testGlobs: z.array(z.string().min(1)).optional(),
   })
   // Other top-level keys belong to the runtime (store, profiler…), which shares the file.
   .loose();
@@ -37,6 +42,10 @@ export interface AnalysisConfig {
   timeoutMs: number;
   laneLimit: number;
   exclude: string[];
+  /** Findings less sure than this are hints (default `certain`). */
+  minConfidence: Confidence;
+  /** Extra test-code globs; findings in test code are at most `possible`. */
+  testGlobs: string[];
   /** Where it came from, for messages. */
   source?: string;
 }
@@ -46,6 +55,8 @@ export const DEFAULT_CONFIG: AnalysisConfig = {
   timeoutMs: 5000,
   laneLimit: 8,
   exclude: [],
+  minConfidence: 'certain',
+  testGlobs: [],
 };
 
 /** A config file that does not parse or does not match the schema. */
@@ -81,6 +92,8 @@ export function parseAnalysisConfig(value: unknown, source: string): AnalysisCon
     timeoutMs: c.timeoutMs ?? DEFAULT_CONFIG.timeoutMs,
     laneLimit: c.laneLimit ?? DEFAULT_CONFIG.laneLimit,
     exclude: c.exclude ?? [],
+    minConfidence: c.minConfidence ?? DEFAULT_CONFIG.minConfidence,
+    testGlobs: c.testGlobs ?? [],
     source,
   };
 }

@@ -204,15 +204,13 @@ export const LANE_NAME = 'foxLane';
  * `items.map((item) => foxLane(cb, item))`. The callback's parameters keep their inferred types
  * because `foxLane` is generic over them.
  */
-export function boundFanOut(
-  ctx: FileContext,
-  callback: ts.ArrowFunction | ts.FunctionExpression,
-  limit: number,
-): QuickFix {
-  const names = ['item', 'index', 'array'].slice(
-    0,
-    Math.max(1, Math.min(3, callback.parameters.length)),
-  );
+export function boundFanOut(ctx: FileContext, callback: ts.Expression, limit: number): QuickFix {
+  // A function reference gets the element only: the lane call passes what the lambda names.
+  const arity =
+    ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)
+      ? callback.parameters.length
+      : 1;
+  const names = ['item', 'index', 'array'].slice(0, Math.max(1, Math.min(3, arity)));
   const fresh = names.map((n) => (ctx.moduleNames.has(n) ? `${n}_` : n));
   const args = fresh.join(', ');
   const header = ctx.moduleNames.has(LANE_NAME)

@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Project, ts, type SourceFile } from 'ts-morph';
 import { analyzeSourceFile, type AnalysisPhase } from './analyzer.js';
 import { loadAnalysisConfig, type AnalysisConfig } from './config.js';
+import { dedupeFindings } from './dedupe-findings.js';
+import { listFolderSources } from './folder-sources.js';
+import { loadTsconfigProjects } from './tsconfig-projects.js';
 import type { FileAnalysis, Finding, FunctionReport } from './types.js';
 
 /** Everything one run found. */
@@ -29,6 +33,13 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   experimentalDecorators: false,
 };
 
+/** The tsconfig a project was loaded from and the projects (tsconfigs) that gave it files. */
+export interface ProjectOrigin {
+  /** Absent when the folder had no tsconfig and its files were listed directly. */
+  tsconfig?: string;
+  projects: string[];
+}
+
 /**
  * The analyser over one ts-morph project: the user's tsconfig when the folder has one, else every
  * TypeScript file under the folder. Files can be replaced in memory (the editor's unsaved text).
@@ -38,34 +49,35 @@ export class FoxAnalyzer {
   private readonly configs = new Map<string, AnalysisConfig>();
   private readonly roots = new Map<string, string>();
 
-  constructor(readonly project: Project) {}
+  constructor(
+    readonly project: Project,
+    /** Where the files came from (the CLI reports it). */
+    readonly origin: ProjectOrigin = { projects: [] },
+  ) {}
 
-  /** A project over `dir` (uses `dir/tsconfig.json`, or `tsconfig` when given, when it exists). */
+  /**
+   * A project over `dir`: its `tsconfig.json` (or `tsconfig` when given, which must exist) with
+   * every project it references, else the folder's TypeScript files outside ignored folders.
+   * Throws ProjectLoadError for a missing or unparsable tsconfig.
+   */
   static fromDirectory(dir: string, options: { tsconfig?: string } = {}): FoxAnalyzer {
     const absDir = resolve(dir);
     const tsconfig = options.tsconfig ? resolve(options.tsconfig) : join(absDir, 'tsconfig.json');
-    const probe = new Project({
-      skipAddingFilesFromTsConfig: true,
-      compilerOptions: COMPILER_OPTIONS,
-    });
-    if (probe.getFileSystem().fileExistsSync(tsconfig)) {
+    if (options.tsconfig || existsSync(tsconfig)) {
+      const loaded = loadTsconfigProjects(tsconfig);
       const project = new Project({
-        tsConfigFilePath: tsconfig,
+        compilerOptions: loaded.options,
         skipFileDependencyResolution: true,
       });
-      return new FoxAnalyzer(project);
+      for (const file of loaded.files) project.addSourceFileAtPath(file);
+      return new FoxAnalyzer(project, { tsconfig, projects: loaded.projects });
     }
     const project = new Project({
       compilerOptions: COMPILER_OPTIONS,
       skipFileDependencyResolution: true,
     });
-    project.addSourceFilesAtPaths([
-      `${absDir.split(sep).join('/')}/**/*.{ts,tsx,mts,cts}`,
-      '!**/node_modules/**',
-      '!**/dist/**',
-      '!**/*.d.ts',
-    ]);
-    return new FoxAnalyzer(project);
+    for (const file of listFolderSources(absDir)) project.addSourceFileAtPath(file);
+    return new FoxAnalyzer(project, { projects: [] });
   }
 
   /** A project over an in-memory file system (tests): `files` maps absolute paths to text. */
@@ -177,6 +189,8 @@ export class FoxAnalyzer {
       result.findings.push(...analysis.findings);
       options.onProgress?.(i + 1, files.length, analysis.file);
     });
+    // Each file is deduplicated already; this guards the whole report (one finding per node).
+    result.findings = dedupeFindings(result.findings);
     return result;
   }
 }

@@ -10,8 +10,20 @@ export type FoxMode = 'sfox' | 'wfox' | 'tfox' | 'mfox';
 export type RuleId =
   'FOX001' | 'FOX002' | 'FOX003' | 'FOX004' | 'FOX005' | 'FOX006' | 'FOX007' | 'FOX008';
 
-/** Severity of a reported finding (`off` rules report nothing). */
-export type Severity = 'error' | 'warning';
+/** Severity a rule is configured at (`off` rules report nothing). */
+export type RuleSeverity = 'error' | 'warning';
+
+/**
+ * Severity of a reported finding: the rule's configured severity when the finding is confident
+ * enough, else `hint` (shown without a squiggle, never failing a build).
+ */
+export type Severity = RuleSeverity | 'hint';
+
+/**
+ * How sure a finding is: `certain` (a known blocking call, a fact read from the code), `likely`
+ * (heuristic evidence well over the threshold) or `possible` (at the edge, or in test code).
+ */
+export type Confidence = 'certain' | 'likely' | 'possible';
 
 /** Per-rule setting in `fox.config.json` / `package.json#fox`. */
 export type RuleSetting = 'off' | 'warn' | 'error';
@@ -53,6 +65,8 @@ export interface Evidence {
   line: number;
   column: number;
   weight: number;
+  /** A catalogue call that blocks the event loop whatever its input (`*Sync` I/O, crypto, zlib). */
+  certain?: boolean;
 }
 
 /** How a function is declared as a fox task, when it is one. */
@@ -90,7 +104,9 @@ export interface FunctionReport {
 /** One rule violation. */
 export interface Finding {
   rule: RuleId;
+  /** Derived from the rule's configured severity and `confidence` against the config's bar. */
   severity: Severity;
+  confidence: Confidence;
   /** Path relative to the project root. */
   file: string;
   /** Absolute path. */

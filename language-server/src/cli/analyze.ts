@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FoxAnalyzer } from '../analysis/project.js';
 import { isAnalysisConfigError } from '../analysis/config.js';
+import { isProjectLoadError } from '../analysis/project-load-error.js';
 import { toJsonReport, toSarif, toText } from './report-formats.js';
 
 const VERSION = '0.1.0';
@@ -32,7 +33,8 @@ Options:
   --output <file>            write the report to a file instead of stdout
   --write                    also write <project>/.fox/analysis.json (read by the runtime's auto mode)
   --fail-on error|warning|none
-                             exit 1 when a finding of this severity or worse exists (default: error)
+                             exit 1 when a finding of this severity or worse exists (default: error;
+                             hints, findings under the config's minConfidence, never fail)
   --tsconfig <file>          tsconfig to use (default: <dir>/tsconfig.json when present)
   --functions                text format: also list every function's classification
   --no-progress              never draw the progress bar
@@ -41,7 +43,7 @@ Options:
 
 /**
  * `fox analyze` — returns the exit code: 0 clean, 1 when a finding at or above `--fail-on`
- * exists, 2 for bad arguments or a bad config. The root `fox` command dispatches here.
+ * exists, 2 for bad arguments, a bad config, a missing tsconfig or nothing to analyse. The root `fox` command dispatches here.
  */
 const FLAGS = {
   format: { type: 'string', default: 'text' },
@@ -92,10 +94,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   let analyzer: FoxAnalyzer;
   try {
     analyzer = FoxAnalyzer.fromDirectory(dir, values.tsconfig ? { tsconfig: values.tsconfig } : {});
+    if (analyzer.sourceFiles().length === 0) {
+      // Exit 0 on nothing analysed would read as "clean" in CI.
+      io.stderr(`fox analyze: ${nothingToAnalyse(analyzer, dir)}\n`);
+      return 2;
+    }
     result = analyzer.analyzeAll(progress ? { onProgress: progress.update } : {});
   } catch (e) {
     progress?.done();
-    if (isAnalysisConfigError(e)) {
+    if (isAnalysisConfigError(e) || isProjectLoadError(e)) {
       io.stderr(`fox analyze: ${e.message}\n`);
       return 2;
     }
@@ -107,7 +114,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       ? JSON.stringify(toJsonReport(result, dir), null, 2) + '\n'
       : format === 'sarif'
         ? JSON.stringify(toSarif(result, dir, VERSION), null, 2) + '\n'
-        : toText(result, dir, values.functions);
+        : toText(result, dir, values.functions, analyzer.origin);
   if (values.output) {
     mkdirSync(dirname(resolve(values.output)), { recursive: true });
     writeFileSync(resolve(values.output), out);
@@ -121,9 +128,21 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (format === 'text') io.stderr(`wrote ${target}\n`);
   }
   const failing = result.findings.some((f) =>
-    failOn === 'none' ? false : failOn === 'warning' ? true : f.severity === 'error',
+    // Hints (findings under the confidence bar) never fail a run.
+    failOn === 'none'
+      ? false
+      : failOn === 'warning'
+        ? f.severity !== 'hint'
+        : f.severity === 'error',
   );
   return failing ? 1 : 0;
+}
+
+function nothingToAnalyse(analyzer: FoxAnalyzer, dir: string): string {
+  const { tsconfig } = analyzer.origin;
+  return tsconfig
+    ? `${tsconfig} (with its references) yields no TypeScript files to analyse; check its "files", "include" and "references"`
+    : `no TypeScript files under ${dir} (node_modules, dist and .gitignore'd folders are skipped)`;
 }
 
 /**

@@ -1,7 +1,14 @@
 import { relative, sep } from 'node:path';
-import type { AnalysisResult } from '../analysis/project.js';
+import type { AnalysisResult, ProjectOrigin } from '../analysis/project.js';
 import { RULES } from '../analysis/rules/index.js';
-import type { Evidence, Finding, FunctionReport, WorkKind } from '../analysis/types.js';
+import type {
+  Confidence,
+  Evidence,
+  Finding,
+  FunctionReport,
+  Severity,
+  WorkKind,
+} from '../analysis/types.js';
 
 /** Version of the `.fox/analysis.json` format (the runtime's `auto` mode reads it). */
 export const ANALYSIS_FORMAT_VERSION = 1;
@@ -30,6 +37,7 @@ export interface JsonReport {
   findings: {
     rule: string;
     severity: string;
+    confidence: Confidence;
     file: string;
     line: number;
     column: number;
@@ -66,6 +74,7 @@ export function toJsonReport(result: AnalysisResult, root: string): JsonReport {
     findings: result.findings.map((f) => ({
       rule: f.rule,
       severity: f.severity,
+      confidence: f.confidence,
       file: rel(root, f.path),
       line: f.line,
       column: f.column,
@@ -112,7 +121,7 @@ function sarifResult(f: Finding, root: string, index: number): unknown {
   return {
     ruleId: f.rule,
     ruleIndex: index,
-    level: f.severity,
+    level: SARIF_LEVEL[f.severity],
     message: { text: f.message },
     locations: [
       {
@@ -128,16 +137,33 @@ function sarifResult(f: Finding, root: string, index: number): unknown {
       },
     ],
     partialFingerprints: { foxFunction: f.functionId ?? `${rel(root, f.path)}:${f.rule}` },
+    properties: { confidence: f.confidence },
   };
 }
+
+/** SARIF has no "hint"; `note` is its level for findings that should not gate a build. */
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  error: 'error',
+  warning: 'warning',
+  hint: 'note',
+};
 
 function pathToUri(path: string): string {
   const p = path.split(sep).join('/');
   return encodeURI(`file://${p.startsWith('/') ? '' : '/'}${p}`);
 }
 
-/** Human-readable report. */
-export function toText(result: AnalysisResult, root: string, withFunctions: boolean): string {
+/**
+ * Human-readable report: each finding on its own line (`file:line:column  severity  rule
+ * message [confidence]`), then what was analysed — which projects when `origin` is given — and
+ * the totals.
+ */
+export function toText(
+  result: AnalysisResult,
+  root: string,
+  withFunctions: boolean,
+  origin?: ProjectOrigin,
+): string {
   const lines: string[] = [];
   if (withFunctions) {
     for (const fn of result.functions) {
@@ -151,16 +177,24 @@ export function toText(result: AnalysisResult, root: string, withFunctions: bool
   }
   for (const f of result.findings) {
     lines.push(
-      `${rel(root, f.path)}:${f.line}:${f.column}  ${f.severity.padEnd(7)}  ${f.rule}  ${f.message}`,
+      `${rel(root, f.path)}:${f.line}:${f.column}  ${f.severity.padEnd(7)}  ${f.rule}  ${f.message} [${f.confidence}]`,
     );
   }
   const kinds: Record<WorkKind, number> = { cpu: 0, io: 0, light: 0, mixed: 0 };
   for (const fn of result.functions) kinds[fn.kind]++;
-  const errors = result.findings.filter((f) => f.severity === 'error').length;
-  const warnings = result.findings.length - errors;
+  const count = (s: Severity): number => result.findings.filter((f) => f.severity === s).length;
+  const [errors, warnings, hints] = [count('error'), count('warning'), count('hint')];
   if (result.findings.length) lines.push('');
+  if (origin) lines.push(describeOrigin(origin, root));
   lines.push(
-    `${result.files.length} files, ${result.functions.length} functions (cpu ${kinds.cpu}, io ${kinds.io}, mixed ${kinds.mixed}, light ${kinds.light}); ${errors} errors, ${warnings} warnings`,
+    `${result.files.length} files, ${result.functions.length} functions (cpu ${kinds.cpu}, io ${kinds.io}, mixed ${kinds.mixed}, light ${kinds.light}); ${errors} errors, ${warnings} warnings, ${hints} hints`,
   );
   return lines.join('\n') + '\n';
+}
+
+function describeOrigin(origin: ProjectOrigin, root: string): string {
+  const { tsconfig, projects } = origin;
+  if (!tsconfig) return 'analysed the folder (no tsconfig.json)';
+  const names = projects.map((p) => rel(root, p) || p).join(', ');
+  return `analysed ${projects.length} ${projects.length === 1 ? 'project' : 'projects'} from ${rel(root, tsconfig)}: ${names}`;
 }

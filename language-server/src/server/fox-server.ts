@@ -20,7 +20,14 @@ import { isAnalysisConfigError } from '../analysis/config.js';
 import { FileContext } from '../analysis/file-context.js';
 import { markAsTask } from '../analysis/fixes.js';
 import { FoxAnalyzer, toRelative } from '../analysis/project.js';
-import type { FileAnalysis, Finding, FoxMode, FunctionReport, Range } from '../analysis/types.js';
+import type {
+  FileAnalysis,
+  Finding,
+  FoxMode,
+  FunctionReport,
+  Range,
+  Severity,
+} from '../analysis/types.js';
 import { collectUnits } from '../analysis/units.js';
 import { DocumentAnalysis } from './document-analysis.js';
 import { StoreLiveStats, formatLiveStats, type LiveStats } from './live-stats.js';
@@ -256,14 +263,21 @@ export function createFoxServer(
   };
 }
 
+/** Hints are shown without a squiggle (faded dots in VS Code), not in the problems count. */
+const DIAGNOSTIC_SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  hint: DiagnosticSeverity.Hint,
+};
+
 function toDiagnostic(f: Finding): Diagnostic {
   return {
     range: f.range,
-    severity: f.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    severity: DIAGNOSTIC_SEVERITY[f.severity],
     code: f.rule,
     source: 'fox',
     message: f.message,
-    data: { functionId: f.functionId, pattern: f.pattern },
+    data: { functionId: f.functionId, pattern: f.pattern, confidence: f.confidence },
   };
 }
 

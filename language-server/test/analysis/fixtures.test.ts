@@ -7,8 +7,9 @@ import { FoxAnalyzer, applyEdits } from '../../src/index.js';
 /**
  * Data-driven rule tests (rust-analyzer style): `fixtures/rules/<RULE>/<case>.ts` is analysed
  * as `src/<case>.ts` of an in-memory project. Its first line, `// expect <RULE>: 5, 12` (or
- * `// expect <RULE>: none`), lists the lines the rule must report, in order. When
- * `<case>.after.ts` exists, the first quick fix of the first finding must turn the file into it
+ * `// expect <RULE>: none`), lists the lines the rule must report, in order; a line written
+ * `5:likely` also fixes the finding's confidence. When `<case>.after.ts` exists, the first quick
+ * fix of the first certain finding (else of the first finding) must turn the file into it
  * exactly. `UPDATE_FIXTURES=1` rewrites the after files from the current output.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,16 +54,16 @@ describe('rule fixtures', () => {
       const header = /^\/\/ expect (FOX\d{3}): (.*)$/.exec(text.split('\n')[0] ?? '');
       assert.ok(header, `${name}: first line must be "// expect ${rule}: <lines>|none"`);
       assert.equal(header[1], rule);
-      const expected =
-        header[2]!.trim() === 'none' ? [] : header[2]!.split(',').map((s) => Number(s.trim()));
+      const entries = header[2]!.trim() === 'none' ? [] : header[2]!.split(',');
+      const expected = entries.map((e) => e.trim().split(':'));
       const findings = analyzer.analyzeFile(path).findings.filter((f) => f.rule === rule);
       assert.deepEqual(
-        findings.map((f) => f.line),
+        findings.map((f, i) => (expected[i]?.[1] ? [`${f.line}`, f.confidence] : [`${f.line}`])),
         expected,
-        `${name}: reported lines\n${findings.map((f) => `  ${f.line}: ${f.message}`).join('\n')}`,
+        `${name}: reported lines\n${findings.map((f) => `  ${f.line} (${f.confidence}): ${f.message}`).join('\n')}`,
       );
       const afterPath = join(dir, name.replace(/\.ts$/, '.after.ts'));
-      const fix = findings[0]?.fixes[0];
+      const fix = (findings.find((f) => f.confidence === 'certain') ?? findings[0])?.fixes[0];
       if (process.env.UPDATE_FIXTURES && fix) writeFileSync(afterPath, applyEdits(text, fix.edits));
       if (existsSync(afterPath)) {
         assert.ok(fix, `${name}: expected a quick fix`);

@@ -55,8 +55,10 @@ export async function ping(url: string) {
     assert.match(io.out, /src\/work\.ts:13:10 {2}warning {2}FOX002/);
     assert.match(
       io.out,
-      /1 files, 3 functions \(cpu 1, io 1, mixed 0, light 1\); 1 errors, 2 warnings/,
+      /1 files, 3 functions \(cpu 1, io 1, mixed 0, light 1\); 1 errors, 1 warnings, 1 hints/,
     );
+    // One loop's arithmetic just over the CPU threshold: a possible finding, so a hint.
+    assert.match(io.out, /src\/work\.ts:2:17 {2}hint {5}FOX001 .* \[possible\]\n/);
     assert.equal(io.err, '', 'no progress bar when stderr is not a terminal');
   });
 
@@ -86,6 +88,7 @@ export async function ping(url: string) {
       findings: {
         rule: string;
         severity: string;
+        confidence: string;
         file: string;
         line: number;
         column: number;
@@ -104,12 +107,17 @@ export async function ping(url: string) {
     );
     assert.ok(histogram && histogram.evidence.length > 0);
     const f = report.findings.find((x) => x.rule === 'FOX006');
-    assert.deepEqual(f && { severity: f.severity, file: f.file, line: f.line, column: f.column }, {
+    const at = f && { file: f.file, line: f.line, column: f.column };
+    assert.deepEqual(f && { severity: f.severity, confidence: f.confidence, ...at }, {
       severity: 'error',
+      confidence: 'certain',
       file: 'src/work.ts',
       line: 9,
       column: 3,
     });
+    // Findings under the bar are still in the JSON, as hints that carry their confidence.
+    const cpu = report.findings.find((x) => x.rule === 'FOX001');
+    assert.deepEqual(cpu && [cpu.severity, cpu.confidence], ['hint', 'possible']);
     const written = JSON.parse(
       readFileSync(join(dir, '.fox', 'analysis.json'), 'utf8'),
     ) as typeof report;
@@ -158,6 +166,9 @@ export async function ping(url: string) {
       assert.equal(loc.artifactLocation.uri, 'src/work.ts');
       assert.ok(loc.region.startLine >= 1 && loc.region.startColumn >= 1);
     }
+    // A hint (the possible FOX001) is a note: code scanning shows it without gating on it.
+    assert.equal(run.results.find((r) => r.ruleId === 'FOX001')?.level, 'note');
+    assert.equal(run.results.find((r) => r.ruleId === 'FOX002')?.level, 'warning');
   });
 
   it('draws a progress bar on a terminal only', async () => {

@@ -40,6 +40,12 @@ export const digest = fox({ mode: 'tfox' }, async function digest(data: string, 
   done();
   return data.length;
 });
+
+export async function names(ids: string[], lookup: (id: string) => Promise<string>) {
+  const out: string[] = [];
+  for (const id of ids) out.push(await lookup(id));
+  return out;
+}
 `;
 
 const live: LiveStats = {
@@ -143,6 +149,22 @@ describe('language server over an in-memory connection', function () {
     const fox006 = all.find((d) => d.code === 'FOX006');
     assert.equal(fox006?.severity, 1);
     assert.match(fox006?.message ?? '', /parameter 'done' is a function/);
+  });
+
+  it('maps confidence to severity: certain findings warn, likely and possible ones are hints', async () => {
+    const all = await pull();
+    const at = (code: string): Diagnostic | undefined =>
+      all.find((d) => `${String(d.code)}@${d.range.start.line + 1}` === code);
+    const severityAndConfidence = (d: Diagnostic | undefined): unknown[] => [
+      d?.severity,
+      (d?.data as { confidence?: string } | undefined)?.confidence,
+    ];
+    // FOX004 guesses the iterations are independent: likely, so a hint (4), not a squiggle.
+    assert.deepEqual(severityAndConfidence(at('FOX004@27')), [4, 'likely']);
+    // One nested loop just meets the CPU threshold: possible.
+    assert.deepEqual(severityAndConfidence(at('FOX001@3')), [4, 'possible']);
+    // A fetch with no timeout is a fact: certain, so the rule's warning (2).
+    assert.deepEqual(severityAndConfidence(at('FOX002@12')), [2, 'certain']);
   });
 
   it('hovers with the classification, its evidence and live numbers', async () => {

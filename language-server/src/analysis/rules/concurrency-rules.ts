@@ -1,5 +1,7 @@
 import { ts } from 'ts-morph';
-import { networkCallKind } from '../known-calls.js';
+import type { FileContext } from '../file-context.js';
+import { isKnownLimiter } from '../limiters.js';
+import { callbackReturnsPromise } from '../promise-returning.js';
 import { boundFanOut } from '../fixes.js';
 import { unwrapExpression } from '../units.js';
 import { calleeName, calleePath, isLoop } from '../walk.js';
@@ -9,13 +11,20 @@ const LIMITED =
   /^(limit|limiter|pLimit|foxLane|semaphore|acquire|schedule|throttle|queue|enqueue|run)$/i;
 
 /** Does the callback go through a limiter, a bulkhead, or a fox task that bounds concurrency? */
-function callsLimiter(node: ts.Node, boundedTasks: ReadonlySet<string>): boolean {
+function callsLimiter(
+  ctx: FileContext,
+  node: ts.Expression,
+  boundedTasks: ReadonlySet<string>,
+): boolean {
+  // `xs.map(boundedTask)`: the reference itself is the bounded task.
+  if (ts.isIdentifier(node) && boundedTasks.has(node.text)) return true;
   let found = false;
   const go = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n)) {
       const name = calleeName(n) ?? '';
       if (ts.isIdentifier(n.expression) && boundedTasks.has(name)) found = true;
+      if (isKnownLimiter(ctx, n)) found = true;
       const path = calleePath(n) ?? '';
       if (
         LIMITED.test(name) ||
@@ -55,7 +64,7 @@ export const unboundedFanOut: Rule = {
   id: 'FOX003',
   name: 'unbounded-fan-out',
   description:
-    'Promise.all over items.map(async …) starts every call at once; bound it with a bulkhead or an mfox lane.',
+    'Promise.all over items.map(cb), where cb returns a promise, starts every call at once; bound it with a bulkhead or an mfox lane.',
   defaultSeverity: 'warning',
   pattern: 'bulkhead',
   needsTypes: false,
@@ -81,22 +90,11 @@ export const unboundedFanOut: Rule = {
       if (!arg || !ts.isCallExpression(arg) || calleeName(arg) !== 'map') return;
       if (!ts.isPropertyAccessExpression(arg.expression)) return;
       const cb = arg.arguments[0] ? unwrapExpression(arg.arguments[0]) : undefined;
-      if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return;
-      const isAsync = (ts.getModifiers(cb) ?? []).some(
-        (m) => m.kind === ts.SyntaxKind.AsyncKeyword,
-      );
-      let doesIo = isAsync;
-      if (!doesIo) {
-        ts.forEachChild(cb, function go(n) {
-          if (ts.isCallExpression(n) && networkCallKind(rc.file, n)) doesIo = true;
-          if (!doesIo) ts.forEachChild(n, go);
-        });
-      }
+      if (!cb || !callbackReturnsPromise(rc.file, cb, rc.checker)) return;
       if (
-        !doesIo ||
         boundedSource(arg.expression.expression) ||
         isInsideLoop(node) ||
-        callsLimiter(cb, boundedTasks)
+        callsLimiter(rc.file, cb, boundedTasks)
       )
         return;
       const unit = unitOf(rc, node);
@@ -204,6 +202,9 @@ export const sequentialAwaits: Rule = {
         node: first,
         ...(unit ? { unit } : {}),
         message: `'${first.getText(sf).slice(0, 50)}' runs once per iteration, one after another, though the iterations do not depend on each other; run them with bounded concurrency (an mfox lane or a bulkhead).`,
+        // Independence is read from the syntax (no carried variable, no pacing call); ordering
+        // that lives in the callee (a rate limit, a cursor) is invisible here.
+        confidence: 'likely',
       });
     };
     visit(sf);

@@ -1,29 +1,16 @@
 import { ts } from 'ts-morph';
-import { networkCallKind, type NetworkCall } from '../known-calls.js';
+import { networkCallKind } from '../known-calls.js';
+import {
+  isLoopbackUrl,
+  resolveNetworkCall,
+  type NetworkCall,
+  type NetworkCallSite,
+} from '../network-calls.js';
 import { addOptionProperty } from '../fixes.js';
-import type { Evidence } from '../types.js';
+import type { Confidence, Evidence } from '../types.js';
 import { unwrapExpression } from '../units.js';
 import { calleeName, calleePath, walkFunction } from '../walk.js';
 import { unitOf, type Rule, type RuleContext } from './rule.js';
-
-/** Index of the options/config argument of a network call, by client and method. */
-function optionsIndex(kind: NetworkCall, call: ts.CallExpression): number {
-  const name = calleeName(call) ?? '';
-  if (kind === 'axios') {
-    if (ts.isIdentifier(call.expression) || name === 'request')
-      return ts.isIdentifier(call.expression) &&
-        call.arguments.length > 0 &&
-        !ts.isObjectLiteralExpression(call.arguments[0]!)
-        ? 1
-        : 0;
-    return /^(post|put|patch)$/.test(name) ? 2 : 1;
-  }
-  if (kind === 'http') {
-    const first = call.arguments[0];
-    return first && ts.isObjectLiteralExpression(unwrapExpression(first)) ? 0 : 1;
-  }
-  return 1;
-}
 
 const TIMEOUT_KEYS: Record<NetworkCall, RegExp> = {
   fetch: /^signal$/,
@@ -37,8 +24,8 @@ const TIMEOUT_KEYS: Record<NetworkCall, RegExp> = {
  * Does the call bound its time? True when its options carry a timeout/signal key, spread other
  * options, or are not a literal (we cannot see inside, and guessing would cost false positives).
  */
-function hasTimeout(kind: NetworkCall, call: ts.CallExpression): boolean {
-  const arg = call.arguments[optionsIndex(kind, call)];
+function hasTimeout(site: NetworkCallSite, call: ts.CallExpression): boolean {
+  const arg = call.arguments[site.optionsIndex];
   if (!arg) return false;
   const opts = unwrapExpression(arg);
   if (!ts.isObjectLiteralExpression(opts)) return !ts.isFunctionLike(opts);
@@ -46,7 +33,7 @@ function hasTimeout(kind: NetworkCall, call: ts.CallExpression): boolean {
     if (ts.isSpreadAssignment(p)) return true;
     const key =
       p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '';
-    return TIMEOUT_KEYS[kind].test(key);
+    return TIMEOUT_KEYS[site.kind].test(key);
   });
 }
 
@@ -70,12 +57,12 @@ export const networkWithoutTimeout: Rule = {
     const visit = (node: ts.Node): void => {
       ts.forEachChild(node, visit);
       if (!ts.isCallExpression(node)) return;
-      const kind = networkCallKind(rc.file, node);
-      if (!kind || hasTimeout(kind, node)) return;
+      const site = resolveNetworkCall(rc.file, node, rc.checker);
+      if (!site || hasTimeout(site, node)) return;
+      const { kind, optionsIndex: index } = site;
       const unit = unitOf(rc, node);
       if (unit?.task?.options.includes('timeout')) return;
       if (kind === 'http' && timeoutElsewhere(unit?.node, rc.file.sf)) return;
-      const index = optionsIndex(kind, node);
       const property =
         kind === 'fetch' || kind === 'undici'
           ? `signal: AbortSignal.timeout(${ms})`
@@ -86,6 +73,8 @@ export const networkWithoutTimeout: Rule = {
         node,
         ...(unit ? { unit } : {}),
         message: `${calleePath(node) ?? kind}(…) has no timeout or AbortSignal; add one (or a fox timeout policy) so a stuck peer cannot hold this call forever.`,
+        // Test or local traffic: a loopback peer is seldom the stuck remote the rule is about.
+        confidence: isLoopbackUrl(site.url) ? 'possible' : 'certain',
         fixes:
           kind === 'http'
             ? []
@@ -98,16 +87,23 @@ export const networkWithoutTimeout: Rule = {
 
 const UNSAFE_METHODS = /^(post|put|patch)$/i;
 
-/** The HTTP method a call uses when it is a non-idempotent one. */
-function unsafeMethod(rc: RuleContext, call: ts.CallExpression): string | undefined {
+/**
+ * The HTTP method a call uses when it is a non-idempotent one, and whether the callee is a known
+ * client (`certain`) or only named like one (`client.post`, `api.put`: `likely`).
+ */
+function unsafeMethod(
+  rc: RuleContext,
+  call: ts.CallExpression,
+): { method: string; confidence: Confidence } | undefined {
   const name = calleeName(call) ?? '';
   const kind = networkCallKind(rc.file, call);
   const path = calleePath(call) ?? '';
   const isClient =
     kind !== undefined || /(client|http|api)\b/i.test(path.slice(0, path.lastIndexOf('.')));
   if (!isClient) return undefined;
+  const confidence: Confidence = kind !== undefined ? 'certain' : 'likely';
   if (UNSAFE_METHODS.test(name) && ts.isPropertyAccessExpression(call.expression))
-    return name.toUpperCase();
+    return { method: name.toUpperCase(), confidence };
   for (const arg of call.arguments) {
     const o = unwrapExpression(arg);
     if (!ts.isObjectLiteralExpression(o)) continue;
@@ -119,7 +115,7 @@ function unsafeMethod(rc: RuleContext, call: ts.CallExpression): string | undefi
         ts.isStringLiteralLike(p.initializer) &&
         UNSAFE_METHODS.test(p.initializer.text)
       ) {
-        return p.initializer.text.toUpperCase();
+        return { method: p.initializer.text.toUpperCase(), confidence };
       }
     }
   }
@@ -140,11 +136,13 @@ export const nonIdempotentRetry: Rule = {
       if (!u.task?.options.includes('retry')) continue;
       walkFunction(u.node, rc.unitNodes, (node) => {
         if (!ts.isCallExpression(node)) return;
-        const method = unsafeMethod(rc, node);
-        if (!method || /idempotency[-_]?key/i.test(node.getText(rc.file.sf))) return;
+        const unsafe = unsafeMethod(rc, node);
+        if (!unsafe || /idempotency[-_]?key/i.test(node.getText(rc.file.sf))) return;
+        const { method, confidence } = unsafe;
         rc.report({
           node,
           unit: u,
+          confidence,
           message: `'${u.name}' retries, but this ${method} has no idempotency key; a retry after a lost response can apply it twice. Send an Idempotency-Key header or drop the retry.`,
         });
       });
@@ -171,7 +169,7 @@ export const unguardedDependency: Rule = {
       const calls: Evidence[] = [];
       walkFunction(u.node, rc.unitNodes, (node) => {
         if (!ts.isCallExpression(node)) return;
-        let external = networkCallKind(rc.file, node) !== undefined;
+        let external = networkCallKind(rc.file, node, checker) !== undefined;
         if (!external && checker) {
           const sig = checker.getResolvedSignature(node);
           const file = sig?.declaration?.getSourceFile().fileName ?? '';

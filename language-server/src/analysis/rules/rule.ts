@@ -1,7 +1,7 @@
 import type { ts } from 'ts-morph';
 import type { Classification } from '../classify.js';
 import type { FileContext } from '../file-context.js';
-import type { Evidence, QuickFix, RuleId, Severity } from '../types.js';
+import type { Confidence, Evidence, QuickFix, RuleId, RuleSeverity } from '../types.js';
 import type { FunctionUnit } from '../units.js';
 
 /** A unit with its classification. */
@@ -21,6 +21,12 @@ export interface RuleSettings {
 export interface RuleReport {
   node: ts.Node;
   message: string;
+  /**
+   * How sure the rule is; `certain` when omitted, for rules that report facts read from the
+   * code (a call with no timeout). Heuristic rules say `likely` or `possible`, and a rule lowers
+   * it for cases it doubts rather than dropping them (they become hints by default).
+   */
+  confidence?: Confidence;
   unit?: FunctionUnit;
   evidence?: Evidence[];
   fixes?: (QuickFix | undefined)[];
@@ -45,10 +51,15 @@ export interface Rule {
   id: RuleId;
   name: string;
   description: string;
-  defaultSeverity: Severity;
+  defaultSeverity: RuleSeverity;
   /** Vault pattern or mode id ('timeout', 'bulkhead', 'tfox', …). */
   pattern: string;
   needsTypes: boolean;
+  /**
+   * The rule reports code that fails when it runs (in a test as in production), not a latency
+   * or resilience risk: its findings keep their confidence in test code.
+   */
+  correctness?: boolean;
   check(rc: RuleContext): void;
 }
 

@@ -1,6 +1,8 @@
 import { ts } from 'ts-morph';
 import { changeMode, markAsTask } from '../fixes.js';
-import type { Evidence } from '../types.js';
+import type { Classification } from '../classify.js';
+import { confidenceByMargin } from '../confidence.js';
+import type { Confidence, Evidence } from '../types.js';
 import { walkFunction } from '../walk.js';
 import type { AnalyzedUnit, Rule, RuleContext } from './rule.js';
 
@@ -8,6 +10,18 @@ const summary = (evidence: Evidence[], kinds: Evidence['kind'][]): string => {
   const reasons = [...new Set(evidence.filter((e) => kinds.includes(e.kind)).map((e) => e.reason))];
   return reasons.slice(0, 3).join(', ');
 };
+
+/** Score at which the classifier calls a function CPU-heavy (classify.ts). */
+const CPU_THRESHOLD = 3;
+
+/**
+ * How sure "this function is CPU-heavy" is: certain with a catalogue call that blocks whatever
+ * its input (sync crypto, zlib, `*Sync`), else by the score's margin over the threshold.
+ */
+export function cpuConfidence(c: Classification): Confidence {
+  if (c.evidence.some((e) => e.kind === 'cpu' && e.certain)) return 'certain';
+  return confidenceByMargin(c.cpuScore, CPU_THRESHOLD);
+}
 
 const isAsync = (u: AnalyzedUnit): boolean =>
   (ts.getModifiers(u.node) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
@@ -30,16 +44,18 @@ export const cpuOnEventLoop: Rule = {
           node: u.anchor,
           unit: u,
           message: `'${u.name}' does CPU-heavy work on the event loop (${summary(c.evidence, ['cpu'])}); run it on a worker thread with tfox.`,
+          confidence: cpuConfidence(c),
           evidence: c.evidence.filter((e) => e.kind === 'cpu'),
           fixes: u.task ? [] : [markAsTask(rc.file, u, 'tfox')],
         });
       } else if (isAsync(u)) {
-        // Blocking *Sync I/O inside an async path stalls every other request on the loop.
+        // A certain blocking call (*Sync I/O, sync crypto/zlib/transform) inside an async path
+        // stalls every other request on the loop, even when the function is mostly I/O.
         walkFunction(u.node, rc.unitNodes, (node) => {
           if (!ts.isCallExpression(node)) return;
           const ev = c.evidence.find(
             (e) =>
-              e.kind === 'blocking' &&
+              e.certain === true &&
               e.line === rc.file.lineColumn(node).line &&
               e.text === rc.file.text(node),
           );
@@ -71,16 +87,21 @@ export const modeMismatch: Rule = {
       const c = u.classification;
       if (!t?.mode || !t.modeNode) continue;
       let why: string | undefined;
+      let confidence: Confidence = 'possible';
       if (t.mode === 'tfox' && c.kind === 'io') {
         why = `it is I/O-bound (${summary(c.evidence, ['io', 'blocking'])}); a worker thread only adds transfer cost`;
+        // Some CPU evidence under the threshold may still be worth the hop: only doubt then.
+        confidence = c.cpuScore === 0 ? 'likely' : 'possible';
       } else if (t.mode === 'sfox' && c.kind === 'cpu') {
         why = `it is CPU-heavy (${summary(c.evidence, ['cpu'])}) and sfox runs it on the event loop`;
+        confidence = cpuConfidence(c);
       }
       if (!why) continue;
       rc.report({
         node: t.modeNode,
         unit: u,
         message: `'${u.name}' is declared '${t.mode}' but ${why}; use '${c.recommendedMode}'.`,
+        confidence,
         evidence: c.evidence,
         fixes: [changeMode(rc.file, t.modeNode, c.recommendedMode)],
       });
@@ -146,6 +167,8 @@ export const workerIncompatible: Rule = {
   defaultSeverity: 'error',
   pattern: 'tfox',
   needsTypes: true,
+  // A task that cannot load in a worker fails in the test suite too.
+  correctness: true,
   check(rc) {
     for (const u of rc.units) {
       if (u.task?.mode !== 'tfox') continue;

@@ -1,3 +1,5 @@
+import { globToRegexBody } from './glob.js';
+
 /**
  * A `.gitignore` matcher for the folder walk: blank lines and `#` comments, `!` negation, a
  * trailing `/` for folders only, `/` inside a pattern anchoring it to the file's folder, and the
@@ -38,24 +40,6 @@ function parseLine(raw: string): IgnoreRule | undefined {
   const anchored = line.includes('/');
   if (line.startsWith('/')) line = line.slice(1);
   if (line === '') return undefined;
-  const body = globToRegex(line);
+  const body = globToRegexBody(line, { braces: false });
   return { regex: new RegExp(anchored ? `^${body}$` : `(?:^|/)${body}$`), negate, dirOnly };
 }
-
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      const slashAfter = glob[i + 2] === '/';
-      out += slashAfter ? '(?:.*/)?' : '.*';
-      i += slashAfter ? 2 : 1;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\' && i + 1 < glob.length) out += escapeRegex(glob[++i]!);
-    else out += escapeRegex(c);
-  }
-  return out;
-}
-
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

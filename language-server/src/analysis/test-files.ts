@@ -1,3 +1,5 @@
+import { globToRegexBody } from './glob.js';
+
 /**
  * Test code by path convention: findings there are about code that never serves production
  * traffic, so they drop to `possible` (hints by default). Globs are matched against the path
@@ -13,32 +15,9 @@ export const DEFAULT_TEST_GLOBS: readonly string[] = [
   '**/mocks/**',
 ];
 
-/**
- * A glob as a RegExp over `/`-separated relative paths: `**` spans folders (and `**\/` may match
- * none), `*` and `?` stay within one segment, `{a,b}` is alternation. Enough for path
- * conventions; no dependency for it (Node 20 has no `path.matchesGlob`).
- */
+/** A glob as an anchored RegExp over `/`-separated relative paths (see {@link globToRegexBody}). */
 export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  let depth = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '{') {
-      depth++;
-      re += '(?:';
-    } else if (ch === '}' && depth > 0) {
-      depth--;
-      re += ')';
-    } else if (ch === ',' && depth > 0) re += '|';
-    else re += ch.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${globToRegexBody(glob)}$`);
 }
 
 /** Matches relative paths against the default test globs plus `extra`. */

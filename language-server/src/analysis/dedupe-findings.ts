@@ -7,9 +7,9 @@ export function findingKey(f: Finding): string {
 }
 
 /**
- * Drops repeats of a finding, keeping the first. A rule that walks each loop reaches the same
- * await once per enclosing loop (FOX004); a rule that matches evidence by line and text can
- * reach it twice — the user should see it once.
+ * Drops repeats of a finding, keeping the first: a guarantee over every rule that the user sees
+ * one finding per rule and node (FOX004 once reported an await once per enclosing loop; it now
+ * stops at nested loops itself).
  */
 export function dedupeFindings(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();

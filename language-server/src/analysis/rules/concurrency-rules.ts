@@ -177,6 +177,9 @@ export const sequentialAwaits: Rule = {
       const awaits: ts.AwaitExpression[] = [];
       ts.forEachChild(node.statement, function go(n) {
         if (ts.isFunctionLike(n)) return;
+        // An await in a nested loop is that loop's finding, reported once, not once per
+        // enclosing loop.
+        if (ts.isIterationStatement(n, false)) return;
         if (ts.isAwaitExpression(n)) awaits.push(n);
         ts.forEachChild(n, go);
       });

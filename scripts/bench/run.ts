@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   policies: async () => policiesSection,
   profiler: async () => (await import('./profiler.js')).runProfilerBench,
   analyze: async () => (await import('./analyze.js')).runAnalyzeBench,
+  realcode: async () => (await import('./realcode.js')).runRealCodeBench,
   tfox: async () => (await import('./tfox.js')).runTfoxBench,
   'tfox-cold': async () => (await import('./tfox-cold.js')).runTfoxColdBench,
   mfox: async () => (await import('./mfox.js')).runMfoxBench,

@@ -1,14 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditKey } from './audit-key.js';
+import { writeDurably } from './durable-file.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** A checkpoint is written after at most this many entries… */
@@ -146,21 +139,10 @@ export class CheckpointWriter {
     }));
     this.syncLog();
     mkdirSync(dirname(this.path), { recursive: true });
-    appendDurably(this.path, cps.map((c) => JSON.stringify(c) + '\n').join(''));
+    writeDurably(this.path, cps.map((c) => JSON.stringify(c) + '\n').join(''), 'a');
     const last = heads.at(-1)!;
     this.written = { seq: last.seq, at: last.at };
     if (last.seq >= this.covered.seq) this.covered = this.written;
     return cps;
-  }
-}
-
-/** Appends and fsyncs: at most one checkpoint a second, so the sync costs nothing that shows. */
-function appendDurably(path: string, text: string): void {
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

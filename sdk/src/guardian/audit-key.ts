@@ -9,19 +9,16 @@ import {
 } from 'node:crypto';
 import {
   chmodSync,
-  closeSync,
   constants,
   copyFileSync,
   existsSync,
-  fsyncSync,
   linkSync,
   mkdirSync,
-  openSync,
   readFileSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { writeDurably } from './durable-file.js';
 
 /** The project's Ed25519 audit signing key, kept in a PEM file outside the database. */
 export interface AuditKey {
@@ -63,14 +60,8 @@ function createKeyFile(path: string): void {
   // Same directory, so the link stays on one file system; unique per process and call.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   try {
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeFileSync(fd, pem);
-      // On disk before it becomes visible under its name: a crash never leaves a torn key.
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    // On disk before it becomes visible under its name: a crash never leaves a torn key.
+    writeDurably(temp, pem, 'wx');
     try {
       linkSync(temp, path);
     } catch (err) {

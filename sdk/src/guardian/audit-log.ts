@@ -1,10 +1,10 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type {
   SqliteDatabase as Database,
   SqliteStatement as Statement,
   SqliteTransaction as Transaction,
 } from '../store/driver.js';
 import type { AuditKey } from './audit-key.js';
+import { fsyncFile } from './durable-file.js';
 import {
   CHECKPOINT_EVERY_ENTRIES,
   CHECKPOINT_EVERY_MS,
@@ -286,23 +286,13 @@ export function readAuditEntries(db: Database, sinceSeq = 0): AuditEntry[] {
 
 /**
  * Flushes the database's WAL to disk. The store commits with `synchronous=NORMAL`, which syncs
- * the WAL only at WAL checkpoints; entries committed since may still be in the page cache. On
- * Linux an fsync through any descriptor flushes the file, so a read-only one will do. Frames
- * already copied into the database file were synced by the WAL checkpoint that copied them.
+ * the WAL only at WAL checkpoints; entries committed since may still be in the page cache.
+ * Frames already copied into the database file were synced by the WAL checkpoint that copied
+ * them.
  */
 function syncWal(db: Database): void {
-  if (db.memory || !db.name) return;
-  let fd: number;
-  try {
-    fd = openSync(`${db.name}-wal`, 'r');
-  } catch {
-    return; // no WAL file: nothing is pending outside the synced database file
-  }
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // No WAL file: nothing is pending outside the synced database file.
+  if (!db.memory && db.name) fsyncFile(`${db.name}-wal`);
 }
 
 function toEntry(r: Row): AuditEntry {

@@ -3,7 +3,7 @@
  * relay, the extension) can branch without matching messages. A GuardianError is a FoxError:
  * `isFoxError` and `hasFoxCode` hold for it.
  */
-import { FoxError, isFoxError, type FoxErrorCode } from '../errors/errors.js';
+import { FOX_ERROR_CODES, FoxError, isFoxError, type FoxErrorCode } from '../errors/errors.js';
 import { registerFoxErrorClass } from '../errors/registry.js';
 
 /** The guardian's codes (a subset of {@link FoxErrorCode}). */
@@ -20,15 +20,8 @@ export class GuardianError extends FoxError {
 
 registerFoxErrorClass(
   GuardianError,
-  'GUARDIAN_UNKNOWN_PROPOSAL',
-  'GUARDIAN_NOT_PENDING',
-  'GUARDIAN_EXPIRED',
-  'GUARDIAN_NOT_AN_APPROVER',
-  'GUARDIAN_SELF_APPROVAL',
-  'GUARDIAN_DUPLICATE_VOTE',
-  'GUARDIAN_HASH_MISMATCH',
-  'GUARDIAN_INVALID_PROPOSAL',
-  'GUARDIAN_AUDIT_FAILED',
+  // Every guardian code, read from the one list of codes rather than written out again.
+  ...FOX_ERROR_CODES.filter((c): c is GuardianErrorCode => c.startsWith('GUARDIAN_')),
 );
 
 /**

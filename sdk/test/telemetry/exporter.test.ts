@@ -21,16 +21,26 @@ describe('telemetry exporter', () => {
     exporters.push(e);
     return e;
   };
+  /** A stand-in profiler, killed after the test. */
+  const startSink = async (): Promise<Sink> => {
+    const sink = await Sink.start();
+    sinks.push(sink);
+    return sink;
+  };
+  /** A runtime with one task, `src/a.ts#work`. */
+  const workHost = (): FakeHost => {
+    const host = new FakeHost();
+    host.addTask('src/a.ts#work');
+    return host;
+  };
   afterEach(async () => {
     await Promise.all(exporters.splice(0).map((e) => e.shutdown(200)));
     await Promise.all(sinks.splice(0).map((s) => s.kill()));
   });
 
   it('sends a hello, then numbered aggregates with interval counts and quantiles', async () => {
-    const sink = await Sink.start();
-    sinks.push(sink);
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const sink = await startSink();
+    const host = workHost();
     const exporter = start({ url: sink.url, runtime: host, intervalMs: 20 });
     await until(() => sink.of('aggregates').length >= 1);
     for (let i = 0; i < 100; i++) host.call('src/a.ts#work', 2);
@@ -59,10 +69,8 @@ describe('telemetry exporter', () => {
   });
 
   it('delivers sampled spans and events, capped per task', async () => {
-    const sink = await Sink.start();
-    sinks.push(sink);
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const sink = await startSink();
+    const host = workHost();
     const exporter = start({
       url: sink.url,
       runtime: host,
@@ -94,8 +102,7 @@ describe('telemetry exporter', () => {
 
   it('runs unaffected and stays bounded when no profiler listens', async () => {
     const port = await freePort();
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const host = workHost();
     const diagnostics: string[] = [];
     const exporter = start({
       url: `ws://127.0.0.1:${port}?token=t`,
@@ -140,8 +147,7 @@ describe('telemetry exporter', () => {
   it('reconnects after the profiler dies and accounts for every interval of the gap', async () => {
     let sink = await Sink.start();
     const port = sink.port;
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const host = workHost();
     const exporter = start({
       url: sink.url,
       runtime: host,
@@ -183,8 +189,7 @@ describe('telemetry exporter', () => {
   it('sends again what a dead profiler never acknowledged, after a hello that says what it did', async () => {
     let sink = await Sink.start();
     const port = sink.port;
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const host = workHost();
     const exporter = start({
       url: sink.url,
       runtime: host,
@@ -216,10 +221,8 @@ describe('telemetry exporter', () => {
   });
 
   it('flushes on shutdown and is idempotent', async () => {
-    const sink = await Sink.start();
-    sinks.push(sink);
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const sink = await startSink();
+    const host = workHost();
     const exporter = start({ url: sink.url, runtime: host, intervalMs: 60_000 });
     await until(() => exporter.counters().connected);
     host.call('src/a.ts#work', 3);
@@ -241,10 +244,8 @@ describe('telemetry exporter', () => {
   });
 
   it('delivers the calls of a program that shuts down right after it started', async () => {
-    const sink = await Sink.start();
-    sinks.push(sink);
-    const host = new FakeHost();
-    host.addTask('src/a.ts#work');
+    const sink = await startSink();
+    const host = workHost();
     const exporter = start({ url: sink.url, runtime: host, intervalMs: 60_000 });
     // No wait for the connection: the socket library is still loading.
     host.call('src/a.ts#work', 3);
@@ -255,8 +256,7 @@ describe('telemetry exporter', () => {
   });
 
   it('survives a host that throws and a bad url', async () => {
-    const sink = await Sink.start();
-    sinks.push(sink);
+    const sink = await startSink();
     const host = new FakeHost();
     host.stats = () => {
       throw new Error('boom');

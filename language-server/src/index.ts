@@ -37,6 +37,9 @@ export {
   meetsBar,
 } from './analysis/confidence.js';
 export { DEFAULT_TEST_GLOBS, globToRegExp, testFileMatcher } from './analysis/test-files.js';
+export { readTestRunnerPatterns } from './analysis/test-runner-config.js';
+export type { TestRunnerPatterns } from './analysis/test-runner-config.js';
+export { DEFAULT_BROWSER_GLOBS, NODE_RUNTIME_RULES } from './analysis/browser-code.js';
 export { RULES } from './analysis/rules/index.js';
 export type { Rule } from './analysis/rules/index.js';
 export { applyEdits } from './analysis/fixes.js';
@@ -50,3 +53,24 @@ export type { FoxServerOptions } from './server/fox-server.js';
 export { startServer } from './server/main.js';
 export { NO_LIVE_STATS, formatLiveStats } from './server/live-stats.js';
 export type { LiveStats, TaskLiveStats } from './server/live-stats.js';
+export {
+  LIVE_STATS_METHOD,
+  LIVE_STATS_VERSION,
+  LiveStatsParamsSchema,
+} from './runtime-evidence/live-stats-protocol.js';
+export type {
+  LiveStatsMethod,
+  LiveStatsParams,
+  LiveTask,
+  RunningOptions,
+} from './runtime-evidence/live-stats-protocol.js';
+export { mergeEvidence, DEFAULT_THRESHOLDS } from './runtime-evidence/merge.js';
+export type {
+  EvidenceThresholds,
+  MeasuredFinding,
+  MergeInput,
+  OptionChange,
+  SourceTaskOptions,
+} from './runtime-evidence/merge.js';
+export { toFunctionCpuEvidence, functionAt } from './runtime-evidence/evidence.js';
+export type { FunctionCpuEvidence, FunctionExtent } from './runtime-evidence/evidence.js';

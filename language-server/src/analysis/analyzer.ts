@@ -1,5 +1,7 @@
 import { ts } from 'ts-morph';
-import { classify } from './classify.js';
+import { findBrowserCode } from './browser-code.js';
+import type { ProjectCallGraph } from './call-graph/index.js';
+import { classificationOf, classify } from './classify.js';
 import { findingSeverity, leastSure } from './confidence.js';
 import type { AnalysisConfig } from './config.js';
 import { dedupeFindings } from './dedupe-findings.js';
@@ -30,6 +32,16 @@ export interface AnalyzeFileOptions {
   checker?: () => ts.TypeChecker;
   /** Polled between rules so a superseded analysis stops early. */
   isCancelled?: () => boolean;
+  /**
+   * The file's tsconfig targets the browser (see `tsconfigTargetsBrowser`): the Node runtime
+   * rules skip it. The caller reads the tsconfig; the analyser has no file system.
+   */
+  browserTsconfig?: boolean;
+  /**
+   * The project's call graph: classifications then include the work of same-project callees
+   * (with the path in the evidence), and FOX006 sees module state touched through callees.
+   */
+  callGraph?: ProjectCallGraph;
 }
 
 /**
@@ -50,7 +62,7 @@ const testMatchers = new WeakMap<AnalysisConfig, (file: string) => boolean>();
 export function isTestFile(file: string, config: AnalysisConfig): boolean {
   let matcher = testMatchers.get(config);
   if (!matcher) {
-    matcher = testFileMatcher(config.testGlobs);
+    matcher = testFileMatcher(config.testGlobs, config.testRunnerPatterns);
     testMatchers.set(config, matcher);
   }
   return matcher(file);
@@ -72,13 +84,27 @@ export class AnalysisCancelledError extends Error {
 
 /** Classifies every function of one file and runs the rules of `phase` on it. */
 export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions): FileAnalysis {
-  const ctx = new FileContext(sf, options.path, options.file);
-  const units = collectUnits(ctx);
-  const unitNodes = new Set<ts.Node>(units.map((u) => u.node));
-  const analyzed: AnalyzedUnit[] = units.map((u) => ({
-    ...u,
-    classification: classify(ctx, u, unitNodes),
-  }));
+  const graph = options.callGraph;
+  const summary = graph?.summarize(sf, options.path, options.file);
+  const ctx = summary?.ctx ?? new FileContext(sf, options.path, options.file);
+  const units = summary?.units.map((s) => s.unit) ?? collectUnits(ctx);
+  const unitNodes = summary?.unitNodes ?? new Set<ts.Node>(units.map((u) => u.node));
+  // The checker resolves what the syntax cannot (instance methods), only when a type-aware rule
+  // builds it anyway: a file with tasks outside the syntax phase.
+  const callChecker =
+    options.phase !== 'syntax' && units.some((u) => u.task) ? options.checker : undefined;
+  const dependencies = new Set<string>();
+  const analyzed: AnalyzedUnit[] = units.map((u, i) => {
+    const own = summary?.units[i];
+    if (!graph || !summary || !own) return { ...u, classification: classify(ctx, u, unitNodes) };
+    const callees = graph.calleeWork(summary, own, callChecker?.());
+    for (const d of callees.dependencies) dependencies.add(d);
+    const classification =
+      callees.evidence.length === 0
+        ? own.own
+        : classificationOf([...own.own.evidence, ...callees.evidence]);
+    return { ...u, classification, callees };
+  });
   const functions: FunctionReport[] = analyzed.map((u) => ({
     id: u.id,
     name: u.name,
@@ -98,31 +124,54 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
           },
         }
       : {}),
+    ...(u.handler ? { handler: u.handler } : {}),
   }));
   const findings: Finding[] = [];
   const settings = { timeoutMs: options.config.timeoutMs, laneLimit: options.config.laneLimit };
   // Every type-aware rule is about fox tasks (FOX006, FOX008): no task, no checker needed.
   const hasTasks = analyzed.some((u) => u.task);
   let checker: ts.TypeChecker | undefined;
+  const buildChecker = options.checker;
+  const typeChecker = buildChecker ? (): ts.TypeChecker => (checker ??= buildChecker()) : undefined;
+  // Browser code (a frontend file, a function serialised into a page) is not Node code.
+  const browser = findBrowserCode(ctx, options.config, options.browserTsconfig ?? false);
   // Production-latency rules do not hold for tests and fakes: keep the findings, as hints.
   const inTests = isTestFile(ctx.file, options.config);
   for (const rule of RULES) {
     if (options.isCancelled?.()) throw new AnalysisCancelledError();
     const severity = severityOf(rule, options.config);
     if (!severity) continue;
+    if (browser.skipsRule(rule.id)) continue;
+    // A syntax rule that sees more with types runs in the types phase too, for what types add.
+    const sharpened = !rule.needsTypes && rule.usesTypes === true && typeChecker !== undefined;
     if (
-      rule.needsTypes ? options.phase === 'syntax' || !options.checker : options.phase === 'types'
+      rule.needsTypes
+        ? options.phase === 'syntax' || !options.checker
+        : options.phase === 'types' && !sharpened
     )
       continue;
     if (rule.needsTypes && !hasTasks) continue;
     if (rule.needsTypes) checker ??= options.checker?.();
+    // In the types phase, the findings the syntax phase made already are not reported twice.
+    const reportedBySyntax = new Set<ts.Node>();
+    if (sharpened && options.phase === 'types') {
+      rule.check({
+        file: ctx,
+        units: analyzed,
+        unitNodes,
+        settings,
+        report: (r) => reportedBySyntax.add(r.node),
+      });
+    }
     rule.check({
       file: ctx,
       units: analyzed,
       unitNodes,
       ...(rule.needsTypes && checker ? { checker } : {}),
+      ...(sharpened && options.phase !== 'syntax' ? { typeChecker: typeChecker! } : {}),
       settings,
       report(r) {
+        if (reportedBySyntax.has(r.node) || browser.hides(rule.id, r.node)) return;
         const reported = r.confidence ?? 'certain';
         const confidence =
           inTests && !rule.correctness ? leastSure(reported, 'possible') : reported;
@@ -139,11 +188,18 @@ export function analyzeSourceFile(sf: ts.SourceFile, options: AnalyzeFileOptions
           ...(r.unit ? { functionId: r.unit.id } : {}),
           evidence: r.evidence ?? [],
           fixes: (r.fixes ?? []).filter((f) => f !== undefined),
+          ...(r.fixUnavailable ? { fixUnavailable: r.fixUnavailable } : {}),
         });
       },
     });
   }
   const unique = dedupeFindings(findings);
   unique.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
-  return { path: ctx.path, file: ctx.file, functions, findings: unique };
+  return {
+    path: ctx.path,
+    file: ctx.file,
+    functions,
+    findings: unique,
+    ...(graph ? { dependencies: [...dependencies].sort() } : {}),
+  };
 }

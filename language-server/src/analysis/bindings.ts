@@ -181,11 +181,23 @@ export function resolveBinding(
     const b = bindingFromChecker(checker, id);
     if (b) return b;
   }
-  const decl = declarationInScope(id.text, id);
-  if (!decl) return { kind: 'global' };
-  const mod = moduleOf(decl);
-  return mod ? { kind: 'module', ...mod } : { kind: 'local', declaration: decl };
+  // The scopes of a parsed file never change: each identifier is looked up once (the analyses
+  // resolve the same callees again and again); every caller gets its own copy.
+  let found = syntacticBindings.get(id);
+  if (!found) {
+    const decl = declarationInScope(id.text, id);
+    const mod = decl && moduleOf(decl);
+    found = !decl
+      ? { kind: 'global' }
+      : mod
+        ? { kind: 'module', ...mod }
+        : { kind: 'local', declaration: decl };
+    syntacticBindings.set(id, found);
+  }
+  return { ...found };
 }
+
+const syntacticBindings = new WeakMap<ts.Identifier, Binding>();
 
 /** Normalises `node:http` → `http`. */
 export function bareModule(spec: string): string {

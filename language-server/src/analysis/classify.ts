@@ -86,11 +86,24 @@ function loopParts(node: ts.Node): readonly ts.Node[] {
 function loopWork(node: ts.Node): { ops: number; inner: boolean } {
   let ops = 0;
   let inner = false;
+  const cursors = loopCursors(node);
   const go = (n: ts.Node): void => {
-    if (isLoop(n) || isIterationCall(n)) inner = true;
-    // `i += limit` in a for header is stepping, not maths.
-    if (ts.isForStatement(n.parent) && n.parent.incrementor === n) return;
-    if (ts.isBinaryExpression(n) && ARITH.has(n.operatorToken.kind) && !isOffset(n)) ops++;
+    // An inner loop that advances the outer loop's own cursor (`while (pos < s.length) { …
+    // while (pos < s.length && s[pos] === ' ') pos++; }`) continues one pass over the input.
+    if ((isLoop(n) || isIterationCall(n)) && !advancesCursor(n, cursors)) inner = true;
+    // `i += limit` in a for header is stepping, and `i < off + len` a bound: not maths.
+    if (ts.isForStatement(n.parent) && (n.parent.incrementor === n || n.parent.condition === n))
+      return;
+    // An error or log message is built on the failure path, not per element of the work.
+    if (ts.isThrowStatement(n) || (ts.isCallExpression(n) && isLoggerCall(n))) return;
+    if (
+      ts.isBinaryExpression(n) &&
+      ARITH.has(n.operatorToken.kind) &&
+      !isOffset(n) &&
+      !isCounter(n) &&
+      !isHalving(n)
+    )
+      ops++;
     if (
       (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
       n.operator !== ts.SyntaxKind.ExclamationToken
@@ -157,7 +170,9 @@ export function classify(
         // Work that grows with the input is what blocks the loop; a loop over a fixed table
         // (histogram buckets, a small config) is not worth a thread hop.
         const overInput = iteratesInput(node, params);
-        if (overInput && work.inner && work.ops >= 1)
+        if (isBisection(node)) {
+          // Halving the range each step (binary search) is logarithmic in the input.
+        } else if (overInput && work.inner && work.ops >= 1)
           add('cpu', node, 'nested loops over input', 3);
         else if (overInput && work.ops >= 3)
           add('cpu', node, 'arithmetic-heavy loop over input', 3);
@@ -196,8 +211,12 @@ export function classify(
       if (inLoop) add('cpu', node, 'hashing in a loop', 3);
       else if (!hashCounted) add('cpu', node, 'hashing', 1.5);
       hashCounted ||= !inLoop;
-    } else if ((path === 'JSON.parse' || path === 'JSON.stringify') && isDiagnostic(node)) {
-      // Building an error or log message runs on the failure path, not per request.
+    } else if (
+      (path === 'JSON.parse' || path === 'JSON.stringify') &&
+      (isDiagnostic(node) || isQuoting(node))
+    ) {
+      // Building an error or log message runs on the failure path, not per request; quoting a
+      // value into a string (`\`[${JSON.stringify(key)}]\``) serialises a key, not a payload.
     } else if (path === 'JSON.parse' || path === 'JSON.stringify') {
       // One payload per call is ordinary request handling however many call sites build it;
       // only the first counts. Per element of a loop it scales with the input.
@@ -253,13 +272,25 @@ export function classify(
     }
   });
 
+  return classificationOf(evidence);
+}
+
+/**
+ * Kind, scores and mode from a list of evidence: the function's own, or its own plus what its
+ * callees contribute (the project call graph adds those).
+ */
+export function classificationOf(evidence: Evidence[]): Classification {
   let cpuScore = 0;
   let ioScore = 0;
   for (const e of evidence) {
     if (e.kind === 'cpu') cpuScore += e.weight;
     else ioScore += e.weight;
   }
-  const cpuHeavy = cpuScore >= 3;
+  // Several weak signs (a sort, one digest, a plain loop, a shallow recursion) add up on tiny
+  // helpers; CPU-heavy takes one strong piece (a hot loop, a catalogue call, callee work) or
+  // clearly more than the threshold.
+  const strong = evidence.some((e) => e.kind === 'cpu' && (e.weight >= 3 || e.certain));
+  const cpuHeavy = cpuScore >= 3 && (strong || cpuScore >= 4);
   const ioBound = ioScore >= 1;
   const kind: WorkKind = cpuHeavy ? (ioBound ? 'mixed' : 'cpu') : ioBound ? 'io' : 'light';
   return { kind, recommendedMode: modeFor(kind, evidence), evidence, cpuScore, ioScore };
@@ -369,7 +400,12 @@ function iteratesInput(loop: ts.Node, params: ReadonlySet<string>): boolean {
  * from them (`const body = await res.arrayBuffer()` after `const res = await fetch(url)`).
  */
 function inputNames(fn: ts.FunctionLikeDeclaration): Set<string> {
-  const names = new Set(fn.parameters.flatMap((p) => bindingNames(p.name)));
+  // `length = 10`: a count defaulting to a small constant bounds the loop, not the input.
+  const small = (p: ts.ParameterDeclaration): boolean =>
+    !!p.initializer && ts.isNumericLiteral(p.initializer) && Number(p.initializer.text) <= 64;
+  const names = new Set(
+    fn.parameters.filter((p) => !small(p)).flatMap((p) => bindingNames(p.name)),
+  );
   const decls: ts.VariableDeclaration[] = [];
   const collect = (n: ts.Node): void => {
     if (ts.isVariableDeclaration(n) && n.initializer) decls.push(n);
@@ -392,14 +428,107 @@ function inputNames(fn: ts.FunctionLikeDeclaration): Set<string> {
   return names;
 }
 
-/** `k + 1` / `i - 1` inside an index (`a[k + 1]`): addressing, not computation. */
+/** `k + 1` / `2 * i + 1` inside an index (`a[2 * i + 1]`): addressing, not computation. */
 function isOffset(n: ts.BinaryExpression): boolean {
-  const additive =
-    n.operatorToken.kind === ts.SyntaxKind.PlusToken ||
-    n.operatorToken.kind === ts.SyntaxKind.MinusToken;
-  if (!additive || !(ts.isNumericLiteral(n.right) || ts.isNumericLiteral(n.left))) return false;
-  const p = n.parent;
-  return ts.isElementAccessExpression(p) && p.argumentExpression === n;
+  let c: ts.Node = n;
+  while (ts.isBinaryExpression(c.parent) || ts.isParenthesizedExpression(c.parent)) c = c.parent;
+  const p = c.parent;
+  return ts.isElementAccessExpression(p) && p.argumentExpression === c;
+}
+
+/** `count += 1`, `covered += hit ? 1 : 0`: counting, not computation. */
+function isCounter(n: ts.BinaryExpression): boolean {
+  const k = n.operatorToken.kind;
+  if (k !== ts.SyntaxKind.PlusEqualsToken && k !== ts.SyntaxKind.MinusEqualsToken) return false;
+  const r = unwrapExpression(n.right);
+  return (
+    ts.isNumericLiteral(r) ||
+    (ts.isConditionalExpression(r) &&
+      ts.isNumericLiteral(unwrapExpression(r.whenTrue)) &&
+      ts.isNumericLiteral(unwrapExpression(r.whenFalse)))
+  );
+}
+
+/** `(lo + hi) >> 1`, `… / 2`: a bisection step. */
+function isHalving(n: ts.BinaryExpression): boolean {
+  const r = unwrapExpression(n.right);
+  if (!ts.isNumericLiteral(r)) return false;
+  const k = n.operatorToken.kind;
+  return (
+    (k === ts.SyntaxKind.SlashToken && r.text === '2') ||
+    ((k === ts.SyntaxKind.GreaterThanGreaterThanToken ||
+      k === ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken) &&
+      r.text === '1')
+  );
+}
+
+/** A `while` loop that halves its range each step (binary search). */
+function isBisection(loop: ts.Node): boolean {
+  if (!ts.isWhileStatement(loop) && !ts.isDoStatement(loop)) return false;
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found || isLoop(n)) return;
+    if (ts.isBinaryExpression(n) && isHalving(n)) found = true;
+    else ts.forEachChild(n, go);
+  };
+  ts.forEachChild(loop.statement, go);
+  return found;
+}
+
+/** Variables a `while` loop's condition tests and its body moves (`pos` in `pos < s.length`). */
+function loopCursors(loop: ts.Node): Set<string> {
+  const out = new Set<string>();
+  if (!ts.isWhileStatement(loop) && !ts.isDoStatement(loop)) return out;
+  const go = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) out.add(n.text);
+    ts.forEachChild(n, go);
+  };
+  go(loop.expression);
+  return out;
+}
+
+/** Does an inner loop move one of the outer loop's cursors (`pos += 1`, `pos++`)? */
+function advancesCursor(inner: ts.Node, cursors: ReadonlySet<string>): boolean {
+  if (cursors.size === 0 || !(ts.isWhileStatement(inner) || ts.isDoStatement(inner))) return false;
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found) return;
+    const target =
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+        ? n.left
+        : (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+            (n.operator === ts.SyntaxKind.PlusPlusToken ||
+              n.operator === ts.SyntaxKind.MinusMinusToken)
+          ? n.operand
+          : undefined;
+    if (target && ts.isIdentifier(target) && cursors.has(target.text)) found = true;
+    else ts.forEachChild(n, go);
+  };
+  go(inner);
+  return found;
+}
+
+/** `\`[${JSON.stringify(key)}]\`` or `'"' + …`: a value quoted into a string. */
+function isQuoting(node: ts.CallExpression): boolean {
+  const p = node.parent;
+  if (ts.isTemplateSpan(p)) return true;
+  return (
+    ts.isBinaryExpression(p) &&
+    p.operatorToken.kind === ts.SyntaxKind.PlusToken &&
+    [p.left, p.right].some((s) => ts.isStringLiteral(s) || ts.isTemplateExpression(s))
+  );
+}
+
+/** `logger.debug(…)`, `this.log.info(…)`, `console.warn(…)`, `this.debug(…)`. */
+function isLoggerCall(call: ts.CallExpression): boolean {
+  const path = calleePath(call) ?? '';
+  return (
+    LOGGER.test(path) ||
+    /(^|\.)(log|logger|_logger|console)\.\w+$/i.test(path) ||
+    /^this\.(debug|trace|verbose|log|info|warn|error)$/.test(path)
+  );
 }
 
 const LOGGER =

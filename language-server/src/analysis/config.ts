@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONFIDENCES } from './confidence.js';
+import { readTestRunnerPatterns, type TestRunnerPatterns } from './test-runner-config.js';
 import type { Confidence, RuleId, RuleSetting } from './types.js';
 
 export const RULE_IDS = [
@@ -11,6 +12,13 @@ export const RULE_IDS = [
   'FOX006',
   'FOX007',
   'FOX008',
+  // Runtime-evidence rules (language-server/src/runtime-evidence): configurable the same way.
+  'FOX101',
+  'FOX102',
+  'FOX103',
+  'FOX104',
+  'FOX105',
+  'FOX106',
 ] as const satisfies readonly RuleId[];
 
 const Setting = z.enum(['off', 'warn', 'error']);
@@ -32,6 +40,11 @@ export const AnalysisConfigSchema = z
     minConfidence: z.enum(CONFIDENCES).optional(),
     /** Globs (relative to the project root) of test code, added to the path conventions. */
     testGlobs: z.array(z.string().min(1)).optional(),
+    /**
+     * Globs (relative to the project root) of browser code, added to the frontend folder
+     * conventions: the Node runtime rules (FOX001–FOX004) skip it.
+     */
+    browserGlobs: z.array(z.string().min(1)).optional(),
   })
   // Other top-level keys belong to the runtime (store, profiler…), which shares the file.
   .loose();
@@ -46,6 +59,13 @@ export interface AnalysisConfig {
   minConfidence: Confidence;
   /** Extra test-code globs; findings in test code are at most `possible`. */
   testGlobs: string[];
+  /** Extra browser-code globs; the Node runtime rules skip browser code. */
+  browserGlobs: string[];
+  /**
+   * Test files the project's test runner config selects (read by `loadAnalysisConfig`, absent
+   * for a config parsed on its own); test code like `testGlobs`.
+   */
+  testRunnerPatterns?: TestRunnerPatterns;
   /** Where it came from, for messages. */
   source?: string;
 }
@@ -57,6 +77,7 @@ export const DEFAULT_CONFIG: AnalysisConfig = {
   exclude: [],
   minConfidence: 'certain',
   testGlobs: [],
+  browserGlobs: [],
 };
 
 /** A config file that does not parse or does not match the schema. */
@@ -94,16 +115,27 @@ export function parseAnalysisConfig(value: unknown, source: string): AnalysisCon
     exclude: c.exclude ?? [],
     minConfidence: c.minConfidence ?? DEFAULT_CONFIG.minConfidence,
     testGlobs: c.testGlobs ?? [],
+    browserGlobs: c.browserGlobs ?? [],
     source,
   };
 }
 
 /**
  * Loads the config of the project at `root`: `fox.config.json` when present, else the `fox` key
- * of `package.json`, else the defaults. `readFile` returns undefined for a missing file, which
+ * of `package.json`, else the defaults; with the test files its test runner config selects. `readFile` returns undefined for a missing file, which
  * lets the same code read from disk and from an in-memory file system.
  */
 export function loadAnalysisConfig(
+  root: string,
+  readFile: (path: string) => string | undefined,
+): AnalysisConfig {
+  const config = loadOwnConfig(root, readFile);
+  const runner = readTestRunnerPatterns(root, readFile);
+  return runner.sources.length ? { ...config, testRunnerPatterns: runner } : config;
+}
+
+/** `fox.config.json`, else `package.json#fox`, else the defaults. */
+function loadOwnConfig(
   root: string,
   readFile: (path: string) => string | undefined,
 ): AnalysisConfig {

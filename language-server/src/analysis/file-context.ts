@@ -85,6 +85,26 @@ export class FileContext {
     }
   }
 
+  private callLikesCache?: readonly (ts.CallExpression | ts.NewExpression)[];
+
+  /**
+   * Every call and `new` expression of the file, in document order (a pre-order walk), found
+   * once per file for the analyses that look at each of them.
+   */
+  callLikes(): readonly (ts.CallExpression | ts.NewExpression)[] {
+    if (!this.callLikesCache) {
+      const found: (ts.CallExpression | ts.NewExpression)[] = [];
+      const visit = (node: ts.Node): void => {
+        if (node.kind === ts.SyntaxKind.CallExpression || node.kind === ts.SyntaxKind.NewExpression)
+          found.push(node as ts.CallExpression | ts.NewExpression);
+        ts.forEachChild(node, visit);
+      };
+      visit(this.sf);
+      this.callLikesCache = found;
+    }
+    return this.callLikesCache;
+  }
+
   /** 0-based LSP position of an offset. */
   position(offset: number): Position {
     const { line, character } = this.sf.getLineAndCharacterOfPosition(offset);

@@ -18,6 +18,23 @@ const replace = (ctx: FileContext, node: ts.Node, newText: string): TextEdit => 
   newText,
 });
 
+/** How generated code is written, to match the file it goes into. */
+export interface TaskFixStyle {
+  quote: "'" | '"';
+  semicolons: boolean;
+  /** One level of indentation (`'  '`, `'    '`, `'\t'`). */
+  indentUnit: string;
+  /** Put the options and the function on their own lines (for a long header line). */
+  multiline: boolean;
+}
+
+const DEFAULT_STYLE: TaskFixStyle = {
+  quote: "'",
+  semicolons: true,
+  indentUnit: '  ',
+  multiline: false,
+};
+
 /** Where new top-of-file declarations go: after the last import, else before the first statement. */
 function headerEdit(ctx: FileContext, lines: string[]): TextEdit | undefined {
   if (lines.length === 0) return undefined;
@@ -39,7 +56,10 @@ function headerEdit(ctx: FileContext, lines: string[]): TextEdit | undefined {
  * import from `@fox/sdk`; else a new import line (returned in `header` so callers can put more
  * top-of-file lines in the same edit).
  */
-function foxImport(ctx: FileContext): { edits: TextEdit[]; header: string[] } {
+function foxImport(
+  ctx: FileContext,
+  style: TaskFixStyle = DEFAULT_STYLE,
+): { edits: TextEdit[]; header: string[] } {
   if (ctx.foxImport.localName) return { edits: [], header: [] };
   const decl = ctx.foxImport.declaration;
   const named = decl?.importClause?.namedBindings;
@@ -52,14 +72,23 @@ function foxImport(ctx: FileContext): { edits: TextEdit[]; header: string[] } {
       header: [],
     };
   }
-  return { edits: [], header: ["import { fox } from '@fox/sdk';"] };
+  const q = style.quote;
+  return {
+    edits: [],
+    header: [`import { fox } from ${q}@fox/sdk${q}${style.semicolons ? ';' : ''}`],
+  };
 }
 
 /** Local name to call `fox` by once the import fix is applied. */
 const foxName = (ctx: FileContext): string => ctx.foxImport.localName ?? 'fox';
 
-function withImport(ctx: FileContext, edits: TextEdit[], extraHeader: string[] = []): TextEdit[] {
-  const imp = foxImport(ctx);
+function withImport(
+  ctx: FileContext,
+  edits: TextEdit[],
+  extraHeader: string[] = [],
+  style: TaskFixStyle = DEFAULT_STYLE,
+): TextEdit[] {
+  const imp = foxImport(ctx, style);
   const header = headerEdit(ctx, [...imp.header, ...extraHeader]);
   return [...imp.edits, ...(header ? [header] : []), ...edits];
 }
@@ -76,34 +105,48 @@ function functionKeywordStart(ctx: FileContext, fn: ts.FunctionDeclaration): num
  * Makes a function a fox task in `mode`: `@fox({ mode })` above a method, or `fox({ mode }, …)`
  * around a function (a declaration becomes `const name = fox(…, function name …)`), plus the
  * import. `tfox` tasks are also exported, because the worker imports them by export name.
+ * These edits are only the function's own part: the fix carries `resolve`, and
+ * `FoxAnalyzer.resolveFix` returns the complete edit set (every caller awaited, formatted like
+ * the file, type-checked) or why the fix is unsafe. `style` is the file's (see `detectStyle`).
  */
 export function markAsTask(
   ctx: FileContext,
   unit: FunctionUnit,
   mode: FoxMode,
+  style: TaskFixStyle = DEFAULT_STYLE,
 ): QuickFix | undefined {
-  const opts = `{ mode: '${mode}' }`;
+  const q = style.quote;
+  const opts = `{ mode: ${q}${mode}${q} }`;
   const title = `Run as ${mode}: ${unit.node.kind === ts.SyntaxKind.MethodDeclaration ? `add @fox(${opts})` : `wrap in fox(${opts}, …)`}`;
   const node = unit.node;
   const needsExport = mode === 'tfox' && !unit.exported;
+  const resolve = { kind: 'mark-as-task', functionId: unit.id, mode } as const;
+  const fix = (edits: TextEdit[]): QuickFix => ({
+    title,
+    path: ctx.path,
+    edits: withImport(ctx, edits, [], style),
+    resolve,
+  });
+  // A long header line is split: the options and the function become arguments on own lines.
+  const indent = ctx.indentOf(unitStatement(unit));
+  const args = style.multiline
+    ? `\n${indent}${style.indentUnit}${opts},\n${indent}${style.indentUnit}`
+    : `${opts}, `;
+  const close = style.multiline ? `,\n${indent})` : ')';
+  const semi = style.semicolons ? ';' : '';
   if (ts.isMethodDeclaration(node)) {
-    const edits = [
+    return fix([
       insert(ctx, node.getStart(ctx.sf), `@${foxName(ctx)}(${opts})\n${ctx.indentOf(node)}`),
       ...asyncEdits(ctx, node),
-    ];
-    return { title, path: ctx.path, edits: withImport(ctx, edits) };
+    ]);
   }
   if (ts.isFunctionDeclaration(node)) {
     if (node.parent !== ctx.sf || (!node.name && !unit.exportDefault)) return undefined;
     const start = functionKeywordStart(ctx, node);
     const open = unit.exportDefault
-      ? `${foxName(ctx)}(${opts}, `
-      : `${needsExport ? 'export ' : ''}const ${node.name?.text ?? unit.name} = ${foxName(ctx)}(${opts}, `;
-    return {
-      title,
-      path: ctx.path,
-      edits: withImport(ctx, [insert(ctx, start, open), insert(ctx, node.getEnd(), ');')]),
-    };
+      ? `${foxName(ctx)}(${args}`
+      : `${needsExport ? 'export ' : ''}const ${node.name?.text ?? unit.name} = ${foxName(ctx)}(${args}`;
+    return fix([insert(ctx, start, open), insert(ctx, node.getEnd(), `${close}${semi}`)]);
   }
   const variable = unit.variable;
   const init =
@@ -113,8 +156,8 @@ export function markAsTask(
       : undefined);
   if (!init) return undefined;
   const edits = [
-    insert(ctx, init.getStart(ctx.sf), `${foxName(ctx)}(${opts}, `),
-    insert(ctx, init.getEnd(), ')'),
+    insert(ctx, init.getStart(ctx.sf), `${foxName(ctx)}(${args}`),
+    insert(ctx, init.getEnd(), close),
   ];
   const statement = variable?.parent.parent;
   if (
@@ -125,7 +168,16 @@ export function markAsTask(
   ) {
     edits.unshift(insert(ctx, statement.getStart(ctx.sf), 'export '));
   }
-  return { title, path: ctx.path, edits: withImport(ctx, edits) };
+  return fix(edits);
+}
+
+/**
+ * The statement (or class member) a unit is declared by: where a wrapped form starts its lines,
+ * and the span every wrap edit stays inside.
+ */
+export function unitStatement(unit: FunctionUnit): ts.Node {
+  if (ts.isFunctionDeclaration(unit.node) || ts.isMethodDeclaration(unit.node)) return unit.node;
+  return unit.variable?.parent.parent ?? unit.exportDefault ?? unit.node;
 }
 
 /**
@@ -202,17 +254,34 @@ export const LANE_NAME = 'foxLane';
  * Bounds a `Promise.all(items.map(cb))` fan-out: declares (once per file) an `mfox` task with a
  * bulkhead that runs one callback at a time per slot, and routes each element through it:
  * `items.map((item) => foxLane(cb, item))`. The callback's parameters keep their inferred types
- * because `foxLane` is generic over them.
+ * because `foxLane` is generic over them, and their annotations: the new lambda repeats them, so
+ * an element the callback's annotation narrowed (`(dir: string) => …` over `(string | undefined)[]`)
+ * is accepted as before. The lane accepts a callback that may return a plain value or
+ * `undefined` (`(p) => p.hook?.(ctx)`): it awaits whatever the callback returns.
  */
 export function boundFanOut(ctx: FileContext, callback: ts.Expression, limit: number): QuickFix {
   // A function reference gets the element only: the lane call passes what the lambda names.
-  const arity =
-    ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)
-      ? callback.parameters.length
-      : 1;
-  const names = ['item', 'index', 'array'].slice(0, Math.max(1, Math.min(3, arity)));
-  const fresh = names.map((n) => (ctx.moduleNames.has(n) ? `${n}_` : n));
+  const lambda =
+    ts.isArrowFunction(callback) || ts.isFunctionExpression(callback) ? callback : undefined;
+  const arity = lambda ? lambda.parameters.length : 1;
+  // The callback's own parameter names where it has plain ones: a type error the code already
+  // had reads the same after the fix (and the diff is easier to read).
+  const names = ['item', 'index', 'array'].slice(0, Math.max(1, Math.min(3, arity))).map((n, i) => {
+    const p = lambda?.parameters[i]?.name;
+    return p && ts.isIdentifier(p) && p.text !== LANE_NAME ? p.text : n;
+  });
+  const fresh = names.map((n, i) =>
+    ctx.moduleNames.has(n) && !lambda?.parameters[i] ? `${n}_` : n,
+  );
   const args = fresh.join(', ');
+  const params = fresh
+    .map((n, i) => {
+      const p = lambda?.parameters[i];
+      if (!p || p.dotDotDotToken) return n;
+      const type = p.type ? `: ${p.type.getText(ctx.sf)}` : '';
+      return `${n}${p.questionToken && !p.initializer ? '?' : ''}${type}`;
+    })
+    .join(', ');
   const header = ctx.moduleNames.has(LANE_NAME)
     ? []
     : [
@@ -220,13 +289,13 @@ export function boundFanOut(ctx: FileContext, callback: ts.Expression, limit: nu
         `/** Bounded fan-out lane: at most ${limit} calls in flight, the rest wait in its queue. */`,
         `const ${LANE_NAME} = ${foxName(ctx)}(`,
         `  { mode: 'mfox', lane: 'fan-out', bulkhead: { limit: ${limit}, queue: 10_000 } },`,
-        `  function ${LANE_NAME}<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {`,
-        '    return fn(...args);',
+        `  async function ${LANE_NAME}<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {`,
+        '    return await fn(...args);',
         '  },',
         ');',
       ];
   const edits = [
-    insert(ctx, callback.getStart(ctx.sf), `(${args}) => ${LANE_NAME}(`),
+    insert(ctx, callback.getStart(ctx.sf), `(${params}) => ${LANE_NAME}(`),
     insert(ctx, callback.getEnd(), `, ${args})`),
   ];
   return {

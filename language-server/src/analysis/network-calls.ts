@@ -53,8 +53,11 @@ function urlOf(call: ts.CallExpression, optionsIndex: number): ts.Expression | u
   return undefined;
 }
 
-/** Options index of a call into `module`'s export (`member` is the method, if called as one). */
-function siteFor(
+/**
+ * The call site of a call into `module`'s export `imported` (`member` is the method, if called as
+ * one), or undefined when that export is not an HTTP call the rules know.
+ */
+export function siteFor(
   module: string,
   imported: string,
   member: string | undefined,

@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Project, ts, type SourceFile } from 'ts-morph';
 import { analyzeSourceFile, type AnalysisPhase } from './analyzer.js';
+import { ProjectCallGraph } from './call-graph/index.js';
+import { tsconfigTargetsBrowser } from './browser-code.js';
 import { loadAnalysisConfig, type AnalysisConfig } from './config.js';
 import { dedupeFindings } from './dedupe-findings.js';
 import { listFolderSources } from './folder-sources.js';
 import { loadTsconfigProjects } from './tsconfig-projects.js';
-import type { FileAnalysis, Finding, FunctionReport } from './types.js';
+import { resolvePlainFix, resolveTaskFix } from './task-fix/resolve.js';
+import type { FileAnalysis, Finding, FunctionReport, QuickFix, ResolvedFix } from './types.js';
 
 /** Everything one run found. */
 export interface AnalysisResult {
@@ -48,12 +51,27 @@ export interface ProjectOrigin {
 export class FoxAnalyzer {
   private readonly configs = new Map<string, AnalysisConfig>();
   private readonly roots = new Map<string, string>();
+  private readonly browserTsconfigs = new Map<string, boolean>();
+
+  /**
+   * Calls between the project's functions, so a caller's classification includes its callees'
+   * work. Built lazily from the parsed files a call reaches; a replaced file is summarised again.
+   */
+  readonly callGraph: ProjectCallGraph;
 
   constructor(
     readonly project: Project,
     /** Where the files came from (the CLI reports it). */
     readonly origin: ProjectOrigin = { projects: [] },
-  ) {}
+  ) {
+    this.callGraph = new ProjectCallGraph({
+      sourceFile: (path) => {
+        if (!SOURCE_EXT.test(path) || SKIPPED.test(path)) return undefined;
+        return this.project.getSourceFile(path)?.compilerNode;
+      },
+      relativePath: (path) => toRelative(path, this.rootOf(path)),
+    });
+  }
 
   /**
    * A project over `dir`: its `tsconfig.json` (or `tsconfig` when given, which must exist) with
@@ -148,13 +166,42 @@ export class FoxAnalyzer {
   reloadConfig(): void {
     this.configs.clear();
     this.roots.clear();
+    this.browserTsconfigs.clear();
+  }
+
+  /**
+   * Does the nearest `tsconfig.json` above `path` (up to its project root) target the browser?
+   * See `tsconfigTargetsBrowser`; cached per folder.
+   */
+  inBrowserTsconfig(path: string): boolean {
+    const dir = dirname(path);
+    const cached = this.browserTsconfigs.get(dir);
+    if (cached !== undefined) return cached;
+    const fs = this.project.getFileSystem();
+    const root = this.rootOf(path);
+    let found = false;
+    for (let d = dir; ; d = dirname(d)) {
+      const tsconfig = join(d, 'tsconfig.json');
+      if (fs.fileExistsSync(tsconfig)) {
+        found = tsconfigTargetsBrowser(tsconfig, (p) =>
+          fs.fileExistsSync(p) ? fs.readFileSync(p) : undefined,
+        );
+        break;
+      }
+      if (d === root || dirname(d) === d) break;
+    }
+    this.browserTsconfigs.set(dir, found);
+    return found;
   }
 
   /** Replaces (or adds) a file's text, as the editor's unsaved buffer. */
   setFileText(path: string, text: string): SourceFile {
     const existing = this.project.getSourceFile(path);
     if (existing && existing.getFullText() === text) return existing;
-    return this.project.createSourceFile(path, text, { overwrite: true });
+    const sf = this.project.createSourceFile(path, text, { overwrite: true });
+    // Callers in other files may have derived their classification from the old text.
+    this.callGraph.invalidate();
+    return sf;
   }
 
   /** The checker (builds the program on first use after a change). */
@@ -162,17 +209,66 @@ export class FoxAnalyzer {
     return this.project.getProgram().compilerObject.getTypeChecker();
   }
 
+  /**
+   * The complete, checked edit set of a quick fix `finding` offers, across files, or why it must
+   * not be applied. A fix that makes a function a fox task (`fix.resolve`) is resolved against the
+   * whole project now: every call is awaited (a caller that cannot await means no fix), the
+   * function must be able to run where the mode puts it, the rewritten code is formatted like its
+   * file, and the result must add no type error. Any other fix is its own edits, checked the
+   * same way: one that would add a type error is unavailable. Apply one
+   * resolved fix, then resolve the next against the changed project.
+   */
+  resolveFix(finding: Finding, fix: QuickFix): ResolvedFix {
+    if (finding.fixUnavailable && fix.resolve) return { unavailable: finding.fixUnavailable };
+    try {
+      // Every fix, not only a task fix, is type-checked in memory before it is offered.
+      if (!fix.resolve) return resolvePlainFix(this, fix);
+      return resolveTaskFix(this, fix.path, fix.resolve);
+    } catch (e) {
+      return {
+        unavailable: `Fox could not check this fix: ${e instanceof Error ? e.message : String(e)}`,
+      };
+    }
+  }
+
+  /**
+   * `analysis` with every task fix resolved now (see `resolveFix`): a fix that cannot be applied
+   * safely is dropped and its finding says why in `fixUnavailable`. Costs a project-wide caller
+   * search and a type check per fix, so the editor does it only when the user picks a fix.
+   */
+  settleFixes(analysis: FileAnalysis): FileAnalysis {
+    const findings = analysis.findings.map((f): Finding => {
+      let fixUnavailable = f.fixUnavailable;
+      const fixes = f.fixes.filter((fix) => {
+        if (!fix.resolve) return true;
+        const resolved = this.resolveFix(f, fix);
+        if ('edits' in resolved) return true;
+        fixUnavailable ??= resolved.unavailable;
+        return false;
+      });
+      return { ...f, fixes, ...(fixUnavailable ? { fixUnavailable } : {}) };
+    });
+    return { ...analysis, findings };
+  }
+
   /** Analyses one file of the project. */
   analyzeFile(path: string, options: AnalyzeOptions = {}): FileAnalysis {
+    return this.analyzeProjectFile(this.project.getSourceFileOrThrow(path), options);
+  }
+
+  /** `analyzeFile` of a file of the project already looked up. */
+  private analyzeProjectFile(sf: SourceFile, options: AnalyzeOptions): FileAnalysis {
     const phase = options.phase ?? 'all';
-    const sf = this.project.getSourceFileOrThrow(path);
-    const root = this.rootOf(sf.getFilePath());
+    const path = sf.getFilePath();
+    const root = this.rootOf(path);
     // ts-morph hands its own source file objects to the program, so the checker knows these nodes.
     return analyzeSourceFile(sf.compilerNode, {
-      path: sf.getFilePath(),
-      file: toRelative(sf.getFilePath(), root),
+      path,
+      file: toRelative(path, root),
       config: this.configFor(root),
       phase,
+      browserTsconfig: this.inBrowserTsconfig(path),
+      callGraph: this.callGraph,
       ...(phase === 'syntax' ? {} : { checker: () => this.checker() }),
       ...(options.isCancelled ? { isCancelled: options.isCancelled } : {}),
     });
@@ -183,7 +279,7 @@ export class FoxAnalyzer {
     const files = this.sourceFiles();
     const result: AnalysisResult = { files: [], functions: [], findings: [] };
     files.forEach((f, i) => {
-      const analysis = this.analyzeFile(f.getFilePath(), options);
+      const analysis = this.analyzeProjectFile(f, options);
       result.files.push(analysis);
       result.functions.push(...analysis.functions);
       result.findings.push(...analysis.findings);

@@ -6,9 +6,20 @@ export type WorkKind = 'cpu' | 'io' | 'light' | 'mixed';
 /** The execution strategies a recommendation can name (`auto` is never recommended). */
 export type FoxMode = 'sfox' | 'wfox' | 'tfox' | 'mfox';
 
-/** Stable rule ids. */
+/** Stable rule ids: FOX0xx from the source, FOX1xx from runtime evidence (runtime-evidence/). */
 export type RuleId =
-  'FOX001' | 'FOX002' | 'FOX003' | 'FOX004' | 'FOX005' | 'FOX006' | 'FOX007' | 'FOX008';
+  | 'FOX001'
+  | 'FOX002'
+  | 'FOX003'
+  | 'FOX004'
+  | 'FOX005'
+  | 'FOX006'
+  | 'FOX007'
+  | 'FOX008'
+  | RuntimeRuleId;
+
+/** Rules whose findings come from measurements of a run, merged into the static findings. */
+export type RuntimeRuleId = 'FOX101' | 'FOX102' | 'FOX103' | 'FOX104' | 'FOX105' | 'FOX106';
 
 /** Severity a rule is configured at (`off` rules report nothing). */
 export type RuleSeverity = 'error' | 'warning';
@@ -52,7 +63,30 @@ export interface QuickFix {
   /** Absolute path of the file the edits apply to. */
   path: string;
   edits: TextEdit[];
+  /**
+   * Present when `edits` are only the local part of the fix: the complete, checked edit set
+   * (every caller updated, formatted, verified against the type checker) comes from
+   * `FoxAnalyzer.resolveFix`, which may also find that the fix must not be applied.
+   */
+  resolve?: TaskFixTarget;
 }
+
+/** What a "run as a fox task" fix wraps: the function by task id (or id-to-be), and the mode. */
+export interface TaskFixTarget {
+  kind: 'mark-as-task';
+  functionId: string;
+  mode: FoxMode;
+}
+
+/** Edits to one file, as part of a fix that spans several files. */
+export interface FileEdits {
+  /** Absolute path. */
+  path: string;
+  edits: TextEdit[];
+}
+
+/** The complete edit set of a fix, or why it cannot be applied safely. */
+export type ResolvedFix = { edits: FileEdits[] } | { unavailable: string };
 
 /** One node that made a classification or a finding what it is. */
 export interface Evidence {
@@ -67,6 +101,22 @@ export interface Evidence {
   weight: number;
   /** A catalogue call that blocks the event loop whatever its input (`*Sync` I/O, crypto, zlib). */
   certain?: boolean;
+  /**
+   * Present when the work is in a function this one calls (directly or through others): the
+   * callees' names from the first call down to the function doing the work. `line`/`column`/
+   * `text` then point at the call in this function.
+   */
+  via?: string[];
+  /**
+   * Reached through a call that does not always run (under an `if`, `?:`, `&&`, `catch`, …): a
+   * certain catalogue call at the end of such a path only makes a likely finding.
+   */
+  conditional?: boolean;
+  /**
+   * Reached through a call this function makes inside a loop: the callee's work repeats per
+   * element, which makes it this function's cost, not only the callee's.
+   */
+  inLoop?: boolean;
 }
 
 /** How a function is declared as a fox task, when it is one. */
@@ -79,6 +129,21 @@ export interface TaskDeclaration {
   /** The options literal, when the options are one. */
   optionsNode?: ts.ObjectLiteralExpression;
   modeNode?: ts.StringLiteralLike;
+}
+
+/**
+ * What registers a function as a handler, when a registration in the file does: a route, a
+ * middleware, a server's request handler, an event listener or a queue's job processor.
+ */
+export interface HandlerRole {
+  kind: 'route' | 'middleware' | 'server' | 'event' | 'job';
+  /** The registration: `POST /users`, `USE /api`, `process.on:SIGTERM`, `Worker:emails`. */
+  label: string;
+  /**
+   * Written inline in the registration call (`app.post('/x', async (req, res) => …)`): it has
+   * no name to export or wrap by, so no "run as a task" fix is offered for it.
+   */
+  inline: boolean;
 }
 
 /** A function or method the analyser classifies and reports on. */
@@ -99,6 +164,8 @@ export interface FunctionReport {
   /** Present when the function already is a fox task. */
   task?: { mode?: string; options: string[]; via: 'decorator' | 'wrap' };
   exported: boolean;
+  /** Present when the function is registered as a route, listener or job handler. */
+  handler?: HandlerRole;
 }
 
 /** One rule violation. */
@@ -123,6 +190,11 @@ export interface Finding {
   functionId?: string;
   evidence: Evidence[];
   fixes: QuickFix[];
+  /**
+   * Why the fix this finding would naturally have (wrapping the function as a task) is not
+   * offered: applying it would break callers, the type check or the function's behaviour.
+   */
+  fixUnavailable?: string;
 }
 
 /** Result of analysing one file. */
@@ -131,4 +203,9 @@ export interface FileAnalysis {
   file: string;
   functions: FunctionReport[];
   findings: Finding[];
+  /**
+   * Absolute paths of the other files whose functions this result's classifications depend on
+   * (callees reached through the project call graph): a change to one of them makes it stale.
+   */
+  dependencies?: string[];
 }

@@ -1,6 +1,8 @@
+import { formatTaskId, parseTaskId } from '@fox/sdk/task-id';
 import { ts } from 'ts-morph';
 import type { FileContext } from './file-context.js';
-import type { TaskDeclaration } from './types.js';
+import { addHandlerUnits } from './handler-units.js';
+import type { HandlerRole, TaskDeclaration } from './types.js';
 
 export type FunctionNode =
   ts.FunctionDeclaration | ts.MethodDeclaration | ts.ArrowFunction | ts.FunctionExpression;
@@ -8,7 +10,10 @@ export type FunctionNode =
 /** A function the analyser treats as one unit of work (a task or a task-to-be). */
 export interface FunctionUnit {
   node: FunctionNode;
-  /** `name`, `Class.method` or `default`: the part of the id after `#`. */
+  /**
+   * `name`, `Class.method` or `default`: the part of the id after `#`; for an inline handler
+   * its registration (`POST /users`, `process.on:SIGTERM`), see `collectUnits`.
+   */
   name: string;
   id: string;
   /** Node a finding about the whole function points at (its name when it has one). */
@@ -23,6 +28,8 @@ export interface FunctionUnit {
   task?: TaskDeclaration;
   /** The `fox(...)` call or the `@fox(...)` decorator call. */
   taskCall?: ts.CallExpression;
+  /** The route, listener or job the function is registered as, when it is one. */
+  handler?: HandlerRole;
 }
 
 const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
@@ -88,8 +95,25 @@ export function isFoxCall(ctx: FileContext, node: ts.Node): node is ts.CallExpre
 
 /**
  * Collects the units of a file: top-level functions, functions assigned to top-level variables,
- * class methods (and arrow-function properties), `export default` functions, and the function
- * argument of every `fox(opts, fn)` call. Ids follow the sdk's rule (see `sdk/src/task/task-id.ts`).
+ * class methods (and arrow-function properties), `export default` functions, the function
+ * argument of every `fox(opts, fn)` call, and every function registered as a handler (routes,
+ * listeners, job processors: see `handler-registrations.ts`).
+ *
+ * Ids are `<file relative to the nearest package.json>#<name>`:
+ * - wherever the sdk's task-id rule applies (see `sdk/src/task/task-id.ts`), its id, or the id
+ *   the function will have once it is a task: `name`, `Class.method`, `default`, or the `id`
+ *   option. A named function keeps that id when it is also a handler (`app.get('/x', list)`,
+ *   a Nest `@Get()` method, `app.get('/x', function list() {…})`); its role is in `handler`.
+ * - a handler written inline without a name is named by its registration, from the code's own
+ *   literals, so that it keeps its id when lines above it change: `GET /users/:id` (method and
+ *   path; `USE /api`, `USE` for middleware; `GET,POST /x` for several methods),
+ *   `process.on:SIGTERM` / `socket.once:message` (receiver, method, event), `Worker:emails` and
+ *   `emailQueue.process:send` (queue jobs), `http.createServer`. A path or event that is not a
+ *   literal is quoted from the source when short (`GET paths.users`); only when nothing names
+ *   the registration does the id fall back to its line: `emitter.on@L42`.
+ * - a name already taken in the file gets ` (2)`, ` (3)`, … in source order (two middlewares
+ *   of one route, one event listened to twice): deterministic, and stable unless a handler of
+ *   the same name is added or removed before it.
  */
 export function collectUnits(ctx: FileContext): FunctionUnit[] {
   const units: FunctionUnit[] = [];
@@ -106,11 +130,10 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
       exportedNames.add(stmt.expression.text);
     }
   }
-  const prefix = `${ctx.file}#`;
   const add = (unit: Omit<FunctionUnit, 'id'>, explicitId?: string): void => {
     if (seen.has(unit.node)) return;
     seen.add(unit.node);
-    units.push({ ...unit, id: explicitId ?? prefix + unit.name });
+    units.push({ ...unit, id: explicitId ?? formatTaskId(ctx.file, unit.name) });
   };
   /** Function declarations referenced by `fox(opts, name)`: name → the call. */
   const wrappedByName = new Map<string, { call: ts.CallExpression; binding?: string }>();
@@ -128,8 +151,9 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
     }
     if (!fnArg || !isFunctionExpressionLike(fnArg)) return;
     const own = ts.isFunctionExpression(fnArg) ? fnArg.name?.text : undefined;
-    const name = binding ?? own;
-    if (name === undefined) return; // the sdk cannot name it either
+    // With neither a name nor an `id` the sdk cannot name it either.
+    const name = binding ?? own ?? (explicitId && (parseTaskId(explicitId)?.name ?? explicitId));
+    if (name === undefined) return;
     add(
       {
         node: fnArg,
@@ -243,7 +267,7 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
   visitStatements(ctx.sf.statements);
 
   // fox(...) calls anywhere else (inside functions, assignments, arguments).
-  const visitNested = (node: ts.Node): void => {
+  for (const node of ctx.callLikes()) {
     if (isFoxCall(ctx, node)) {
       const parent = node.parent;
       let binding: string | undefined;
@@ -263,9 +287,7 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
         fromFoxCall(node, binding, ts.isVariableDeclaration(parent) ? { variable: parent } : {});
       }
     }
-    ts.forEachChild(node, visitNested);
-  };
-  ts.forEachChild(ctx.sf, visitNested);
+  }
 
   // `fox(opts, name)` wrapping a function declared elsewhere in the file.
   for (const unit of units) {
@@ -276,7 +298,8 @@ export function collectUnits(ctx: FileContext): FunctionUnit[] {
     unit.task = task;
     unit.taskCall = wrap.call;
     unit.name = wrap.binding ?? unit.name;
-    unit.id = explicitId ?? prefix + unit.name;
+    unit.id = explicitId ?? formatTaskId(ctx.file, unit.name);
   }
+  addHandlerUnits(ctx, units);
   return units;
 }

@@ -21,18 +21,23 @@ const ITERATION_METHODS = new Set([
 ]);
 
 export function isLoop(node: ts.Node): node is ts.IterationStatement {
-  return (
-    ts.isForStatement(node) ||
-    ts.isForOfStatement(node) ||
-    ts.isForInStatement(node) ||
-    ts.isWhileStatement(node) ||
-    ts.isDoStatement(node)
-  );
+  // One switch on the kind (the walks ask this of every node).
+  switch (node.kind) {
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForOfStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.WhileStatement:
+    case ts.SyntaxKind.DoStatement:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** `xs.map(cb)`-like call whose callback runs once per element. */
 export function isIterationCall(node: ts.Node): node is ts.CallExpression {
   return (
+    node.kind === ts.SyntaxKind.CallExpression &&
     ts.isCallExpression(node) &&
     ts.isPropertyAccessExpression(node.expression) &&
     ITERATION_METHODS.has(node.expression.name.text) &&
@@ -61,6 +66,16 @@ export function walkFunction(
 ): void {
   const body = fn.body;
   if (!body) return;
+  // One child callback per state rather than per node (the walks run over every unit's body).
+  const children = new Map<WalkState, (c: ts.Node) => void>();
+  const childrenOf = (state: WalkState): ((c: ts.Node) => void) => {
+    let f = children.get(state);
+    if (!f) {
+      f = (c) => go(c, state);
+      children.set(state, f);
+    }
+    return f;
+  };
   const go = (node: ts.Node, state: WalkState): void => {
     if (skip.has(node) || ts.isClassLike(node)) return;
     visit(node, state);
@@ -77,11 +92,11 @@ export function walkFunction(
       for (const a of node.arguments) go(a, { ...state, loopDepth: state.loopDepth + 1 });
       return;
     }
-    if (ts.isAwaitExpression(node)) {
-      go(node.expression, { ...state, awaited: true });
+    if (node.kind === ts.SyntaxKind.AwaitExpression) {
+      go((node as ts.AwaitExpression).expression, { ...state, awaited: true });
       return;
     }
-    ts.forEachChild(node, (c) => go(c, state));
+    ts.forEachChild(node, childrenOf(state));
   };
   go(body, { loopDepth: 0, awaited: false });
 }

@@ -6,6 +6,7 @@ import type {
   Evidence,
   Finding,
   FunctionReport,
+  HandlerRole,
   Severity,
   WorkKind,
 } from '../analysis/types.js';
@@ -26,6 +27,8 @@ export interface JsonReport {
     kind: WorkKind;
     recommendedMode: string;
     declaredMode?: string;
+    /** The route, listener or job the function is registered as (`POST /users`). */
+    handler?: { kind: HandlerRole['kind']; label: string };
     evidence: {
       kind: Evidence['kind'];
       reason: string;
@@ -63,6 +66,7 @@ export function toJsonReport(result: AnalysisResult, root: string): JsonReport {
       kind: fn.kind,
       recommendedMode: fn.recommendedMode,
       ...(fn.task?.mode ? { declaredMode: fn.task.mode } : {}),
+      ...(fn.handler ? { handler: { kind: fn.handler.kind, label: fn.handler.label } } : {}),
       evidence: fn.evidence.map((e) => ({
         kind: e.kind,
         reason: e.reason,

@@ -1,6 +1,8 @@
 import { ts } from 'ts-morph';
 import type { FileContext } from '../file-context.js';
+import { codeBoundedReason, inputSizedReason } from '../fan-out-bounds.js';
 import { isKnownLimiter } from '../limiters.js';
+import { orderedLoopReason } from '../ordered-loops.js';
 import { callbackReturnsPromise } from '../promise-returning.js';
 import { boundFanOut } from '../fixes.js';
 import { unwrapExpression } from '../units.js';
@@ -39,9 +41,26 @@ function callsLimiter(
   return found;
 }
 
-function isInsideLoop(node: ts.Node): boolean {
+/**
+ * Is the fan-out inside a loop (a chunk per iteration, already bounded)? A worklist loop that
+ * maps over the very array its condition tests (`while (queue.length) await Promise.all(queue.map(…))`)
+ * is not a chunking loop: each round fans out over the whole queue.
+ */
+function isInsideLoop(node: ts.Node, source: ts.Expression): boolean {
+  const src = unwrapExpression(source);
   for (let p = node.parent; p; p = p.parent) {
-    if (isLoop(p)) return true;
+    if (isLoop(p)) {
+      if ((ts.isWhileStatement(p) || ts.isDoStatement(p)) && ts.isIdentifier(src)) {
+        let mentions = false;
+        const go = (n: ts.Node): void => {
+          if (ts.isIdentifier(n) && n.text === src.text) mentions = true;
+          else ts.forEachChild(n, go);
+        };
+        go(p.expression);
+        if (mentions) return false;
+      }
+      return true;
+    }
     if (ts.isFunctionLike(p)) return false;
   }
   return false;
@@ -59,7 +78,11 @@ function boundedSource(expr: ts.Expression): boolean {
   return false;
 }
 
-/** FOX003: unbounded `Promise.all(items.map(async …))` → bulkhead or an mfox lane. */
+/**
+ * FOX003: unbounded `Promise.all(items.map(async …))` → bulkhead or an mfox lane. Whether the
+ * callback returns a promise is read from the syntax; with the checker (types phase) also from
+ * its type, which recognises callbacks the syntax cannot (`(id) => repo.find(id)`).
+ */
 export const unboundedFanOut: Rule = {
   id: 'FOX003',
   name: 'unbounded-fan-out',
@@ -68,6 +91,7 @@ export const unboundedFanOut: Rule = {
   defaultSeverity: 'warning',
   pattern: 'bulkhead',
   needsTypes: false,
+  usesTypes: true,
   check(rc) {
     // Tasks that queue beyond a limit: wfox (adaptive limiter), mfox (lane), or a bulkhead.
     const boundedTasks = new Set(
@@ -90,18 +114,34 @@ export const unboundedFanOut: Rule = {
       if (!arg || !ts.isCallExpression(arg) || calleeName(arg) !== 'map') return;
       if (!ts.isPropertyAccessExpression(arg.expression)) return;
       const cb = arg.arguments[0] ? unwrapExpression(arg.arguments[0]) : undefined;
-      if (!cb || !callbackReturnsPromise(rc.file, cb, rc.checker)) return;
+      if (!cb) return;
+      const source = arg.expression.expression;
       if (
-        boundedSource(arg.expression.expression) ||
-        isInsideLoop(node) ||
+        boundedSource(source) ||
+        isInsideLoop(node, source) ||
         callsLimiter(rc.file, cb, boundedTasks)
       )
         return;
+      // Syntax first; the checker (built lazily) only for what the syntax cannot tell.
+      const returnsPromise =
+        callbackReturnsPromise(rc.file, cb) ||
+        (rc.typeChecker !== undefined && callbackReturnsPromise(rc.file, cb, rc.typeChecker()));
+      if (!returnsPromise) return;
+      // Certain only when the array is sized by the input (a parameter, a request, awaited
+      // I/O); a field, a registry's getter, module state is sized by configuration.
+      const bound = codeBoundedReason(rc.file, source);
+      const input = bound ? undefined : inputSizedReason(rc.file, source);
       const unit = unitOf(rc, node);
+      const sourceText = source.getText(rc.file.sf).slice(0, 40);
       rc.report({
         node,
         ...(unit ? { unit } : {}),
-        message: `${path}(${arg.expression.expression.getText(rc.file.sf).slice(0, 40)}.map(…)) starts one call per element at once; bound the concurrency with a bulkhead or an mfox lane.`,
+        message: bound
+          ? `${path}(${sourceText}.map(…)) starts one call per element at once, but the array is ${bound}: its size is fixed by the code, not by a request. Bound it if it can grow large.`
+          : input
+            ? `${path}(${sourceText}.map(…)) starts one call per element at once over ${input}, whose size the input sets; bound the concurrency with a bulkhead or an mfox lane.`
+            : `${path}(${sourceText}.map(…)) starts one call per element at once, but the array does not come from a parameter, a request or awaited I/O (a field, a registry or configuration): its size is likely fixed by configuration. Bound it if it can grow large.`,
+        ...(input ? {} : { confidence: 'possible' as const }),
         fixes: [boundFanOut(rc.file, cb, rc.settings.laneLimit)],
       });
     };
@@ -157,6 +197,42 @@ function hasEarlyExit(body: ts.Node): boolean {
   return found;
 }
 
+/**
+ * Does the await wait on a promise that was started before this iteration: a property
+ * (`provider.ready`) or a name not bound to a call inside the loop (`await p` over `pending`)?
+ */
+function awaitsRunningPromise(a: ts.AwaitExpression, loop: ts.IterationStatement): boolean {
+  const e = unwrapExpression(a.expression);
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return true;
+  if (!ts.isIdentifier(e)) return false;
+  // `const p = load(id); await p;` starts the work in this iteration: still sequential.
+  let startedHere = false;
+  const go = (n: ts.Node): void => {
+    if (startedHere || ts.isFunctionLike(n)) return;
+    if (
+      ts.isVariableDeclaration(n) &&
+      ts.isIdentifier(n.name) &&
+      n.name.text === e.text &&
+      n.initializer &&
+      !ts.isIdentifier(unwrapExpression(n.initializer)) &&
+      !ts.isPropertyAccessExpression(unwrapExpression(n.initializer)) &&
+      !ts.isElementAccessExpression(unwrapExpression(n.initializer))
+    )
+      startedHere = true;
+    else if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(n.left) &&
+      n.left.text === e.text &&
+      ts.isCallExpression(unwrapExpression(n.right))
+    )
+      startedHere = true;
+    else ts.forEachChild(n, go);
+  };
+  go(loop.statement);
+  return !startedHere;
+}
+
 /** FOX004: independent awaits in sequence inside a loop → bounded concurrency. */
 export const sequentialAwaits: Rule = {
   id: 'FOX004',
@@ -185,6 +261,11 @@ export const sequentialAwaits: Rule = {
       });
       const first = awaits[0];
       if (!first || awaits.length > 2) return; // several dependent steps per element: leave it
+      // `await provider.ready`, `for (const p of pending) await p`: the promises are already
+      // running; awaiting them in turn costs nothing a concurrent wait would save.
+      if (awaits.every((a) => awaitsRunningPromise(a, node))) return;
+      // Iterations that must run in order (a transaction, hooks, one sink) are not a finding.
+      if (orderedLoopReason(node, awaits)) return;
       const carried = carriedState(node, sf);
       for (const a of awaits) {
         const text = a.expression.getText(sf);

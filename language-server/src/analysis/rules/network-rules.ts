@@ -7,6 +7,7 @@ import {
   type NetworkCallSite,
 } from '../network-calls.js';
 import { addOptionProperty } from '../fixes.js';
+import { mayBeClientCall, typedClientCall } from '../typed-http-clients.js';
 import type { Confidence, Evidence } from '../types.js';
 import { unwrapExpression } from '../units.js';
 import { calleeName, calleePath, walkFunction } from '../walk.js';
@@ -43,7 +44,11 @@ function timeoutElsewhere(fn: ts.Node | undefined, sf: ts.SourceFile): boolean {
   return /\.setTimeout\(|['"]timeout['"]|AbortSignal\.timeout|AbortController/.test(fn.getText(sf));
 }
 
-/** FOX002: network call with no timeout or AbortSignal → timeout policy. */
+/**
+ * FOX002: network call with no timeout or AbortSignal → timeout policy. Clients are resolved by
+ * binding; with the checker (types phase) also by type, for instances whose binding the file does
+ * not show (`this.http.get(url)` with `http: AxiosInstance`).
+ */
 export const networkWithoutTimeout: Rule = {
   id: 'FOX002',
   name: 'network-without-timeout',
@@ -52,12 +57,17 @@ export const networkWithoutTimeout: Rule = {
   defaultSeverity: 'warning',
   pattern: 'timeout',
   needsTypes: false,
+  usesTypes: true,
   check(rc) {
     const ms = rc.settings.timeoutMs;
     const visit = (node: ts.Node): void => {
       ts.forEachChild(node, visit);
       if (!ts.isCallExpression(node)) return;
-      const site = resolveNetworkCall(rc.file, node, rc.checker);
+      const site =
+        resolveNetworkCall(rc.file, node, rc.checker) ??
+        (rc.typeChecker && mayBeClientCall(rc.file, node)
+          ? typedClientCall(node, rc.typeChecker())
+          : undefined);
       if (!site || hasTimeout(site, node)) return;
       const { kind, optionsIndex: index } = site;
       const unit = unitOf(rc, node);

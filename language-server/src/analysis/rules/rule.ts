@@ -1,4 +1,5 @@
 import type { ts } from 'ts-morph';
+import type { CalleeWork } from '../call-graph/index.js';
 import type { Classification } from '../classify.js';
 import type { FileContext } from '../file-context.js';
 import type { Confidence, Evidence, QuickFix, RuleId, RuleSeverity } from '../types.js';
@@ -6,7 +7,10 @@ import type { FunctionUnit } from '../units.js';
 
 /** A unit with its classification. */
 export interface AnalyzedUnit extends FunctionUnit {
+  /** Includes the callees' work when the analysis had the project call graph. */
   classification: Classification;
+  /** What the unit's same-project callees do (absent without the call graph). */
+  callees?: CalleeWork;
 }
 
 /** Tunables the rules and their fixes use (from the config file). */
@@ -30,6 +34,8 @@ export interface RuleReport {
   unit?: FunctionUnit;
   evidence?: Evidence[];
   fixes?: (QuickFix | undefined)[];
+  /** Why the natural fix is not offered (shown with the finding). */
+  fixUnavailable?: string;
 }
 
 export interface RuleContext {
@@ -39,6 +45,12 @@ export interface RuleContext {
   unitNodes: ReadonlySet<ts.Node>;
   /** Present only for type-aware rules. */
   checker?: ts.TypeChecker;
+  /**
+   * For rules with `usesTypes`: builds (once) and returns the checker, absent when the phase has
+   * none. Call it only where the syntax cannot decide: building it costs more than the whole
+   * syntax analysis.
+   */
+  typeChecker?: () => ts.TypeChecker;
   settings: RuleSettings;
   report(r: RuleReport): void;
 }
@@ -55,6 +67,13 @@ export interface Rule {
   /** Vault pattern or mode id ('timeout', 'bulkhead', 'tfox', …). */
   pattern: string;
   needsTypes: boolean;
+  /**
+   * A syntax rule that sees more with the checker (`typeChecker`): it runs without it in the
+   * syntax phase, and the types phase reports only what the checker adds (never a finding the
+   * syntax phase already made). It must report everything it reports without the checker when it
+   * has one, so the types run is a superset.
+   */
+  usesTypes?: boolean;
   /**
    * The rule reports code that fails when it runs (in a test as in production), not a latency
    * or resilience risk: its findings keep their confidence in test code.

@@ -1,10 +1,15 @@
 import { ts } from 'ts-morph';
 import { changeMode, markAsTask } from '../fixes.js';
 import type { Classification } from '../classify.js';
-import { confidenceByMargin } from '../confidence.js';
-import type { Confidence, Evidence } from '../types.js';
+import { confidenceByMargin, leastSure } from '../confidence.js';
+import type { FileContext } from '../file-context.js';
+import { tfoxSwitchBlocker } from '../task-fix/eligibility.js';
+import { offerTaskFix } from '../task-fix/offer.js';
+import type { Confidence, Evidence, FoxMode, QuickFix } from '../types.js';
+import type { FunctionUnit } from '../units.js';
 import { walkFunction } from '../walk.js';
-import type { AnalyzedUnit, Rule, RuleContext } from './rule.js';
+import type { AnalyzedUnit, Rule } from './rule.js';
+import { moduleStateProblems } from './worker-state.js';
 
 const summary = (evidence: Evidence[], kinds: Evidence['kind'][]): string => {
   const reasons = [...new Set(evidence.filter((e) => kinds.includes(e.kind)).map((e) => e.reason))];
@@ -16,12 +21,56 @@ const CPU_THRESHOLD = 3;
 
 /**
  * How sure "this function is CPU-heavy" is: certain with a catalogue call that blocks whatever
- * its input (sync crypto, zlib, `*Sync`), else by the score's margin over the threshold.
+ * its input (sync crypto, zlib, `*Sync`), likely when such a call is only reached through a
+ * conditional call of a callee, else by the score's margin over the threshold.
  */
-export function cpuConfidence(c: Classification): Confidence {
-  if (c.evidence.some((e) => e.kind === 'cpu' && e.certain)) return 'certain';
+export function cpuConfidence(c: Pick<Classification, 'evidence' | 'cpuScore'>): Confidence {
+  const catalogue = c.evidence.filter((e) => e.kind === 'cpu' && e.certain);
+  if (catalogue.some((e) => !e.conditional)) return 'certain';
+  if (catalogue.length > 0) return 'likely';
   return confidenceByMargin(c.cpuScore, CPU_THRESHOLD);
 }
+
+/**
+ * The CPU evidence FOX001 reports at a function: its own, and its callees' work when it calls
+ * them in a loop (it multiplies their cost). A callee heavy on its own is reported where it is,
+ * where the tfox fix goes; its callers are not reported again for the same work.
+ */
+function reportableCpu(c: Classification): { evidence: Evidence[]; cpuScore: number } {
+  const evidence = c.evidence.filter((e) => e.kind === 'cpu' && (!e.via || e.inLoop));
+  return { evidence, cpuScore: evidence.reduce((n, e) => n + e.weight, 0) };
+}
+
+/**
+ * Confidence of one catalogue call (own or reached through callees): certain when it runs
+ * whenever the function does, likely behind a conditional call. Heuristic evidence reached
+ * through callees is never certain: it keeps the margin rule of `cpuConfidence`.
+ */
+const catalogueConfidence = (e: Evidence): Confidence => (e.conditional ? 'likely' : 'certain');
+
+/** The "run as tfox" fix for a function that is no task yet, or why it is not offered. */
+function taskFixOf(
+  ctx: FileContext,
+  u: AnalyzedUnit,
+): { fixes: QuickFix[]; fixUnavailable?: string } {
+  if (u.task) return { fixes: [] };
+  // `app.post('/x', (req, res) => …)`: nothing names the function for the sdk, the worker or a
+  // wrap, and `req`/`res` could not cross to a worker anyway.
+  if (u.handler?.inline)
+    return {
+      fixes: [],
+      fixUnavailable: `'${u.name}' is written inline where it is registered; move the work into a named function to run it as a task`,
+    };
+  const offer = offerTaskFix(ctx, u, 'tfox');
+  return 'fix' in offer ? { fixes: [offer.fix] } : { fixes: [], fixUnavailable: offer.unavailable };
+}
+
+/**
+ * Does the function itself start asynchronous I/O (a network call, a promise it returns)? Blocking
+ * `*Sync` calls count as I/O for the classifier but make no wait, and a callee's I/O (evidence
+ * with `via`) is the callee's.
+ */
+const waitsOnIo = (c: Classification): boolean => c.evidence.some((e) => e.kind === 'io' && !e.via);
 
 const isAsync = (u: AnalyzedUnit): boolean =>
   (ts.getModifiers(u.node) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
@@ -39,38 +88,78 @@ export const cpuOnEventLoop: Rule = {
       const mode = u.task?.mode;
       if (mode === 'tfox' || mode === 'sfox' || mode === 'auto') continue; // sfox: FOX007
       const c = u.classification;
+      const own = reportableCpu(c);
       if (c.kind === 'cpu') {
+        if (own.cpuScore < CPU_THRESHOLD) continue;
         rc.report({
           node: u.anchor,
           unit: u,
-          message: `'${u.name}' does CPU-heavy work on the event loop (${summary(c.evidence, ['cpu'])}); run it on a worker thread with tfox.`,
-          confidence: cpuConfidence(c),
+          message: `'${u.name}' does CPU-heavy work on the event loop (${summary(own.evidence, ['cpu'])}); run it on a worker thread with tfox.`,
+          confidence: cpuConfidence(own),
           evidence: c.evidence.filter((e) => e.kind === 'cpu'),
-          fixes: u.task ? [] : [markAsTask(rc.file, u, 'tfox')],
+          ...taskFixOf(rc.file, u),
         });
-      } else if (isAsync(u)) {
+      } else if (isAsync(u) || (c.kind === 'mixed' && waitsOnIo(c))) {
         // A certain blocking call (*Sync I/O, sync crypto/zlib/transform) inside an async path
-        // stalls every other request on the loop, even when the function is mostly I/O.
+        // stalls every other request on the loop, even when the function is mostly I/O. With
+        // the call graph, the call may be a helper's, named by the evidence's path.
+        const where = isAsync(u) ? `async '${u.name}'` : `'${u.name}', which also waits on I/O,`;
         walkFunction(u.node, rc.unitNodes, (node) => {
           if (!ts.isCallExpression(node)) return;
-          const ev = c.evidence.find(
-            (e) =>
-              e.certain === true &&
-              e.line === rc.file.lineColumn(node).line &&
-              e.text === rc.file.text(node),
+          // Every blocking call reached at this node, not only the first: a helper that checks
+          // `existsSync` then `statSync` blocks twice, and each call is one to replace. One
+          // finding per call node (the rule reports a node once) names them all.
+          const line = rc.file.lineColumn(node).line;
+          const text = rc.file.text(node);
+          const evs = c.evidence.filter(
+            (e) => e.certain === true && e.line === line && e.text === text,
           );
+          const ev = evs[0];
           if (!ev) return;
+          const reasons = [...new Set(evs.map((e) => e.reason))];
           rc.report({
             node,
             unit: u,
-            message: `${ev.reason} inside async '${u.name}' blocks the event loop; use the async API or run the function as tfox.`,
-            evidence: [ev],
+            message:
+              reasons.length === 1
+                ? `${ev.reason} inside ${where} blocks the event loop; use the async API or run the function as tfox.`
+                : `${reasons.join('; ')} inside ${where} block the event loop; use the async APIs or run the function as tfox.`,
+            confidence: evs.some((e) => catalogueConfidence(e) === 'certain')
+              ? 'certain'
+              : catalogueConfidence(ev),
+            evidence: evs,
           });
         });
+        // The synchronous segments between awaits are heavy by the heuristics: the awaits do
+        // not make that work any cheaper for the requests queued behind it.
+        const heuristic = own.evidence.filter((e) => !e.certain);
+        const score = heuristic.reduce((n, e) => n + e.weight, 0);
+        if (c.kind === 'mixed' && score >= CPU_THRESHOLD) {
+          rc.report({
+            node: u.anchor,
+            unit: u,
+            message: `'${u.name}' waits on I/O but its synchronous part is CPU-heavy (${summary(heuristic, ['cpu'])}); move that part into a tfox task.`,
+            confidence: leastSure(confidenceByMargin(score, CPU_THRESHOLD), 'likely'),
+            evidence: heuristic,
+          });
+        }
       }
     }
   },
 };
+
+/** FOX007's "change the mode" fix, unless the new mode is tfox and FOX006 would then object. */
+function modeFixOf(
+  ctx: FileContext,
+  u: AnalyzedUnit,
+  modeNode: ts.StringLiteralLike,
+  mode: FoxMode,
+): { fixes: QuickFix[]; fixUnavailable?: string } {
+  const blocker = mode === 'tfox' ? tfoxSwitchBlocker(ctx, u) : undefined;
+  return blocker
+    ? { fixes: [], fixUnavailable: blocker }
+    : { fixes: [changeMode(ctx, modeNode, mode)] };
+}
 
 /** FOX007: declared mode does not fit the work (tfox on I/O-bound code, sfox on CPU-heavy code). */
 export const modeMismatch: Rule = {
@@ -103,7 +192,7 @@ export const modeMismatch: Rule = {
         message: `'${u.name}' is declared '${t.mode}' but ${why}; use '${c.recommendedMode}'.`,
         confidence,
         evidence: c.evidence,
-        fixes: [changeMode(rc.file, t.modeNode, c.recommendedMode)],
+        ...modeFixOf(rc.file, u, t.modeNode, c.recommendedMode),
       });
     }
   },
@@ -129,7 +218,11 @@ const CLONEABLE_CLASSES = new Set([
 ]);
 
 /** Why values of `type` cannot cross `postMessage` (structured clone), if they cannot. */
-function notCloneable(checker: ts.TypeChecker, type: ts.Type, depth = 0): string | undefined {
+export function notCloneable(
+  checker: ts.TypeChecker,
+  type: ts.Type,
+  depth = 0,
+): string | undefined {
   if (depth > 3) return undefined;
   if (type.isUnion() || type.isIntersection()) {
     for (const t of type.types) {
@@ -172,7 +265,10 @@ export const workerIncompatible: Rule = {
   check(rc) {
     for (const u of rc.units) {
       if (u.task?.mode !== 'tfox') continue;
-      const reasons = workerProblems(rc, u);
+      const reasons = [
+        ...workerProblems(rc.file, u, rc.checker),
+        ...moduleStateProblems(rc.file, u),
+      ];
       for (const r of reasons) {
         rc.report({
           node: r.node,
@@ -185,15 +281,24 @@ export const workerIncompatible: Rule = {
   },
 };
 
-interface Problem {
+/** One reason a function cannot run as a tfox task in a worker thread. */
+export interface WorkerProblem {
   node: ts.Node;
   reason: string;
   fix?: ReturnType<typeof markAsTask>;
 }
 
-function workerProblems(rc: RuleContext, u: AnalyzedUnit): Problem[] {
-  const out: Problem[] = [];
-  const ctx = rc.file;
+/**
+ * Why `u` cannot run in a worker thread as a tfox task: not exported, `this`, module state,
+ * closures, and (with the checker) parameters that structured clone cannot copy. The quick fixes
+ * that make a function a tfox task ask the same question before offering themselves.
+ */
+export function workerProblems(
+  ctx: FileContext,
+  u: FunctionUnit,
+  checker?: ts.TypeChecker,
+): WorkerProblem[] {
+  const out: WorkerProblem[] = [];
   if (!u.exported) {
     const stmt = u.classNode ?? u.variable?.parent.parent;
     const top =
@@ -217,8 +322,8 @@ function workerProblems(rc: RuleContext, u: AnalyzedUnit): Problem[] {
         : {}),
     });
   }
-  const checker = rc.checker;
-  const enclosingFn = u.taskCall ? enclosingFunction(u.taskCall) : undefined;
+  // A task's closure is the function around its fox call; a task-to-be's, the one around it.
+  const enclosingFn = enclosingFunction(u.taskCall ?? u.node);
   const reported = new Set<string>();
   walkFunction(u.node, new Set(), (node) => {
     if (node.kind === ts.SyntaxKind.ThisKeyword && !reported.has('this')) {

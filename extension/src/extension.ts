@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node.js';
 import { startProfiler } from '@fox/profiler';
 import type { ProfilerOptions, UiState } from '@fox/profiler';
+import { parseTaskId } from '@fox/sdk/task-id';
 import { ApprovalsTree, APPROVALS_VIEW_ID } from './approvals/approvals-view.js';
 import {
   approverName,
@@ -16,6 +19,7 @@ import {
   type ProposalItem,
 } from './approvals/proposal-book.js';
 import { createLanguageClient, watchServerState } from './language/language-client.js';
+import { LiveStatsForwarder, type CpuFunctionLike } from './language/live-stats-forwarder.js';
 import { newlyConnected, type PanelActions } from './panel/panel-bridge.js';
 import { ProfilerPanel } from './panel/profiler-panel.js';
 import { PROFILER_ENV_VAR, withProfilerEnv } from './profiler-env.js';
@@ -75,6 +79,44 @@ export function activate(context: vscode.ExtensionContext): void {
   status.name = 'Fox';
   status.command = 'fox.openProfiler';
   context.subscriptions.push(log, tree, panel, status);
+
+  // ---- live state → language server: the profiler feeds code lens, hover and runtime findings
+  // directly (`fox/liveStats`), so they show numbers even when the profiler has no store.
+  const forwarder = new LiveStatsForwarder({
+    send: (method, params) => {
+      if (!client?.isRunning()) return false;
+      return client.sendNotification(method, params).then(
+        () => true,
+        () => false,
+      );
+    },
+    label: () =>
+      vscode.debug.activeDebugSession
+        ? 'live from the debug session'
+        : 'live from the profiled run',
+    log: (m) => {
+      const p = profilerHost.profiler;
+      log.info(
+        `${m}; ${p?.storePath ? `past runs from ${p.storePath}` : 'no store: live numbers only, nothing kept after the window closes'}`,
+      );
+    },
+  });
+  context.subscriptions.push(
+    profilerHost.onTick((state) => {
+      const profiler = profilerHost.profiler;
+      // cpuFunctions() comes with CPU sampling; older profilers do not have it.
+      const cpu = (
+        profiler as { cpuFunctions?: (q?: { minutes?: number }) => CpuFunctionLike[] } | undefined
+      )?.cpuFunctions?.({ minutes: 5 });
+      const runId =
+        profiler?.sessionId ??
+        state?.processes
+          .map((p) => p.id)
+          .join(',')
+          .slice(0, 512);
+      void forwarder.tick(state, { ...(runId ? { runId } : {}), ...(cpu ? { cpu } : {}) });
+    }),
+  );
 
   // ---- live state → status bar, approvals, auto-open
   const seen = new Set<string>();
@@ -190,7 +232,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       let pos = new vscode.Position(Math.max(0, where.line - 1), Math.max(0, where.column - 1));
       if (where.line === 0) {
-        const name = taskId.slice(taskId.lastIndexOf('#') + 1);
+        const name = parseTaskId(taskId)?.name ?? taskId;
         const found = findDeclaration(doc.getText(), name);
         if (found) pos = new vscode.Position(found.line, found.column);
       }
@@ -259,6 +301,12 @@ export function activate(context: vscode.ExtensionContext): void {
     terminal.sendText(line);
   });
   command('fox.showTask', (taskId) => showTask(taskId));
+  // The hover's "Open in the profiler" link: the panel with the task selected.
+  command('fox.openTaskInProfiler', async (taskId) => {
+    await profilerHost.ensure();
+    if (typeof taskId === 'string') panel.revealTask(taskId);
+    else panel.show();
+  });
   command('fox.approveProposal', (p) => decide(p as ProposalItem | string | undefined, 'approve'));
   command('fox.rejectProposal', (p) => decide(p as ProposalItem | string | undefined, 'reject'));
   command('fox.restartLanguageServer', async () => {
@@ -294,6 +342,15 @@ export function activate(context: vscode.ExtensionContext): void {
       watchServerState(client, (state) => log.info(`language server: ${state}`)),
     );
     log.info(`language server: runs on ${runtime ?? "VS Code's own Node runtime"}`);
+    // The server reads the workspace's `.fox/fox.db` (whoever wrote it: the profiler or the
+    // program's own store) for past runs; live numbers come from the profiler in any case.
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const stored = folder ? join(folder, '.fox', 'fox.db') : undefined;
+    log.info(
+      stored && existsSync(stored)
+        ? `language server: numbers of past runs from ${stored}; live numbers from the profiler while a profiled process runs`
+        : `language server: no store to read past runs from (${stored ? `${stored} does not exist yet` : 'no workspace folder'}); numbers come live from the profiler while a profiled process runs`,
+    );
     client.start().catch((err: unknown) => {
       log.error(`language server failed to start: ${String(err)}`);
     });

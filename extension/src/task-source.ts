@@ -1,3 +1,5 @@
+import { parseTaskId } from '@fox/sdk/task-id';
+
 /**
  * Where a task's source is, from what is known about it: the location a running process
  * reported, or else the task id itself (`<path relative to the project root>#<name>`).
@@ -8,13 +10,6 @@ export interface TaskLocation {
   /** 1-based; 0 when only the file is known. */
   line: number;
   column: number;
-}
-
-/** `src/images.ts#resize` → file and the declared name (`resize`, `OrderService.place`). */
-export function parseTaskId(id: string): { file: string; name: string } | undefined {
-  const hash = id.lastIndexOf('#');
-  if (hash <= 0 || hash === id.length - 1) return undefined;
-  return { file: id.slice(0, hash), name: id.slice(hash + 1) };
 }
 
 /**

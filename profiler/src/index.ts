@@ -8,6 +8,8 @@ export type { Profiler, ProfilerCounters, ProfilerOptions } from './server/profi
 export type { UiChannelCounters } from './server/ui-channel.js';
 export type { IngestCounters } from './ingest/ingest.js';
 export type * from './live/view.js';
+export { CpuProfileWindows } from './live/cpu-functions.js';
+export type { CpuFunctionQuery, CpuFunctionView } from './live/cpu-functions.js';
 export {
   ReportSourceError,
   renderReport,

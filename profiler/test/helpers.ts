@@ -23,11 +23,19 @@ export function tempDir(prefix = 'fox-profiler-'): { dir: string; cleanup: () =>
 }
 
 /** Runs a TypeScript fixture with tsx and the `source` condition, like the tests themselves. */
-export function spawnFixture(name: string, env: Record<string, string>): ChildProcess {
+export function spawnFixture(
+  name: string,
+  env: Record<string, string>,
+  { coverage = true }: { coverage?: boolean } = {},
+): ChildProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // A program whose CPU profile is asserted runs without V8 coverage (c8's NODE_V8_COVERAGE):
+  // under it the sampler keeps code optimised before it started, attributed to callers.
+  if (!coverage) delete childEnv['NODE_V8_COVERAGE'];
   return spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=source', join(here, 'fixtures', name)],
-    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
 }
 

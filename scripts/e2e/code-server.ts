@@ -73,6 +73,8 @@ export async function startCodeServer(options: {
   mkdirSync(join(workspace, 'node_modules', '@types'), { recursive: true });
   const nodeTypes = join(repoRoot, 'node_modules', '@types', 'node');
   symlinkSync(nodeTypes, join(workspace, 'node_modules', '@types', 'node'), 'dir');
+  // The TypeScript program (src/feed.ts) runs with `node --import tsx`, as a project would.
+  symlinkSync(join(repoRoot, 'node_modules', 'tsx'), join(workspace, 'node_modules', 'tsx'), 'dir');
 
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(options.settings, null, 2));

@@ -1,4 +1,4 @@
-import type { ApprovalDecision } from '@fox/sdk';
+import type { ApprovalDecision } from '@fox/sdk/protocol';
 import type { Decision, ProposalItem } from './proposal-book.js';
 
 /**

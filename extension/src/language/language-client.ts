@@ -11,10 +11,11 @@ import { nodePathWith, workspaceModuleDirs } from './workspace-modules.js';
  * Starts the bundled Fox language server (`dist/server.cjs`) over node IPC. All analysis lives
  * in the server; the client only routes TypeScript/JavaScript files to it.
  *
- * The server finds `better-sqlite3` (for live numbers from `.fox/fox.db`) through the
- * workspace's own `@fox/sdk` on `NODE_PATH`. That module is built for the Node the project
- * runs on; `fox.languageServer.runtime` runs the server on that Node when VS Code's own
- * runtime (Electron) cannot load it — without it hover and code lens say "no data yet".
+ * Live numbers reach the server from the extension's profiler (`fox/liveStats`, see
+ * live-stats-forwarder.ts). For past runs it reads `.fox/fox.db` with `better-sqlite3`, found
+ * through the workspace's own `@fox/sdk` on `NODE_PATH`. That module is built for the Node the
+ * project runs on; `fox.languageServer.runtime` runs the server on that Node when VS Code's own
+ * runtime (Electron) cannot load it — without it only live numbers show.
  */
 export function createLanguageClient(
   context: vscode.ExtensionContext,
@@ -37,6 +38,8 @@ export function createLanguageClient(
     documentSelector: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'].map(
       (language) => ({ scheme: 'file', language }),
     ),
+    // Hovers link to the profiler panel and the task's source: trust those commands only.
+    markdown: { isTrusted: { enabledCommands: ['fox.openTaskInProfiler', 'fox.showTask'] } },
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{fox.config.json,package.json}'),
     },

@@ -51,6 +51,9 @@ export interface PanelActions {
  */
 export class PanelBridge {
   private selected: TaskSelection | undefined;
+  /** The page said `ready`: messages posted now reach it. */
+  private ready = false;
+  private pendingReveal: string | undefined;
 
   constructor(
     private readonly post: (message: ServerToUi) => void,
@@ -69,7 +72,9 @@ export class PanelBridge {
     if (kill) return this.relayChaosKill(kill);
     if (!isUiMessage(message)) return;
     if (message.type === 'ready') {
+      this.ready = true;
       if (source) this.post({ type: 'state', state: source.state() });
+      if (this.pendingReveal !== undefined) this.reveal(this.pendingReveal);
     } else if (message.type === 'select') {
       this.selected = { processId: message.processId, taskId: message.taskId };
       if (source) this.post(source.timeline(message.processId, message.taskId));
@@ -77,6 +82,19 @@ export class PanelBridge {
     } else {
       this.selected = undefined;
     }
+  }
+
+  /**
+   * Selects a task in the page (the hover's "Open in the profiler"); kept until the page is
+   * ready when it is still loading.
+   */
+  reveal(taskId: string): void {
+    if (!this.ready) {
+      this.pendingReveal = taskId;
+      return;
+    }
+    this.pendingReveal = undefined;
+    this.post({ type: 'reveal', taskId });
   }
 
   push(source: LiveSource): void {

@@ -12,6 +12,7 @@ export const PANEL_VIEW_TYPE = 'fox.profiler';
  */
 export class ProfilerPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
+  private bridge: PanelBridge | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -48,6 +49,12 @@ export class ProfilerPanel implements vscode.Disposable {
     this.attach(panel);
   }
 
+  /** Shows the panel with a task selected (its timeline, its row highlighted). */
+  revealTask(taskId: string): void {
+    this.show();
+    this.bridge?.reveal(taskId);
+  }
+
   private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
     return {
       enableScripts: true,
@@ -69,6 +76,7 @@ export class ProfilerPanel implements vscode.Disposable {
       nonce: makeNonce((n) => randomBytes(n)),
     });
     const bridge = new PanelBridge((m) => void webview.postMessage(m), this.onSelect, this.actions);
+    this.bridge = bridge;
     const subs: vscode.Disposable[] = [
       webview.onDidReceiveMessage((m: unknown) => void bridge.receive(m, this.host.profiler)),
       this.host.onTick(() => {
@@ -81,7 +89,10 @@ export class ProfilerPanel implements vscode.Disposable {
     ];
     panel.onDidDispose(() => {
       subs.forEach((d) => d.dispose());
-      if (this.panel === panel) this.panel = undefined;
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.bridge = undefined;
+      }
     });
   }
 

@@ -82,15 +82,15 @@ describe('profiler panel', () => {
   });
 
   describe('PanelBridge', () => {
-    it('answers ready with the state and select with the timeline, then pushes both', () => {
+    it('answers ready with the state and select with the timeline, then pushes both', async () => {
       const sent: ServerToUi[] = [];
       const selected: string[] = [];
       const bridge = new PanelBridge(
         (m) => sent.push(m),
         (s) => selected.push(s.taskId),
       );
-      bridge.receive({ type: 'ready' }, source);
-      bridge.receive({ type: 'select', processId: 'p', taskId: 't' }, source);
+      await bridge.receive({ type: 'ready' }, source);
+      await bridge.receive({ type: 'select', processId: 'p', taskId: 't' }, source);
       assert.deepEqual(
         sent.map((m) => m.type),
         ['state', 'spans'],
@@ -102,7 +102,7 @@ describe('profiler panel', () => {
         sent.map((m) => m.type),
         ['state', 'spans'],
       );
-      bridge.receive({ type: 'unselect' }, source);
+      await bridge.receive({ type: 'unselect' }, source);
       sent.length = 0;
       bridge.push(source);
       assert.deepEqual(
@@ -111,11 +111,11 @@ describe('profiler panel', () => {
       );
     });
 
-    it('ignores malformed messages from the page', () => {
+    it('ignores malformed messages from the page', async () => {
       const sent: ServerToUi[] = [];
       const bridge = new PanelBridge((m) => sent.push(m));
       for (const m of [null, 'ready', { type: 'select', processId: 1 }, { type: 'eval' }]) {
-        bridge.receive(m, source);
+        await bridge.receive(m, source);
       }
       assert.equal(sent.length, 0);
       assert.equal(bridge.selection, undefined);

@@ -19,6 +19,7 @@ function fakeProfiler(): Profiler & { closed: number } {
     timeline: (processId, taskId) => ({ type: 'spans', processId, taskId, spans: [] }),
     decide: () => ({ ok: false, reason: 'unused' }),
     killChaos: () => ({ ok: false, processes: 0, reason: 'unused' }),
+    cpuFunctions: () => [],
     async close() {
       this.closed++;
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { statusView } from '../../src/status-text.js';
-import { findDeclaration, parseTaskId, taskLocation } from '../../src/task-source.js';
+import { findDeclaration, taskLocation } from '../../src/task-source.js';
 
 describe('status bar', () => {
   it('shows connected processes and pending approvals, and asks for attention', () => {
@@ -27,14 +27,14 @@ describe('status bar', () => {
 });
 
 describe('task source', () => {
-  it('parses task ids', () => {
-    assert.deepEqual(parseTaskId('src/api.ts#OrderService.place'), {
-      file: 'src/api.ts',
-      name: 'OrderService.place',
-    });
-    assert.equal(parseTaskId('no-hash'), undefined);
-    assert.equal(parseTaskId('#x'), undefined);
-    assert.equal(parseTaskId('a.ts#'), undefined);
+  it('finds the file of an id whose name holds `#` or `/` (the sdk parses ids)', () => {
+    const at = (file: string) => ({ file, line: 0, column: 0 });
+    assert.deepEqual(taskLocation('src/api.ts#OrderService.place', null), at('src/api.ts'));
+    assert.deepEqual(taskLocation('src/routes.ts#POST /users', null), at('src/routes.ts'));
+    assert.deepEqual(taskLocation('src/orders.ts#Orders.#place', null), at('src/orders.ts'));
+    assert.deepEqual(taskLocation('src/c#/lib.ts#parse', undefined), at('src/c#/lib.ts'));
+    assert.equal(taskLocation('no-hash', null), undefined);
+    assert.equal(taskLocation('a.ts#', null), undefined);
   });
 
   it('prefers the location a process reported', () => {

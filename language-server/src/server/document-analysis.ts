@@ -3,6 +3,7 @@ import { CancellationTokenSource } from 'vscode-languageserver/node.js';
 import { AnalysisCancelledError, analyzeSourceFile, parseSource } from '../analysis/analyzer.js';
 import { toRelative, type FoxAnalyzer } from '../analysis/project.js';
 import type { FileAnalysis } from '../analysis/types.js';
+import type { ts } from 'ts-morph';
 
 /** Latest analyses of one open document. */
 interface DocumentState {
@@ -10,6 +11,8 @@ interface DocumentState {
   path: string;
   version: number;
   text: string;
+  /** The parse of `text` at `version` (shared by the syntax rules and the call graph). */
+  parsed?: { version: number; sf: ts.SourceFile };
   syntax?: { version: number; result: FileAnalysis };
   types?: { version: number; result: FileAnalysis };
   pending?: { timer: NodeJS.Timeout; source: CancellationTokenSource; done: Promise<void> };
@@ -37,7 +40,9 @@ export class DocumentAnalysis {
   ) {}
 
   open(uri: string, version: number, text: string): void {
-    this.docs.set(uri, { uri, path: fileURLToPath(uri), version, text });
+    const doc: DocumentState = { uri, path: fileURLToPath(uri), version, text };
+    this.docs.set(uri, doc);
+    this.edited(doc);
     this.schedule(uri);
   }
 
@@ -46,6 +51,7 @@ export class DocumentAnalysis {
     if (!doc) return this.open(uri, version, text);
     doc.version = version;
     doc.text = text;
+    this.edited(doc);
     this.schedule(uri);
   }
 
@@ -53,6 +59,37 @@ export class DocumentAnalysis {
     const doc = this.docs.get(uri);
     if (doc?.pending) this.cancelPending(doc);
     this.docs.delete(uri);
+    if (doc) {
+      // The project's copy (the saved file, or the last text the types phase set) applies again.
+      this.analyzer.callGraph.clearOverlay(doc.path);
+      this.staleDependents(doc.path);
+    }
+  }
+
+  /** The buffer is the call graph's copy of the file; results that used the old one are stale. */
+  private edited(doc: DocumentState): void {
+    this.analyzer.callGraph.setOverlay(doc.path, () => this.parse(doc));
+    this.staleDependents(doc.path);
+  }
+
+  /** Other documents whose functions call into `path` are analysed again on the next request. */
+  private staleDependents(path: string): void {
+    for (const other of this.docs.values()) {
+      if (other.path === path) continue;
+      const syntaxDeps = other.syntax?.result.dependencies ?? [];
+      const typesDeps = other.types?.result.dependencies ?? [];
+      if (syntaxDeps.includes(path)) other.syntax = undefined;
+      if (typesDeps.includes(path)) {
+        other.types = undefined;
+        this.schedule(other.uri);
+      }
+    }
+  }
+
+  private parse(doc: DocumentState): ts.SourceFile {
+    if (doc.parsed?.version !== doc.version)
+      doc.parsed = { version: doc.version, sf: parseSource(doc.path, doc.text) };
+    return doc.parsed.sf;
   }
 
   has(uri: string): boolean {
@@ -73,11 +110,13 @@ export class DocumentAnalysis {
     if (!doc) return undefined;
     if (doc.syntax?.version !== doc.version) {
       const root = this.analyzer.rootOf(doc.path);
-      const result = analyzeSourceFile(parseSource(doc.path, doc.text), {
+      const result = analyzeSourceFile(this.parse(doc), {
         path: doc.path,
         file: toRelative(doc.path, root),
         config: this.analyzer.configFor(root),
         phase: 'syntax',
+        browserTsconfig: this.analyzer.inBrowserTsconfig(doc.path),
+        callGraph: this.analyzer.callGraph,
       });
       doc.syntax = { version: doc.version, result };
     }

@@ -14,39 +14,82 @@ import {
   type Range as LspRange,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_STORE_PATH } from '@fox/sdk';
+import { DEFAULT_STORE_PATH } from '@fox/sdk/store';
 import { parseSource } from '../analysis/analyzer.js';
 import { isAnalysisConfigError } from '../analysis/config.js';
 import { FileContext } from '../analysis/file-context.js';
-import { markAsTask } from '../analysis/fixes.js';
+import { offerTaskFix } from '../analysis/task-fix/offer.js';
+import { resolveTaskFix } from '../analysis/task-fix/resolve.js';
 import { FoxAnalyzer, toRelative } from '../analysis/project.js';
 import type {
   FileAnalysis,
   Finding,
   FoxMode,
   FunctionReport,
+  Position,
   Range,
+  ResolvedFix,
   Severity,
+  TextEdit,
 } from '../analysis/types.js';
 import { collectUnits } from '../analysis/units.js';
 import { DocumentAnalysis } from './document-analysis.js';
-import { StoreLiveStats, formatLiveStats, type LiveStats } from './live-stats.js';
+import { toFunctionCpuEvidence } from '../runtime-evidence/evidence.js';
+import { FileEvidence } from '../runtime-evidence/file-evidence.js';
+import { evidenceHover, runningLens } from '../runtime-evidence/hover.js';
+import {
+  LIVE_STATS_METHOD,
+  LiveStatsParamsSchema,
+} from '../runtime-evidence/live-stats-protocol.js';
+import type { MeasuredFinding } from '../runtime-evidence/merge.js';
+import {
+  LayeredLiveStats,
+  LiveFeedStats,
+  StoreLiveStats,
+  formatLiveStats,
+  type LiveStats,
+} from './live-stats.js';
 
 export interface FoxServerOptions {
-  /** Live numbers for hover and code lens; default: the workspace's `.fox/fox.db`. */
+  /**
+   * Numbers of past runs for hover, code lens and runtime findings; default: the workspace's
+   * `.fox/fox.db`. The live feed (`fox/liveStats` from the client) always comes first.
+   */
   liveStats?: LiveStats;
+  /** Least time between two editor refreshes caused by live pushes (default 1000 ms). */
+  liveRefreshMs?: number;
   /** Quiet time before type-aware rules run after a change (default 300 ms). */
   debounceMs?: number;
   /** Builds the analyser for the workspace folder (default: FoxAnalyzer.fromDirectory). */
   createAnalyzer?: (root: string) => FoxAnalyzer;
 }
 
-/** Command ids the code lenses carry: `fox.runAs` runs on the server, `fox.showTask` in the client. */
-export const COMMANDS = { runAs: 'fox.runAs', showTask: 'fox.showTask' } as const;
+/**
+ * Command ids the code lenses and hovers carry: `fox.runAs` runs on the server, the others in
+ * the client (`fox.showTask` reveals the source, `fox.openTaskInProfiler` opens the profiler
+ * panel on the task).
+ */
+export const COMMANDS = {
+  runAs: 'fox.runAs',
+  showTask: 'fox.showTask',
+  openTaskInProfiler: 'fox.openTaskInProfiler',
+} as const;
 
 const contains = (r: Range, line: number, character: number): boolean =>
   (line > r.start.line || (line === r.start.line && character >= r.start.character)) &&
   (line < r.end.line || (line === r.end.line && character <= r.end.character));
+
+/** What a task-fix code action carries to `codeAction/resolve`: enough to find its fix again. */
+interface FixActionData {
+  uri: string;
+  rule: string;
+  start: Position;
+  title: string;
+}
+
+/** A quick fix's reason to be absent, for the hover of the function it is about. */
+const fixUnavailableText = (reason: string | undefined): string[] =>
+  reason ? ['', `Quick fix unavailable: ${reason}.`] : [];
 
 const overlaps = (a: Range, b: LspRange): boolean =>
   !(
@@ -65,9 +108,23 @@ export function createFoxServer(
   connection: Connection,
   options: FoxServerOptions = {},
 ): { dispose(): void } {
-  let live: LiveStats | undefined = options.liveStats;
+  let live: LiveStats | undefined;
+  let store: LiveStats | undefined = options.liveStats;
+  const feed = new LiveFeedStats();
+  let liveVersion = 0;
   let analysis: DocumentAnalysis | undefined;
   let refreshSupported = false;
+  /** The client can fill in a code action's edit later (`codeAction/resolve`). */
+  let resolveSupported = false;
+  let lensRefreshSupported = false;
+  const evidence = new FileEvidence(
+    () => live,
+    () =>
+      (feed.latest?.functions ?? []).flatMap((f) => {
+        const e = toFunctionCpuEvidence(f);
+        return e ? [{ ...e, source: feed.latest?.source.label ?? 'live' }] : [];
+      }),
+  );
 
   const docs = (): DocumentAnalysis => {
     if (!analysis) throw new Error('fox language server: not initialized');
@@ -77,11 +134,24 @@ export function createFoxServer(
   connection.onInitialize((params): InitializeResult => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     const root = folder ? fileURLToPath(folder) : process.cwd();
-    live ??= new StoreLiveStats(join(root, DEFAULT_STORE_PATH));
+    if (!store) {
+      const fromStore = new StoreLiveStats(join(root, DEFAULT_STORE_PATH));
+      connection.console.info(
+        fromStore.available
+          ? `fox: numbers of past runs from ${DEFAULT_STORE_PATH}`
+          : `fox: no ${DEFAULT_STORE_PATH} (the store is not available); live numbers come from the editor's profiler`,
+      );
+      store = fromStore;
+    }
+    live = new LayeredLiveStats([feed, store]);
+    lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     const analyzer = (options.createAnalyzer ?? ((r: string) => FoxAnalyzer.fromDirectory(r)))(
       root,
     );
     refreshSupported = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
+    resolveSupported =
+      params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ===
+      true;
     analysis = new DocumentAnalysis(analyzer, {
       debounceMs: options.debounceMs ?? 300,
       onTypesReady: () => {
@@ -99,13 +169,17 @@ export function createFoxServer(
         },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        // Task fixes are resolved when picked: the project-wide caller search runs only then.
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
         // fox.showTask is the client's (it opens the profiler view); the server runs fox.runAs.
         executeCommandProvider: { commands: [COMMANDS.runAs] },
       },
       serverInfo: { name: 'fox-language-server', version: '0.1.0' },
     };
   });
+
+  /** Why a picked task fix turned out unsafe, by uri and function id (shown in the hover). */
+  const declinedFixes = new Map<string, string>();
 
   // Full text per document, kept with incremental sync.
   const texts = new Map<string, TextDocument>();
@@ -119,10 +193,13 @@ export function createFoxServer(
     const next = TextDocument.update(prev, contentChanges, d.version);
     texts.set(d.uri, next);
     docs().change(d.uri, d.version, next.getText());
+    // Any edit may change a caller: a declined fix is judged again when picked again.
+    declinedFixes.clear();
   });
   connection.onDidCloseTextDocument(({ textDocument: d }) => {
     texts.delete(d.uri);
     docs().close(d.uri);
+    evidence.forget(d.uri);
   });
 
   /** Syntax findings for the current text plus type-aware ones when they are current. */
@@ -155,15 +232,59 @@ export function createFoxServer(
     const now = current(uri);
     if (!now || token.isCancellationRequested)
       return { kind: DocumentDiagnosticReportKind.Full, items: [] };
-    const resultId = `${docs().version(uri)}:${now.complete ? 'all' : 'syntax'}`;
+    const resultId = `${docs().version(uri)}:${now.complete ? 'all' : 'syntax'}:${liveVersion}`;
     if (params.previousResultId === resultId) {
       return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
     }
     return {
       kind: DocumentDiagnosticReportKind.Full,
       resultId,
-      items: now.findings.map(toDiagnostic),
+      items: measured(uri, now).map(toDiagnostic),
     };
+  });
+
+  /** The current findings merged with the live / stored evidence (runtime rules included). */
+  const measured = (
+    uri: string,
+    now: { syntax: FileAnalysis; findings: Finding[] },
+  ): MeasuredFinding[] =>
+    evidence.merge(
+      uri,
+      docs().version(uri) ?? 0,
+      now.syntax,
+      docs().text(uri) ?? '',
+      now.findings,
+      docs().analyzer.configFor(docs().analyzer.rootOf(now.syntax.path)).rules,
+    );
+
+  // ---- the live feed: validate, keep, refresh lenses and diagnostics (at most once per interval)
+  let lastSource: string | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let lastRefresh = 0;
+  const refreshViews = (): void => {
+    refreshTimer = undefined;
+    lastRefresh = Date.now();
+    if (lensRefreshSupported) void connection.sendRequest('workspace/codeLens/refresh');
+    if (refreshSupported) void connection.languages.diagnostics.refresh();
+  };
+  connection.onNotification(LIVE_STATS_METHOD, (raw: unknown) => {
+    const parsed = LiveStatsParamsSchema.safeParse(raw);
+    if (!parsed.success) {
+      connection.console.warn(
+        `fox: ignored a ${LIVE_STATS_METHOD} push: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+      return;
+    }
+    if (parsed.data.source.label !== lastSource) {
+      lastSource = parsed.data.source.label;
+      connection.console.info(`fox: live numbers ${lastSource}`);
+    }
+    const changed = feed.update(parsed.data);
+    if (changed.length === 0 && !parsed.data.functions?.length) return;
+    liveVersion++;
+    if (refreshTimer) return;
+    const wait = Math.max(0, lastRefresh + (options.liveRefreshMs ?? 1000) - Date.now());
+    refreshTimer = setTimeout(refreshViews, wait);
   });
 
   connection.onHover(({ textDocument, position }): Hover | null => {
@@ -171,7 +292,19 @@ export function createFoxServer(
       contains(f.range, position.line, position.character),
     );
     if (!fn) return null;
-    return { contents: { kind: 'markdown', value: hoverText(fn, live) }, range: fn.range };
+    const now = current(textDocument.uri);
+    const mine = now ? measured(textDocument.uri, now).filter((f) => f.functionId === fn.id) : [];
+    const extra = evidenceHover(fn, fn.task ? live?.forTask(fn.id) : undefined, mine, COMMANDS);
+    const unavailable =
+      now?.findings.find((f) => f.functionId === fn.id && f.fixUnavailable)?.fixUnavailable ??
+      declinedFixes.get(`${textDocument.uri}#${fn.id}`);
+    return {
+      contents: {
+        kind: 'markdown',
+        value: [hoverText(fn, live), ...extra, ...fixUnavailableText(unavailable)].join('\n'),
+      },
+      range: fn.range,
+    };
   });
 
   connection.onCodeLens(({ textDocument }): CodeLens[] => {
@@ -190,7 +323,20 @@ export function createFoxServer(
             arguments: [fn.id],
           },
         });
-      } else if (fn.kind === 'cpu') {
+        const running = stats?.running && runningLens(fn.id, measured(textDocument.uri, now));
+        if (running) {
+          lenses.push({
+            range,
+            command: { title: running, command: COMMANDS.showTask, arguments: [fn.id] },
+          });
+        }
+      } else if (
+        fn.kind === 'cpu' &&
+        !fn.handler?.inline &&
+        // No lens for a wrap the finding already says is unsafe (the hover says why).
+        !now.findings.some((f) => f.functionId === fn.id && f.fixUnavailable)
+      ) {
+        // An inline handler has no "Run as" fix (see FOX001): no lens that would do nothing.
         lenses.push({
           range,
           command: {
@@ -208,23 +354,84 @@ export function createFoxServer(
     const now = current(textDocument.uri);
     if (!now) return [];
     const actions: CodeAction[] = [];
-    for (const f of now.findings) {
-      if (!overlaps(f.range, range)) continue;
+    const uri = textDocument.uri;
+    for (const m of measured(uri, now)) {
+      if (!overlaps(m.range, range)) continue;
+      const f = {
+        ...m,
+        fixes: evidence.fixes(uri, docs().version(uri) ?? 0, now.syntax, docs().text(uri) ?? '', m),
+      };
       const diagnostic = toDiagnostic(f);
       const matches = context.diagnostics.filter(
         (d) => d.code === f.rule && d.range.start.line === f.range.start.line,
       );
       f.fixes.forEach((fix, i) => {
+        const data: FixActionData = { uri, rule: f.rule, start: f.range.start, title: fix.title };
+        // A client without resolve support gets the resolved edit now, or no action.
+        const eager =
+          fix.resolve && !resolveSupported
+            ? resolveForEditor(uri, f.functionId, (a) => a.resolveFix(f, fix))
+            : undefined;
+        if (eager && 'unavailable' in eager) return;
         actions.push({
           title: `${fix.title} (${f.rule})`,
           kind: CodeActionKind.QuickFix,
           diagnostics: matches.length ? matches : [diagnostic],
           isPreferred: i === 0,
-          edit: { changes: { [pathToFileURL(fix.path).href]: fix.edits } },
+          ...(eager
+            ? { edit: eager }
+            : fix.resolve
+              ? { data }
+              : { edit: { changes: { [pathToFileURL(fix.path).href]: fix.edits } } }),
         });
       });
     }
     return actions;
+  });
+
+  /**
+   * Resolves a task fix against the project with every open document's unsaved text: the
+   * WorkspaceEdit across files, or the reason it cannot be applied (remembered for the hover).
+   */
+  const resolveForEditor = (
+    uri: string,
+    functionId: string | undefined,
+    resolve: (analyzer: FoxAnalyzer) => ResolvedFix,
+  ): { changes: Record<string, TextEdit[]> } | { unavailable: string } => {
+    const analyzer = docs().analyzer;
+    for (const [openUri, doc] of texts) analyzer.setFileText(fileURLToPath(openUri), doc.getText());
+    const resolved = resolve(analyzer);
+    if ('unavailable' in resolved) {
+      declinedFixes.set(`${uri}#${functionId ?? ''}`, resolved.unavailable);
+      return resolved;
+    }
+    return {
+      changes: Object.fromEntries(resolved.edits.map((e) => [pathToFileURL(e.path).href, e.edits])),
+    };
+  };
+
+  connection.onCodeActionResolve((action): CodeAction => {
+    const data = action.data as FixActionData | undefined;
+    if (!data || action.edit) return action;
+    const now = current(data.uri);
+    const finding = now?.findings.find(
+      (f) =>
+        f.rule === data.rule &&
+        f.range.start.line === data.start.line &&
+        f.range.start.character === data.start.character,
+    );
+    const fix = finding?.fixes.find((x) => x.title === data.title);
+    if (!finding || !fix) return action;
+    const resolved = resolveForEditor(data.uri, finding.functionId, (a) =>
+      a.resolveFix(finding, fix),
+    );
+    if ('unavailable' in resolved) {
+      void connection.window.showWarningMessage(
+        `Fox: not applying "${fix.title}": ${resolved.unavailable}.`,
+      );
+      return action;
+    }
+    return { ...action, edit: resolved };
   });
 
   connection.onExecuteCommand(async ({ command, arguments: args }) => {
@@ -237,11 +444,21 @@ export function createFoxServer(
     const root = docs().analyzer.rootOf(path);
     const ctx = new FileContext(sf, path, toRelative(path, root));
     const unit = collectUnits(ctx).find((u) => u.id === id);
-    const fix = unit ? markAsTask(ctx, unit, mode) : undefined;
-    if (!fix) return null;
+    const offer = unit ? offerTaskFix(ctx, unit, mode) : undefined;
+    if (!offer) return null;
+    const resolved =
+      'fix' in offer && offer.fix.resolve
+        ? resolveForEditor(uri, id, (a) => resolveTaskFix(a, path, offer.fix.resolve!))
+        : { unavailable: 'unavailable' in offer ? offer.unavailable : 'nothing to wrap' };
+    if ('unavailable' in resolved) {
+      void connection.window.showWarningMessage(
+        `Fox: cannot run '${id}' as ${mode}: ${resolved.unavailable}.`,
+      );
+      return false;
+    }
     const result = await connection.workspace.applyEdit({
-      label: fix.title,
-      edit: { changes: { [uri]: fix.edits } },
+      label: `Run as ${mode}`,
+      edit: resolved,
     });
     return result.applied;
   });
@@ -258,7 +475,8 @@ export function createFoxServer(
   return {
     dispose() {
       analysis?.dispose();
-      if (live instanceof StoreLiveStats) live.close();
+      if (refreshTimer) clearTimeout(refreshTimer);
+      if (store instanceof StoreLiveStats) store.close();
     },
   };
 }
@@ -284,6 +502,7 @@ function toDiagnostic(f: Finding): Diagnostic {
 function hoverText(fn: FunctionReport, live: LiveStats | undefined): string {
   const lines = [
     `**fox** \`${fn.id}\``,
+    ...(fn.handler ? ['', `Handler: ${fn.handler.kind} \`${fn.handler.label}\``] : []),
     '',
     `${fn.kind === 'light' ? 'Light' : fn.kind === 'io' ? 'I/O-bound' : fn.kind === 'cpu' ? 'CPU-bound' : 'Mixed CPU and I/O'} work → recommended **${fn.recommendedMode}**${fn.task?.mode ? ` (declared \`${fn.task.mode}\`)` : ''}`,
   ];
@@ -294,7 +513,12 @@ function hoverText(fn: FunctionReport, live: LiveStats | undefined): string {
   }
   if (fn.task) {
     const stats = live?.forTask(fn.id);
-    lines.push('', stats ? `Live: ${formatLiveStats(stats)}` : 'Live: no data yet');
+    lines.push(
+      '',
+      stats
+        ? `${stats.source ? `Measured (${stats.source})` : 'Live'}: ${formatLiveStats(stats)}`
+        : 'Live: no data yet',
+    );
   }
   return lines.join('\n');
 }

@@ -1,7 +1,15 @@
-import { LatencyHistogram, MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk';
-import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
+import { LatencyHistogram } from '@fox/sdk/telemetry';
+import { MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk/protocol';
+import type {
+  AggregatesFrame,
+  CpuProfileFrame,
+  HelloFrame,
+  SpanRecord,
+  WireEvent,
+} from '@fox/sdk/protocol';
 import type { WebSocket } from 'ws';
 import { gaugePointOf } from '../live/gauge-point.js';
+import type { CpuProfileWindows } from '../live/cpu-functions.js';
 import type { LiveState } from '../live/live-state.js';
 import type { BatchWriter } from '../storage/batch-writer.js';
 import type { EventRow, SpanTagRow, TaskStateRow } from '../storage/profiler-tables.js';
@@ -40,6 +48,8 @@ export interface IngestOptions {
   bytesPerSecond?: number;
   /** Open exporter connections by process id (for relaying approval decisions). */
   connections?: Map<string, WebSocket>;
+  /** Where `cpu-profile` windows go for the live per-function view. Default: not kept live. */
+  cpu?: CpuProfileWindows;
 }
 
 /**
@@ -101,6 +111,9 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
         break;
       case 'events':
         onEvents(processId, frame.events);
+        break;
+      case 'cpu-profile':
+        onCpuProfile(processId, frame);
         break;
     }
   });
@@ -267,6 +280,26 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
       else feed.push({ processId: pid, event });
     }
     writer.events(feed);
+  }
+
+  function onCpuProfile(pid: string, frame: CpuProfileFrame): void {
+    options.cpu?.add(pid, frame);
+    writer?.cpuFunctions(
+      frame.functions.map((f) => ({
+        processId: pid,
+        from: frame.from,
+        to: frame.to,
+        intervalUs: frame.intervalUs,
+        file: f.file,
+        line: f.line,
+        column: f.column,
+        name: f.name,
+        selfMs: f.selfMs,
+        totalMs: f.totalMs,
+        samples: f.samples,
+        longestSyncMs: f.longestSyncMs ?? null,
+      })),
+    );
   }
 
   function onSpans(pid: string, spans: SpanRecord[]): void {

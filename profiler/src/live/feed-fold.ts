@@ -1,4 +1,4 @@
-import type { WireEvent } from '@fox/sdk';
+import type { WireEvent } from '@fox/sdk/protocol';
 import type { ChaosRunView, EventView, ProposalView } from './view.js';
 
 /**

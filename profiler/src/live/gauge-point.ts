@@ -1,4 +1,4 @@
-import type { AggregatesFrame } from '@fox/sdk';
+import type { AggregatesFrame } from '@fox/sdk/protocol';
 import type { GaugePoint } from './view.js';
 
 /** An aggregates frame's process gauges as one point of the history (live view and stored rows). */

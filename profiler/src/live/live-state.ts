@@ -1,4 +1,4 @@
-import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk';
+import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk/protocol';
 import { foldChaos, foldProposal, trimMap } from './feed-fold.js';
 import { gaugePointOf } from './gauge-point.js';
 import { buildTimeline } from './timeline.js';
@@ -139,6 +139,11 @@ export class LiveState {
       }
       view.calls = t.calls;
       view.errors = t.errors;
+      const { count, p50, p90, p99, max } = t.latency;
+      view.latency = { count, p50, p90, p99, max };
+      view.errorsByCode = t.errorsByCode;
+      if (t.running) view.running = t.running;
+      else delete view.running;
       view.inFlight = t.inFlight;
       view.queued = t.queued;
       view.limit = t.limit;

@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@fox/sdk';
+import type { SpanRecord } from '@fox/sdk/protocol';
 import type { TimelineSpan } from './view.js';
 
 /** Calls of the selected task shown at most. */

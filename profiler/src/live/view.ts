@@ -6,7 +6,7 @@ import type {
   UiChaosKillMessage,
   WireChaosReport,
   WireEvent,
-} from '@fox/sdk';
+} from '@fox/sdk/protocol';
 
 /**
  * The messages between the profiler and its UI (the browser page, the VS Code webview, the
@@ -66,6 +66,15 @@ export interface TaskView {
   breaker: BreakerState | null;
   /** calls/s over the recent intervals, oldest first (the sparkline). */
   history: number[];
+  /**
+   * Latency over the process's life as the SDK aggregates it (the lens's "p50 over N calls");
+   * absent until the first aggregates frame.
+   */
+  latency?: { count: number; p50: number; p90: number; p99: number; max: number };
+  /** Errors by code since the process started (`FOX_TIMEOUT`, `ECONNRESET`, a class name…). */
+  errorsByCode?: Record<string, number>;
+  /** Policy parameters the task runs with now (see the wire's `TaskAggregate.running`). */
+  running?: { timeoutMs?: number; retryAttempts?: number; bulkheadLimit?: number };
 }
 
 export interface EventView {
@@ -119,6 +128,25 @@ export interface ChaosReportView {
   report: WireChaosReport;
 }
 
+/**
+ * One source function's sampled CPU in one process over the current run (the "Hot functions"
+ * table): what V8's sampling profiler saw, source-mapped, whether the function is a task or not.
+ */
+export interface HotFunctionView {
+  processId: string;
+  /** Project-relative, forward slashes (the task-id rule); `line` 1-based in the source. */
+  file: string;
+  line: number;
+  name: string;
+  /** Time with the function innermost among the project's frames, ms. */
+  selfMs: number;
+  /** Time with the function anywhere on the stack, ms. */
+  totalMs: number;
+  samples: number;
+  /** The longest run of consecutive samples with it on the stack: how long it held the loop. */
+  longestSyncMs: number;
+}
+
 /** Set when the state is a stored run rendered as a report (not a live profiler). */
 export interface ReportInfo {
   sessionId: string;
@@ -141,6 +169,11 @@ export interface UiState {
   chaosRuns?: ChaosRunView[];
   /** Recent chaos reports, newest first (the live profiler also loads the last stored ones). */
   chaosReports?: ChaosReportView[];
+  /**
+   * Sampled CPU per source function, busiest (total time) first, at most a few per process.
+   * Optional: absent when nothing was sampled, or from an older host.
+   */
+  hotFunctions?: HotFunctionView[];
   report?: ReportInfo;
 }
 
@@ -155,7 +188,12 @@ export type ServerToUi =
   /** Whether an approval decision reached its process (not whether the guardian accepted it). */
   | { type: 'approval-relayed'; proposalId: string; ok: boolean; reason?: string }
   /** Whether the chaos kill switch reached the process(es); `processes` = how many. */
-  | { type: 'chaos-kill-relayed'; ok: boolean; processes: number; reason?: string };
+  | { type: 'chaos-kill-relayed'; ok: boolean; processes: number; reason?: string }
+  /**
+   * The host asks the UI to select a task (the editor's "open in the profiler" link); without
+   * `processId`, in the live process that called it most.
+   */
+  | { type: 'reveal'; taskId: string; processId?: string };
 
 export type UiToServer =
   | { type: 'ready' }

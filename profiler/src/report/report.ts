@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
 import type { ServerToUi, UiState } from '../live/view.js';
 import { loadUiAssets, type UiAssets } from '../server/ui-assets.js';
-import { migrateProfilerSchema } from '../storage/profiler-schema.js';
+import { useProfilerStore } from '../storage/profiler-schema.js';
 import { openStore } from '../storage/store-adapter.js';
 import { storedRunMessages } from './stored-run.js';
 
@@ -90,9 +90,7 @@ export async function writeStoredReport(options: StoredReportOptions): Promise<s
 export function storedReportMessages(storePath: string, sessionId?: string): ServerToUi[] {
   const store = openStore({ path: storePath });
   try {
-    const db = store.connection();
-    migrateProfilerSchema(db);
-    const messages = storedRunMessages(db, sessionId);
+    const messages = storedRunMessages(useProfilerStore(store).sessions, sessionId);
     if (!messages) {
       throw new ReportSourceError(
         sessionId === undefined

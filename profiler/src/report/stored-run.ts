@@ -1,9 +1,12 @@
-import { LatencyHistogram, WireChaosReportSchema, type DropCounters } from '@fox/sdk';
+import { LatencyHistogram } from '@fox/sdk/telemetry';
+import { WireChaosReportSchema, type DropCounters } from '@fox/sdk/protocol';
 import { foldFeed } from '../live/feed-fold.js';
+import { HOT_FUNCTIONS_PER_PROCESS, hotFunctionRows } from '../live/hot-functions.js';
 import { buildTimeline, TIMELINE_ROOTS } from '../live/timeline.js';
 import type {
   ChaosReportView,
   GaugePoint,
+  HotFunctionView,
   ProcessView,
   ServerToUi,
   TaskView,
@@ -11,12 +14,11 @@ import type {
 } from '../live/view.js';
 import type { GaugeRow } from '../storage/profiler-tables.js';
 import {
-  SessionReader,
+  type SessionReader,
   type StoredInterval,
   type StoredSession,
   type Window,
 } from '../storage/session-reader.js';
-import type { StoreDb } from '../storage/store-adapter.js';
 
 /** Points per gauge chart and per sparkline in a report (a long run is bucketed down). */
 const GAUGE_POINTS = 600;
@@ -30,8 +32,10 @@ const REPORT_GRACE_MS = 10_000;
  * profiler run stored: numbers cover the whole run (calls, rates and latency quantiles over all
  * its intervals), charts its whole length. Undefined when the store has no such run.
  */
-export function storedRunMessages(db: StoreDb, sessionId?: string): ServerToUi[] | undefined {
-  const reader = new SessionReader(db);
+export function storedRunMessages(
+  reader: SessionReader,
+  sessionId?: string,
+): ServerToUi[] | undefined {
   const session = reader.session(sessionId);
   if (!session) return undefined;
   const w: Window = { from: session.startedAt, to: session.endedAt ?? Date.now() };
@@ -39,6 +43,7 @@ export function storedRunMessages(db: StoreDb, sessionId?: string): ServerToUi[]
   const processes: ProcessView[] = [];
   const tasks: TaskView[] = [];
   const timelines: ServerToUi[] = [];
+  const hot: HotFunctionView[] = [];
   let frames = 0;
   for (const p of reader.processes(session.id)) {
     const gauges = reader.gauges(p.id, w);
@@ -53,6 +58,7 @@ export function storedRunMessages(db: StoreDb, sessionId?: string): ServerToUi[]
       rowsRejected: 0,
       gauges: bucketGauges(gauges, GAUGE_POINTS),
     });
+    hot.push(...hotFunctionRows(p.id, reader.cpuFunctions(p.id, w, HOT_FUNCTIONS_PER_PROCESS)));
     const states = reader.taskStates(p.id);
     const step = typicalStep(gauges.map((g) => g.at));
     for (const [taskId, intervals] of groupBy(reader.intervals(p.id, w), (i) => i.taskId)) {
@@ -95,6 +101,7 @@ export function storedRunMessages(db: StoreDb, sessionId?: string): ServerToUi[]
     proposals: folded.proposals,
     chaosRuns: folded.chaosRuns,
     chaosReports: chaosReports(reader, { from: w.from, to: w.to + REPORT_GRACE_MS }),
+    ...(hot.length > 0 ? { hotFunctions: hot.sort((a, b) => b.totalMs - a.totalMs) } : {}),
     report: reportInfo(session),
   };
   return [{ type: 'state', state }, ...timelines];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_STORE_PATH, WireChaosReportSchema, type ApprovalDecision } from '@fox/sdk';
+import { DEFAULT_STORE_PATH } from '@fox/sdk/store';
+import { WireChaosReportSchema, type ApprovalDecision } from '@fox/sdk/protocol';
 import { ulid } from 'ulid';
 import type { WebSocket } from 'ws';
 import { startCollector, type Collector, type CollectorCounters } from '../collector/collector.js';
@@ -12,6 +13,12 @@ import {
   serveExporter,
   type IngestCounters,
 } from '../ingest/ingest.js';
+import {
+  CpuProfileWindows,
+  type CpuFunctionQuery,
+  type CpuFunctionView,
+} from '../live/cpu-functions.js';
+import { liveHotFunctions } from '../live/hot-functions.js';
 import { LiveState } from '../live/live-state.js';
 import type { CollectorStatsView, ServerToUi, UiState } from '../live/view.js';
 import { BatchWriter, type WriterCounters } from '../storage/batch-writer.js';
@@ -78,6 +85,13 @@ export interface Profiler {
   state(): UiState;
   timeline(processId: string, taskId: string): ServerToUi;
   /**
+   * Sampled CPU per source function of this run's processes, summed per (file, line) over the
+   * windows that ended in the last `minutes` (default 5), busiest first. Also served as
+   * `GET /api/cpu?token=…&minutes=5[&processId=…][&limit=…]`. Empty when no process samples
+   * (CPU sampling runs only in processes exporting to a profiler; `FOX_CPU_SAMPLING=off` stops it).
+   */
+  cpuFunctions(query?: CpuFunctionQuery): CpuFunctionView[];
+  /**
    * Relays an approval decision to the connected process that holds the proposal (for an
    * in-process host such as the editor; network clients send the `approval` message on `/ui`
    * with the token). `ok: false` with a reason when invalid or the process is not connected.
@@ -102,6 +116,7 @@ export interface Profiler {
  */
 export async function startProfiler(options: ProfilerOptions = {}): Promise<Profiler> {
   const live = new LiveState();
+  const cpu = new CpuProfileWindows();
   const ingest = emptyIngestCounters();
   const uiCounters = emptyUiChannelCounters();
   const onError = options.onError ?? (() => {});
@@ -135,7 +150,14 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
       connections: holder.collector?.counters().open ?? 0,
     };
   };
-  const state = (): UiState => live.snapshot(collectorStats());
+  const state = (): UiState => {
+    const snapshot = live.snapshot(collectorStats());
+    const hot = liveHotFunctions(
+      cpu,
+      snapshot.processes.map((p) => p.id),
+    );
+    return hot ? { ...snapshot, hotFunctions: hot } : snapshot;
+  };
   const timeline = (processId: string, taskId: string): ServerToUi => ({
     type: 'spans',
     processId,
@@ -200,6 +222,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
           writer,
           counters: ingest,
           connections: exporters,
+          cpu,
           ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
           ...(options.bytesPerSecond === undefined
             ? {}
@@ -255,6 +278,10 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
         res.writeHead(204);
         return void res.end();
       }
+      if (url.pathname === '/api/cpu') {
+        if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
+        return reply(res, 200, 'application/json', JSON.stringify(cpu.functions(cpuQueryOf(url))));
+      }
       if (url.pathname === '/api/state') {
         if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
         return reply(res, 200, 'application/json', JSON.stringify(state()));
@@ -287,6 +314,7 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
     decide: (processId, decision) => relay.decide(processId, decision),
     killChaos: (processId, reason) => relay.killChaos(processId, reason),
     timeline,
+    cpuFunctions: (query) => cpu.functions(query),
     close() {
       closing ??= (async () => {
         clearInterval(pushTimer);
@@ -356,4 +384,21 @@ function escapeAttribute(s: string): string {
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
+}
+
+/** `/api/cpu`'s query string; malformed numbers fall back to the defaults. */
+function cpuQueryOf(url: URL): CpuFunctionQuery {
+  const number = (name: string): number | undefined => {
+    const raw = url.searchParams.get(name);
+    const n = raw === null ? NaN : Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  const minutes = number('minutes');
+  const limit = number('limit');
+  const processId = url.searchParams.get('processId');
+  return {
+    ...(minutes === undefined ? {} : { minutes: Math.min(minutes, 24 * 60) }),
+    ...(limit === undefined ? {} : { limit: Math.min(Math.floor(limit), 5000) }),
+    ...(processId ? { processId } : {}),
+  };
 }

@@ -68,6 +68,8 @@ export function uiBuildOptions(root: string, write: boolean) {
     platform: 'browser' as const,
     target: ['chrome110', 'firefox110', 'safari16'],
     minify: true,
+    // The sdk's TypeScript (`@fox/sdk/task-id`), so the bundle never waits on the sdk's build.
+    conditions: ['source'],
     outfile: join(root, UI_BUNDLE_JS),
     write,
     logLevel: 'warning' as const,

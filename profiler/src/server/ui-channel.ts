@@ -6,7 +6,7 @@ import {
   UiChaosKillMessageSchema,
   WireProcessSchema,
   type ApprovalDecision,
-} from '@fox/sdk';
+} from '@fox/sdk/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { tokenMatches } from '../collector/token.js';
 import type { ServerToUi } from '../live/view.js';

@@ -13,6 +13,7 @@ import { lineChart, sparkline, timeline } from './charts.js';
 import { h, replace } from './dom.js';
 import { fmtMs, fmtRate } from './format.js';
 import { gaugeCharts } from './gauge-series.js';
+import { HotFunctionsPanel } from './hot-functions-panel.js';
 import { newestArrival } from './process-follow.js';
 import { taskIdLabel } from './task-id.js';
 
@@ -67,6 +68,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
     fromHost: options.approverFromHost ?? false,
   });
   const chaos = new ChaosPanel(host, readOnly);
+  const hotFunctions = new HotFunctionsPanel(readOnly);
   const processList = h('ul', { class: 'fox-processes', 'data-testid': 'processes' });
   const charts = h('div', { class: 'fox-charts', 'data-testid': 'charts' });
   const taskBody = h('tbody', { 'data-testid': 'tasks' });
@@ -121,6 +123,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
         ),
         timelineTitle,
         timelineBox,
+        hotFunctions.element,
         chaos.element,
         h('h2', {}, 'Events'),
         eventsList,
@@ -178,6 +181,10 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
       st.processes,
     );
     renderTimeline();
+    hotFunctions.update(
+      (st.hotFunctions ?? []).filter((f) => !selectedProcess || f.processId === selectedProcess),
+      st.processes,
+    );
     renderEvents(st);
   }
 
@@ -355,6 +362,8 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
       return approvals.relayed(message);
     } else if (message.type === 'chaos-kill-relayed') {
       return chaos.relayed(message);
+    } else if (message.type === 'reveal') {
+      pendingReveal = message;
     } else if (message.type === 'state') {
       state = message.state;
       followNewProcess(state);
@@ -366,8 +375,30 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
     ) {
       spans = message.spans;
     }
+    // A reveal can come before the state that has its task: it waits for one.
+    if (pendingReveal && state && revealTask(state, pendingReveal)) pendingReveal = undefined;
     render();
   };
+
+  let pendingReveal: Extract<ServerToUi, { type: 'reveal' }> | undefined;
+
+  /** Selects the task a reveal names; false when the state does not have it (yet). */
+  function revealTask(st: UiState, r: { taskId: string; processId?: string }): boolean {
+    const live = new Set(st.processes.filter((p) => p.connected).map((p) => p.id));
+    const candidates = st.tasks
+      .filter(
+        (t) => t.id === r.taskId && (r.processId === undefined || t.processId === r.processId),
+      )
+      .sort(
+        (a, b) =>
+          Number(live.has(b.processId)) - Number(live.has(a.processId)) || b.calls - a.calls,
+      );
+    const t = candidates[0];
+    if (!t) return false;
+    selectedProcess = undefined;
+    selectTask(t.processId, t.id);
+    return true;
+  }
 
   function selectTask(processId: string, taskId: string): void {
     selectedTask = { processId, taskId };

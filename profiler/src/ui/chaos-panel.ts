@@ -1,4 +1,4 @@
-import type { WireChaosReport } from '@fox/sdk';
+import type { WireChaosReport } from '@fox/sdk/protocol';
 import type {
   ChaosReportView,
   ChaosRunView,

@@ -1,4 +1,5 @@
 import { h } from './dom.js';
+import { splitTaskId } from './task-id-split.js';
 
 /**
  * A task id as the UI shows it: always whole (`src/report.ts#buildReport`), the same string the
@@ -14,13 +15,4 @@ export function taskIdLabel(id: string, hover: string = id): HTMLElement {
     dir ? h('span', { class: 'fox-id-dir' }, dir) : null,
     h('span', { class: 'fox-id-name' }, rest),
   );
-}
-
-/** `src/lib/report.ts#buildReport` → `src/lib/` and `report.ts#buildReport`. */
-export function splitTaskId(id: string): { dir: string; rest: string } {
-  const hash = id.lastIndexOf('#');
-  const slash = id.lastIndexOf('/', hash >= 0 ? hash : id.length);
-  return slash < 0
-    ? { dir: '', rest: id }
-    : { dir: id.slice(0, slash + 1), rest: id.slice(slash + 1) };
 }

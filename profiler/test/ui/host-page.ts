@@ -40,6 +40,8 @@ createFoxUi(document.getElementById('fox-root')!, {
       format: 'iife',
       platform: 'browser',
       target: ['chrome110'],
+      // From the sources, as scripts/build.mjs bundles it (no sdk build needed).
+      conditions: ['source'],
       outfile: join(dir, 'ui.js'),
       logLevel: 'error',
     });

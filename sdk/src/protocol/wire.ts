@@ -6,10 +6,11 @@ import { LatencySummarySchema, ProcessStatsSchema, TaskStatsSchema } from './sta
  * The exporter → profiler wire protocol (JSON text frames over WebSocket). Version 1.
  *
  * A connection starts with a `hello` (the process and its tasks), then carries `aggregates`
- * (one per interval, numbered by `seq`), `spans` and `events` frames in any order. A process
- * re-sends `hello` when its task set changes. Every bound below (string lengths, array sizes)
- * is part of the contract: the profiler rejects a frame that exceeds one, so a runaway or
- * hostile client cannot make it allocate without limit.
+ * (one per interval, numbered by `seq`), `spans`, `events` and (while CPU sampling runs)
+ * `cpu-profile` frames in any order. A process re-sends `hello` when its task set changes.
+ * Every bound below (string lengths, array sizes) is part of the contract: the profiler rejects
+ * a frame that exceeds one, so a runaway or hostile client cannot make it allocate without
+ * limit.
  */
 export const WIRE_VERSION = 1;
 
@@ -99,8 +100,22 @@ export const TaskAggregateSchema = TaskStatsSchema.extend({
     histogramSum: Ms,
   }),
   breaker: BreakerStateSchema.nullable(),
+  /**
+   * Policy parameters the task runs with now (after `configure()` or an approved change), so
+   * the editor can show where they differ from the source. Absent from older exporters.
+   */
+  running: z
+    .object({
+      timeoutMs: Ms,
+      retryAttempts: z.number().int().min(1).max(100),
+      bulkheadLimit: Count,
+    })
+    .partial()
+    .optional(),
 });
 export type TaskAggregate = z.infer<typeof TaskAggregateSchema>;
+/** See `TaskAggregate.running`. */
+export type RunningParameters = NonNullable<TaskAggregate['running']>;
 
 /** Process gauges: the stats snapshot's process part plus the worker pool's utilisation. */
 export const WireGaugesSchema = ProcessStatsSchema.extend({
@@ -279,12 +294,73 @@ export const EventsFrameSchema = z.object({
 });
 export type EventsFrame = z.infer<typeof EventsFrameSchema>;
 
+/**
+ * Version of the `cpu-profile` frame, carried in the frame itself. The frame type was added to
+ * wire version 1 without bumping {@link WIRE_VERSION}: the hello is unchanged, and a profiler
+ * that predates the frame rejects it as invalid and counts it (one refused frame; the
+ * connection and every other frame go on), so old profilers and new exporters still talk.
+ */
+export const CPU_PROFILE_WIRE_VERSION = 1;
+
+/** Most functions one `cpu-profile` frame may carry. */
+export const MAX_CPU_FUNCTIONS = 500;
+/** Longest sampling window accepted, ms. */
+export const MAX_CPU_WINDOW_MS = 3_600_000;
+
+/** One source function's CPU over a window (see the sdk's cpu-profile-aggregate.ts). */
+export const CpuFunctionSchema = z
+  .object({
+    /** Original source path relative to the project root (forward slashes), as in task ids. */
+    file: z.string().min(1).max(1024),
+    /** 1-based line and column of the function's declaration in the original source. */
+    line: z.number().int().positive().max(10_000_000),
+    column: z.number().int().positive().max(10_000_000),
+    /** The function's name as V8 reports it; `(anonymous)` when it has none. */
+    name: z.string().max(256),
+    /** Samples whose innermost project frame is this function, as time. */
+    selfMs: z.number().nonnegative().max(MAX_CPU_WINDOW_MS),
+    /** Samples with this function anywhere on the stack, as time. */
+    totalMs: z.number().nonnegative().max(MAX_CPU_WINDOW_MS),
+    /** Samples with this function on the stack. */
+    samples: Count.max(100_000_000),
+    /** Longest run of consecutive samples on this function's stack, as time. */
+    longestSyncMs: z.number().nonnegative().max(MAX_CPU_WINDOW_MS).optional(),
+  })
+  .refine((f) => f.selfMs <= f.totalMs + 1e-6, 'selfMs exceeds totalMs');
+export type CpuFunction = z.infer<typeof CpuFunctionSchema>;
+
+/**
+ * One window of the process's sampled CPU, per project function (the process is the one the
+ * connection's hello named). Sent only while a profiler listens: see the sdk's cpu-sampler.ts.
+ */
+export const CpuProfileFrameSchema = z
+  .object({
+    type: z.literal('cpu-profile'),
+    v: z.literal(CPU_PROFILE_WIRE_VERSION),
+    /** Window start and end, epoch ms. */
+    from: EpochMs,
+    to: EpochMs,
+    /** V8's sampling interval, µs. */
+    intervalUs: z.number().int().min(1).max(1_000_000),
+    /** Samples in the window, all code (project or not), idle included. */
+    samples: Count.max(100_000_000),
+    /** Time of the `(idle)` samples, ms. */
+    idleMs: z.number().nonnegative().max(MAX_CPU_WINDOW_MS),
+    /** Top functions by total time. */
+    functions: z.array(CpuFunctionSchema).max(MAX_CPU_FUNCTIONS),
+    /** Project functions left out of `functions` by the exporter's bound. */
+    truncated: Count.max(100_000_000),
+  })
+  .refine((f) => f.to >= f.from && f.to - f.from <= MAX_CPU_WINDOW_MS, 'bad window');
+export type CpuProfileFrame = z.infer<typeof CpuProfileFrameSchema>;
+
 /** Any frame an exporter sends. */
 export const ExporterFrameSchema = z.discriminatedUnion('type', [
   HelloFrameSchema,
   AggregatesFrameSchema,
   SpansFrameSchema,
   EventsFrameSchema,
+  CpuProfileFrameSchema,
 ]);
 export type ExporterFrame = z.infer<typeof ExporterFrameSchema>;
 

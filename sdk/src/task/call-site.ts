@@ -155,7 +155,8 @@ function toPath(file: string): string | undefined {
   return isAbsolute(file) ? file : undefined;
 }
 
-function isInsideSdk(file: string): boolean {
+/** Whether a runtime file (path or file: URL) is one of the sdk's own modules. */
+export function isInsideSdk(file: string): boolean {
   const path = toPath(file) ?? file;
   return SDK_DIR !== undefined && path.startsWith(SDK_DIR);
 }

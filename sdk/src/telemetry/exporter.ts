@@ -1,5 +1,13 @@
 import type { WebSocket as WsSocket } from 'ws';
+import {
+  repeatEvery,
+  systemClock,
+  type Clock,
+  type RepeatingTimer,
+  type TimerHandle,
+} from '../clock/clock.js';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
+import { backoffDelay } from '../policies/retry.js';
 import type { Mode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
 import {
@@ -9,6 +17,7 @@ import {
   WIRE_VERSION,
   type AggregatesFrame,
   type BreakerState,
+  type CpuProfileFrame,
   type DropCounters,
   type HelloFrame,
   type SpanRecord,
@@ -16,6 +25,7 @@ import {
   type WireEvent,
   type WireTask,
 } from '../protocol/wire.js';
+import { startCpuSampler, type CpuSampler, type CpuSamplerOptions } from './cpu-sampler.js';
 import { LatencyHistogram } from './histogram.js';
 import { IntervalTracker } from './interval-tracker.js';
 
@@ -38,6 +48,8 @@ export interface ExporterHost {
   breakerState?(taskId: string): BreakerState | null;
   /** Busy share (0..1) of the worker pool, or null without one. */
   workerPoolUtilization?(): number | null;
+  /** A task's live policy parameters (timeout, retry attempts, bulkhead limit), when it has any. */
+  runningParameters?(taskId: string): TaskAggregate['running'];
   /** Maps an absolute source file to the project-relative path task ids use. */
   relativePath?(file: string): string;
   /** Events (breaker, limit, strategy changes…) for the profiler's feed. */
@@ -77,10 +89,20 @@ export interface ExporterOptions {
   sampling?: SpanSamplerOptions;
   /** Reconnect backoff: exponential from `initialMs` to `maxMs`, with jitter. */
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Time for the send interval, reconnect backoff and frame timestamps. Default: the system
+   * clock. Waiting for the socket to drain at shutdown stays on real time: it waits on I/O.
+   */
+  clock?: Clock;
   /** Flush on `beforeExit` and best-effort on `exit`. Default true. */
   exitHooks?: boolean;
   /** Problems the exporter swallowed (it never throws into the program). */
   onDiagnostic?: (message: string) => void;
+  /**
+   * Samples the process's CPU with V8's profiler while exporting and sends one `cpu-profile`
+   * frame per interval (see cpu-sampler.ts). Default: off — no inspector session is opened.
+   */
+  cpuSampling?: Omit<CpuSamplerOptions, 'onDiagnostic'>;
 }
 
 export interface ExporterCounters {
@@ -92,6 +114,15 @@ export interface ExporterCounters {
   bufferedFrames: number;
   bufferedBytes: number;
   dropped: DropCounters;
+  /** CPU sampling: windows cut and frames queued; null when sampling is off or not started. */
+  cpuSampling: {
+    intervalUs: number;
+    windows: number;
+    frames: number;
+    errors: number;
+    /** Main-thread time spent cutting and aggregating windows, ms. */
+    busyMs: number;
+  } | null;
 }
 
 /** A running exporter. See {@link startExporter}. */
@@ -146,7 +177,7 @@ const SPANS_PER_FRAME = 2000;
  *
  * @example
  * const exporter = startExporter({ url: profilerUrlFromEnv()!, runtime: host });
- * task.spanGate = exporter.spans.gate(task.id); // per task, once
+ * task.recordSpans(exporter.spans.gate(task.id), exporter.spans); // per task, once
  * await exporter.shutdown(); // in fox.shutdown()
  */
 export function startExporter(options: ExporterOptions): Exporter {
@@ -169,6 +200,7 @@ class WsExporter implements Exporter {
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
   private readonly diagnose: (message: string) => void;
+  private readonly clock: Clock;
 
   private ws: WsSocket | undefined;
   /** The socket library is being imported: a connection is on its way. */
@@ -176,10 +208,10 @@ class WsExporter implements Exporter {
   private open = false;
   private stopped = false;
   private attempt = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastWindowAt = Date.now();
-  private lastTickAt = Date.now();
+  private timer: RepeatingTimer | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  private lastWindowAt: number;
+  private lastTickAt: number;
   private queue: Queued[] = [];
   private queueBytes = 0;
   private pendingSpans: SpanRecord[] = [];
@@ -209,10 +241,14 @@ class WsExporter implements Exporter {
   private readonly disposables: Disposable[] = [];
   private readonly exitHandlers: { beforeExit: () => void; exit: () => void } | undefined;
   private shuttingDown: Promise<void> | undefined;
+  private cpu: CpuSampler | undefined;
+  private cpuFrames = 0;
 
   constructor(options: ExporterOptions) {
     this.url = options.url;
     this.host = options.runtime;
+    this.clock = options.clock ?? systemClock;
+    this.lastWindowAt = this.lastTickAt = this.clock.wallNow();
     this.intervalMs = Math.max(10, options.intervalMs ?? 1000);
     this.maxBufferBytes = Math.max(MAX_FRAME_BYTES, options.maxBufferBytes ?? 4 << 20);
     this.maxPendingSpans = Math.max(0, options.maxPendingSpans ?? 10_000);
@@ -239,8 +275,7 @@ class WsExporter implements Exporter {
         }),
       );
     }
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.timer = repeatEvery(this.clock, this.intervalMs, () => this.tick());
     if (options.exitHooks !== false) {
       this.exitHandlers = {
         beforeExit: () => void this.shutdown(),
@@ -249,7 +284,32 @@ class WsExporter implements Exporter {
       process.once('beforeExit', this.exitHandlers.beforeExit);
       process.once('exit', this.exitHandlers.exit);
     }
+    if (options.cpuSampling) this.startCpuSampling(options.cpuSampling);
     this.connect();
+  }
+
+  private startCpuSampling(cpu: Omit<CpuSamplerOptions, 'onDiagnostic'>): void {
+    startCpuSampler({ ...cpu, onDiagnostic: this.diagnose }).then(
+      (sampler) => {
+        // Shut down while the inspector loaded: never leave a session sampling.
+        if (this.stopped || this.shuttingDown) sampler.stop();
+        else this.cpu = sampler;
+      },
+      (err: unknown) => this.diagnose(`cpu sampling disabled: ${String(err)}`),
+    );
+  }
+
+  /** Stops sampling and queues the last window. */
+  private stopCpuSampling(): void {
+    const sampler = this.cpu;
+    this.cpu = undefined;
+    if (sampler) this.enqueueCpu(sampler.stop());
+  }
+
+  private enqueueCpu(frame: CpuProfileFrame | undefined): void {
+    if (!frame) return;
+    this.cpuFrames++;
+    this.enqueue({ text: JSON.stringify(frame), spans: 0, events: 0, seq: 0 });
   }
 
   counters(): ExporterCounters {
@@ -261,6 +321,9 @@ class WsExporter implements Exporter {
       bufferedFrames: this.queue.length,
       bufferedBytes: this.queueBytes,
       dropped: { ...this.dropped, sampledOut: this.sampler.sampledOut },
+      cpuSampling: this.cpu
+        ? { intervalUs: this.cpu.intervalUs, ...this.cpu.counters(), frames: this.cpuFrames }
+        : null,
     };
   }
 
@@ -271,14 +334,15 @@ class WsExporter implements Exporter {
 
   shutdown(timeoutMs = 2000): Promise<void> {
     return (this.shuttingDown ??= (async () => {
-      if (this.timer) clearInterval(this.timer);
+      this.timer?.cancel();
       this.timer = undefined;
       try {
+        this.stopCpuSampling();
         this.tick();
         await this.drain(timeoutMs);
       } finally {
         this.stopped = true;
-        if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+        if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
         for (const d of this.disposables.splice(0)) d.dispose();
         if (this.exitHandlers) {
           process.off('beforeExit', this.exitHandlers.beforeExit);
@@ -390,15 +454,20 @@ class WsExporter implements Exporter {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const base = Math.min(this.backoffMax, this.backoffInitial * 2 ** Math.min(this.attempt, 20));
+    // The retry policy's exponential backoff with "equal jitter" (at least half the backoff, so
+    // a crowd of processes spreads out); the exponent is capped so the product stays finite.
+    const delay = backoffDelay(
+      { backoff: 'exponential', delay: this.backoffInitial, maxDelay: this.backoffMax },
+      Math.min(this.attempt, 20) + 1,
+      0,
+      Math.random,
+    );
     this.attempt++;
-    // "Equal jitter": at least half the backoff, so a crowd of processes spreads out.
-    const delay = base / 2 + Math.random() * (base / 2);
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect();
     }, delay);
-    this.reconnectTimer.unref();
+    this.reconnectTimer.unref?.();
   }
 
   private async closeSocket(timeoutMs: number): Promise<void> {
@@ -428,7 +497,7 @@ class WsExporter implements Exporter {
   /** Builds this interval's frames and sends what the socket can take. Never throws. */
   private tick(): void {
     try {
-      const now = Date.now();
+      const now = this.clock.wallNow();
       if (now - this.lastWindowAt >= 1000) {
         this.lastWindowAt = now;
         this.sampler.advance();
@@ -455,6 +524,8 @@ class WsExporter implements Exporter {
           seq: 0,
         });
       }
+      // One CPU window per interval, cut here so windows and aggregates line up.
+      if (this.cpu) this.enqueueCpu(this.cpu.cut());
       this.pump();
     } catch (err) {
       this.diagnose(`tick: ${err instanceof Error ? err.stack : String(err)}`);
@@ -526,6 +597,8 @@ class WsExporter implements Exporter {
   }
 
   private async drain(timeoutMs: number): Promise<void> {
+    // Real time, not the injected clock: this waits on the socket (I/O), and a fake clock that
+    // nobody ticks would hold shutdown forever.
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       this.pump();
@@ -574,7 +647,7 @@ class WsExporter implements Exporter {
         argv: process.argv.slice(1, 257).map((a) => a.slice(0, 4096)),
         nodeVersion: process.version,
         projectRoot: (host.projectRoot ?? process.cwd()).slice(0, 4096),
-        startedAt: Math.round(Date.now() - process.uptime() * 1000),
+        startedAt: Math.round(this.clock.wallNow() - process.uptime() * 1000),
       },
       ...(this.acked > 0 ? { acked: this.acked } : {}),
       tasks: tasks.slice(0, 10_000).map((t): WireTask => ({
@@ -613,7 +686,13 @@ class WsExporter implements Exporter {
         histogram: h.toSparse(),
         histogramSum: h.sum,
       };
-      return { ...t, interval, breaker: host.breakerState?.(t.id) ?? null };
+      const running = host.runningParameters?.(t.id);
+      return {
+        ...t,
+        interval,
+        breaker: host.breakerState?.(t.id) ?? null,
+        ...(running ? { running } : {}),
+      };
     });
     return {
       type: 'aggregates',

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import type { AggregatesFrame } from '../../src/protocol/wire.js';
 import { profilerUrlFromEnv, startExporter, type Exporter } from '../../src/telemetry/exporter.js';
 import { FakeHost } from './fake-host.js';
-import { Sink, until } from './sink.js';
+import { until } from '../support/until.js';
+import { Sink } from './sink.js';
 
 async function freePort(): Promise<number> {
   const srv = createServer();

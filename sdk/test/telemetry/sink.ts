@@ -46,11 +46,3 @@ export class Sink {
     await new Promise((r) => this.wss.close(r));
   }
 }
-
-export async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

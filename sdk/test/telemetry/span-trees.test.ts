@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { fox } from '@fox/sdk';
 import { asyncContextMode, asyncContextOpen } from '../../src/context/run-context.js';
 import { runtime } from '../../src/runtime/runtime.js';
-import { Sink, until } from './sink.js';
+import { until } from '../support/until.js';
+import { Sink } from './sink.js';
 
 describe('runtime connected to a profiler', () => {
   let sink: Sink;

@@ -2,22 +2,43 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startProfiler, type Profiler } from '@fox/profiler';
 import { ProfiledRun, redactToken, toTerminalText } from '../../../src/tasks/profiled-run.js';
+import { until } from '../../support/until.js';
 
 /** A terminal that records what it shows and resolves when the command ends. */
 function terminal() {
   let text = '';
   let resolveClosed: (code: number) => void = () => {};
   const closed = new Promise<number>((r) => (resolveClosed = r));
+  // Checked on every write: a wait ends as soon as the text it waits for is shown.
+  const waiters = new Set<() => void>();
   return {
-    sink: { write: (t: string) => void (text += t), close: (code: number) => resolveClosed(code) },
+    sink: {
+      write: (t: string) => {
+        text += t;
+        for (const check of waiters) check();
+      },
+      close: (code: number) => resolveClosed(code),
+    },
     closed,
     text: () => text,
-    async waitFor(pattern: RegExp): Promise<void> {
-      const end = Date.now() + 10_000;
-      while (!pattern.test(text)) {
-        if (Date.now() > end) throw new Error(`no ${pattern} in:\n${text}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    waitFor(pattern: RegExp, ms = 10_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        const check = () => {
+          if (!pattern.test(text)) return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no ${pattern} in:\n${text}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
     },
   };
 }
@@ -114,7 +135,8 @@ describe('ProfiledRun (a fox task in its terminal)', () => {
     const child = Number(/child (\d+)/.exec(t.text())![1]);
     run.stop();
     await t.closed;
-    await new Promise((r) => setTimeout(r, 100));
+    // The group's SIGTERM is delivered asynchronously; wait for the child to be gone.
+    await until(() => !running(child), 5_000, `child ${child} to exit`);
     assert.equal(running(child), false, 'the child is gone');
     assert.doesNotMatch(t.text(), /(^|\n)after\r/, 'the shell did not go on');
   });

@@ -1,10 +1,18 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import sdkLayers from './scripts/lint/sdk-layers.js';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.fox/**', '**/fixtures/**', 'artifacts/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.fox/**',
+      '**/fixtures/**',
+      'artifacts/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -28,4 +36,23 @@ export default tseslint.config(
     files: ['**/test/**/*.ts'],
     languageOptions: { globals: { ...globals.mocha } },
   },
+  // Type-aware rules for bugs the compiler lets through: a promise nobody awaits or catches (its
+  // rejection is lost or kills the process, and whatever follows runs before it settles), and a
+  // switch over a union that misses a member. The types come from each package's tsconfig.json
+  // (test/ and scripts/ have their own, extending tsconfig.tests.json).
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+    },
+  },
+  // Imports in sdk/src point down its layers only (the table and its reasons are in that file).
+  ...sdkLayers,
 );

@@ -1,10 +1,11 @@
 // Builds every package: esbuild bundles (ESM + CJS for the sdk), tsc declarations.
 // Dependencies stay external; the bundles carry source maps so task ids map back to sources.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { writeWorkerSource } from './build-worker.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (...p) => join(root, ...p);
@@ -89,23 +90,44 @@ function extensionBuilds() {
   ];
 }
 
+/**
+ * The sdk's entry points, from its package.json `exports` (`.` → index, `./store` → store):
+ * each is bundled to dist/<name>.js and dist/<name>.cjs.
+ */
+function sdkEntryPoints() {
+  const { exports } = JSON.parse(readFileSync(at('sdk/package.json'), 'utf8'));
+  const entries = {};
+  for (const [subpath, conditions] of Object.entries(exports)) {
+    if (typeof conditions !== 'object') continue;
+    entries[subpath === '.' ? 'index' : subpath.slice(2)] = at('sdk', conditions.source);
+  }
+  return entries;
+}
+
 async function build() {
   for (const pkg of ['sdk', 'language-server', 'profiler', 'extension', 'samples/demo']) {
     rmSync(at(pkg, 'dist'), { recursive: true, force: true });
   }
+  // The tfox worker's source string, bundled into the sdk (see scripts/build-worker.mjs).
+  await writeWorkerSource();
   await Promise.all([
+    // ESM entries share their modules through chunks (one copy of each in a process); each CJS
+    // entry is whole, and copies share state through sdk/src/state/process-state.ts.
     esbuild.build({
       ...common,
-      entryPoints: [at('sdk/src/index.ts')],
+      entryPoints: sdkEntryPoints(),
       format: 'esm',
-      outfile: at('sdk/dist/index.js'),
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      outdir: at('sdk/dist'),
     }),
     esbuild.build({
       ...common,
-      entryPoints: [at('sdk/src/index.ts')],
+      entryPoints: sdkEntryPoints(),
       format: 'cjs',
       ...cjsImportMetaUrl,
-      outfile: at('sdk/dist/index.cjs'),
+      outdir: at('sdk/dist'),
+      outExtension: { '.js': '.cjs' },
     }),
     esbuild.build({
       ...common,
@@ -133,6 +155,7 @@ async function build() {
       platform: 'browser',
       target: ['chrome110', 'firefox110', 'safari16'],
       minify: true,
+      conditions: ['source'],
       outfile: at('profiler/dist/ui/fox-ui.js'),
       logLevel: 'warning',
     }),

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import {
-  APPROVAL_WIRE_VERSION,
-  startExporter,
-  type ApprovalDecision,
-  type Exporter,
-  type StatsSnapshot,
-  type WireEvent,
-} from '@fox/sdk';
+import { APPROVAL_WIRE_VERSION, type ApprovalDecision, type WireEvent } from '@fox/sdk/protocol';
+import { startExporter, type Exporter } from '@fox/sdk/telemetry';
+import { type StatsSnapshot } from '@fox/sdk';
 import { startProfiler, type Profiler } from '../src/index.js';
 import type { ServerToUi } from '../src/live/view.js';
 import { until } from './helpers.js';

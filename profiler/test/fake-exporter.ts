@@ -1,12 +1,12 @@
+import { LatencyHistogram } from '@fox/sdk/telemetry';
 import {
-  LatencyHistogram,
   WIRE_VERSION,
   type AggregatesFrame,
   type ExporterFrame,
   type SpanRecord,
   type WireChaosReport,
   type WireEvent,
-} from '@fox/sdk';
+} from '@fox/sdk/protocol';
 import { WebSocket } from 'ws';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { WireEvent } from '@fox/sdk';
+import type { WireEvent } from '@fox/sdk/protocol';
 import { foldFeed } from '../src/live/feed-fold.js';
 import type { EventView } from '../src/live/view.js';
 

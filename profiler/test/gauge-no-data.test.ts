@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openStore } from '@fox/sdk';
+import { openStore } from '@fox/sdk/store';
 import {
   startProfiler,
   storedReportMessages,
@@ -8,7 +8,11 @@ import {
   type UiState,
 } from '../src/index.js';
 import { bucketGauges } from '../src/report/stored-run.js';
-import { migrateProfilerSchema, PROFILER_SCHEMA_META_KEY } from '../src/storage/profiler-schema.js';
+import {
+  LEGACY_VERSION_META_KEY,
+  PROFILER_SCHEMA,
+  useProfilerStore,
+} from '../src/storage/profiler-schema.js';
 import type { GaugeRow } from '../src/storage/profiler-tables.js';
 import { SessionReader } from '../src/storage/session-reader.js';
 import { gaugeCharts } from '../src/ui/gauge-series.js';
@@ -70,27 +74,18 @@ describe('gauges without data', function () {
     const store = openStore({ path: join(tmp.dir, 'fox.db') });
     try {
       const db = store.connection();
-      // What the previous release left: version 1, gauges NOT NULL, one row.
+      // What the previous release left: version 1 (gauges NOT NULL), one row.
+      PROFILER_SCHEMA.migrations[0]!.up(db);
       db.exec(`
-        CREATE TABLE profiler_gauges (
-          process_id TEXT NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
-          at         INTEGER NOT NULL,
-          delay_p50  REAL NOT NULL,
-          delay_p99  REAL NOT NULL,
-          delay_max  REAL NOT NULL,
-          elu        REAL NOT NULL,
-          cpu        REAL NOT NULL,
-          heap_used  INTEGER NOT NULL,
-          dropped    TEXT NOT NULL,
-          PRIMARY KEY (process_id, at)
-        ) STRICT;
         INSERT INTO processes (id, pid, started_at, argv, node_version, project_root)
           VALUES ('P', 1, 0, '[]', 'v20', '/');
         INSERT INTO profiler_gauges VALUES ('P', 1000, 1, 2, 3, 0.5, 0.25, 100, '{}');
       `);
-      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(PROFILER_SCHEMA_META_KEY, '1');
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(LEGACY_VERSION_META_KEY, '1');
 
-      assert.equal(migrateProfilerSchema(db), 2);
+      // Up to the latest version (3 added the CPU table) from 1, the gauges rebuilt on the way.
+      useProfilerStore(store);
+      assert.equal(store.schemaVersions().get('profiler'), 3);
       db.exec(
         "INSERT INTO profiler_gauges VALUES ('P', 2000, NULL, NULL, NULL, NULL, NULL, 100, '{}')",
       );

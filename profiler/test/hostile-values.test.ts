@@ -9,7 +9,7 @@ import {
   parseExporterFrame,
   WIRE_VERSION,
   type AggregatesFrame,
-} from '@fox/sdk';
+} from '@fox/sdk/protocol';
 import { startProfiler, type Profiler } from '../src/index.js';
 import { BatchWriter } from '../src/storage/batch-writer.js';
 import { FakeExporter } from './fake-exporter.js';

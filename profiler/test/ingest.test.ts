@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
-import { WIRE_VERSION, type ExporterFrame } from '@fox/sdk';
+import { WIRE_VERSION, type ExporterFrame } from '@fox/sdk/protocol';
 import { startProfiler, type Profiler } from '../src/index.js';
 import { tempDir, until } from './helpers.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DropCounters } from '@fox/sdk';
+import type { DropCounters } from '@fox/sdk/protocol';
 import type { UiState } from '../src/index.js';
 import { exited, firstJsonLine, spawnFixture, tempDir, until } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { startExporter, type Exporter, type StatsSnapshot } from '@fox/sdk';
+import { startExporter, type Exporter } from '@fox/sdk/telemetry';
+import { type StatsSnapshot } from '@fox/sdk';
 import { startProfiler, type CollectorLimits, type Profiler } from '../src/index.js';
 import { FakeExporter } from './fake-exporter.js';
 import { until } from './helpers.js';

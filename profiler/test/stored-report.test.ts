@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import FakeTimers from '@sinonjs/fake-timers';
-import { LatencyHistogram, openStore } from '@fox/sdk';
+import { LatencyHistogram } from '@fox/sdk/telemetry';
+import { openStore } from '@fox/sdk/store';
 import {
   profileMain,
   startProfiler,

@@ -7,7 +7,7 @@ import {
   UiApprovalMessageSchema,
   UiChaosKillMessageSchema,
   WireProcessSchema,
-} from '@fox/sdk';
+} from '@fox/sdk/protocol';
 import {
   startProfiler,
   type Profiler,
@@ -393,7 +393,9 @@ describe('the /ui channel under fuzzing', function () {
 
       // Each reply says whether its message went through.
       assert.deepEqual(
-        ui.replies.map((r) => (r.type === 'state' || r.type === 'spans' ? null : r.ok)),
+        ui.replies.map((r) =>
+          r.type === 'state' || r.type === 'spans' || r.type === 'reveal' ? null : r.ok,
+        ),
         replying.map((o) => o.outcome === 'accepted'),
       );
 

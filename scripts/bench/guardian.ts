@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Guardian } from '../../sdk/src/guardian/guardian.js';
+import { GUARDIAN_TABLES } from '../../sdk/src/guardian/guardian-schema.js';
 import { openAuditLog } from '../../sdk/src/guardian/paths.js';
 import { decide, GuardianPolicySchema } from '../../sdk/src/guardian/policy.js';
 import { openStore } from '../../sdk/src/store/store.js';
@@ -46,10 +47,10 @@ export async function runGuardianBench(options: { quick?: boolean } = {}): Promi
   const dir = mkdtempSync(join(tmpdir(), 'fox-guardian-bench-'));
   const dbPath = join(dir, 'fox.db');
   const store = openStore({ path: dbPath });
-  const wal = startWalCheckpointer(store.connection(), dbPath);
-  const audit = openAuditLog(store.connection(), dbPath);
+  const wal = startWalCheckpointer(store.use(GUARDIAN_TABLES), dbPath);
+  const audit = openAuditLog(store.use(GUARDIAN_TABLES), dbPath);
   const guardian = new Guardian({
-    db: store.connection(),
+    db: store.use(GUARDIAN_TABLES),
     audit,
     policy: {
       approvers: ['alice', 'bob'],

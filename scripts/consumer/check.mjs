@@ -5,6 +5,8 @@
 //   1. installs @fox/sdk alone: no better-sqlite3 is installed (no native build); the program
 //      (`@fox()` standard decorators, `fox()` with policies) compiles with skipLibCheck false
 //      and runs; the store says how to add the driver; `fox analyze` says what to install;
+//      every entry (`@fox/sdk`, `@fox/sdk/protocol`, …) loads from ESM and CJS and compiles, and
+//      the root holds what programs write, not the tools' internals;
 //   2. adds @fox/language-server and @fox/profiler: `fox analyze` prints a recommendation,
 //      `fox profile` runs the program and stores its tasks, the store opens (ESM and CJS);
 // and packages the VS Code extension in a folder with no artifacts/ (a fresh clone).
@@ -83,6 +85,43 @@ function lastJson(stdout) {
   return JSON.parse(line);
 }
 
+/** The sdk's entries: subpath → its conditions (paths without the leading `./`). */
+const sdkEntries = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(join(repo, 'sdk', 'package.json'), 'utf8')).exports)
+    .filter(([, conditions]) => typeof conditions === 'object')
+    .map(([subpath, c]) => [
+      subpath === '.' ? '@fox/sdk' : `@fox/sdk/${subpath.slice(2)}`,
+      { import: c.import.slice(2), require: c.require.slice(2), types: c.types.slice(2) },
+    ]),
+);
+
+/** A name each entry must export, so an entry that loads but is empty or wrong fails. */
+const ENTRY_MARKERS = {
+  '@fox/sdk': ['fox', 'FoxError', 'isFoxError', 'hasFoxCode', 'FoxStoreError', 'GuardianError'],
+  '@fox/sdk/protocol': ['parseExporterFrame', 'WIRE_VERSION', 'parseTaskId'],
+  '@fox/sdk/task-id': ['parseTaskId', 'formatTaskId'],
+  '@fox/sdk/telemetry': ['LatencyHistogram', 'startExporter'],
+  '@fox/sdk/store': ['openStore', 'writeRows'],
+  '@fox/sdk/guardian': ['verifyAuditLog', 'auditPaths'],
+  '@fox/sdk/chaos': ['parseExperiment', 'killAllChaos'],
+  '@fox/sdk/testing': ['systemClock', 'createFakeClock'],
+  '@fox/sdk/vault': ['PATTERNS', 'findPattern'],
+  '@fox/sdk/cli': ['approvalsMain', 'auditMain', 'chaosMain'],
+};
+
+/**
+ * What the root may share with the other entries: the errors a call can reject with (and their
+ * guards), and the schema of what `fox.stats()` returns.
+ */
+const ROOT_SHARES = new Set([
+  'GuardianError',
+  'isGuardianError',
+  'ChaosExperimentError',
+  'ChaosInjectedError',
+  'ChaosKillSwitchError',
+  'StatsSnapshotSchema',
+]);
+
 /** Package name → tarball file (`@fox/sdk` → `fox-sdk-0.1.0.tgz`). */
 function packed() {
   const byName = {};
@@ -130,7 +169,11 @@ try {
         'dist/index.js',
         'dist/types/index.d.ts',
       ];
-      if (pkg.name === '@fox/sdk') need.push('dist/index.cjs', 'bin/fox.js');
+      if (pkg.name === '@fox/sdk') {
+        need.push('bin/fox.js');
+        for (const entry of Object.values(sdkEntries))
+          need.push(entry.import, entry.require, entry.types);
+      }
       if (pkg.name === '@fox/language-server') need.push('bin/fox-analyze.js');
       if (pkg.name === '@fox/profiler') need.push('dist/ui/fox-ui.js', 'dist/ui/fox-ui.css');
       for (const f of need) check(files.has(f), `${pkg.name}: the tarball has no ${f}`);
@@ -194,10 +237,10 @@ try {
     // The CommonJS build loads, and finds no driver either.
     const cjs = must('node', [
       '-e',
-      "try { require('@fox/sdk').openStore({ path: ':memory:' }); console.log('opened') } " +
+      "try { require('@fox/sdk/store').openStore({ path: ':memory:' }); console.log('opened') } " +
         'catch (e) { console.log(e.code) }',
     ]);
-    check(cjs.stdout.trim() === 'FOX_STORE', `require('@fox/sdk') said: ${cjs.stdout}`);
+    check(cjs.stdout.trim() === 'FOX_STORE', `require('@fox/sdk/store') said: ${cjs.stdout}`);
     const analyze = must(bin('fox'), ['analyze', '.'], {}, 2);
     check(
       analyze.stderr.includes('needs @fox/language-server'),
@@ -219,6 +262,86 @@ try {
       `fox analyze with a broken install said: ${broken.stderr}`,
     );
     rmSync(fake, { recursive: true });
+  });
+
+  step('every @fox/sdk entry from ESM and CJS; the root holds no internals', () => {
+    const specs = Object.keys(sdkEntries);
+    check(
+      specs.length === Object.keys(ENTRY_MARKERS).length && specs.every((s) => s in ENTRY_MARKERS),
+      `the sdk's entries are ${specs.join(', ')}: give each a marker in ENTRY_MARKERS`,
+    );
+    // Each entry's export names, loaded by import() and by require() in separate processes.
+    const names = (format) => {
+      const load =
+        format === 'esm'
+          ? 'async (s) => Object.keys(await import(s))'
+          : 'async (s) => Object.keys(require(s))';
+      const script =
+        `const load = ${load}; const out = {};\n` +
+        `for (const s of ${JSON.stringify(specs)}) out[s] = (await load(s)).sort();\n` +
+        'console.log(JSON.stringify(out));';
+      const args =
+        format === 'esm'
+          ? ['--input-type=module', '-e', script]
+          : ['-e', `(async () => { ${script} })()`];
+      return lastJson(must('node', args).stdout);
+    };
+    const esm = names('esm');
+    const cjs = names('cjs');
+    for (const spec of specs) {
+      check(
+        JSON.stringify(esm[spec]) === JSON.stringify(cjs[spec]),
+        `${spec}: ESM exports ${esm[spec]}, CJS exports ${cjs[spec]}`,
+      );
+      for (const name of ENTRY_MARKERS[spec]) {
+        check(esm[spec].includes(name), `${spec} does not export ${name}: ${esm[spec]}`);
+      }
+    }
+    const elsewhere = new Set(specs.filter((s) => s !== '@fox/sdk').flatMap((s) => esm[s]));
+    const internals = esm['@fox/sdk'].filter((n) => elsewhere.has(n) && !ROOT_SHARES.has(n));
+    check(internals.length === 0, `the root exports what its entries do: ${internals}`);
+    console.log(
+      `   ${specs.map((s) => `${s.replace('@fox/sdk/', '')} ${esm[s].length}`).join(', ')}`,
+    );
+    // One error class across entries: the same object in ESM (shared chunks); in CJS each entry
+    // is a bundle of its own, and instanceof still holds (branded errors).
+    const same = must('node', [
+      '--input-type=module',
+      '-e',
+      "const root = await import('@fox/sdk'); const chaos = await import('@fox/sdk/chaos');\n" +
+        'console.log(root.ChaosInjectedError === chaos.ChaosInjectedError);',
+    ]);
+    check(same.stdout.trim() === 'true', `ESM entries hold two ChaosInjectedError classes`);
+    const across = must('node', [
+      '-e',
+      "const { GuardianError, isGuardianError } = require('@fox/sdk');\n" +
+        "const g = require('@fox/sdk/guardian');\n" +
+        "const e = new g.GuardianError('GUARDIAN_EXPIRED', 'x');\n" +
+        "console.log(e instanceof GuardianError && isGuardianError(e, 'GUARDIAN_EXPIRED'));",
+    ]);
+    check(
+      across.stdout.trim() === 'true',
+      `a CJS entry's error is not the root's: ${across.stdout}`,
+    );
+    // The entries' declarations compile in the project (NodeNext, skipLibCheck false).
+    writeFileSync(
+      join(app, 'src', 'entries.ts'),
+      "import type { AggregatesFrame } from '@fox/sdk/protocol';\n" +
+        "import { parseTaskId } from '@fox/sdk/task-id';\n" +
+        "import { LatencyHistogram } from '@fox/sdk/telemetry';\n" +
+        "import type { FoxStore } from '@fox/sdk/store';\n" +
+        "import type { VerifyResult } from '@fox/sdk/guardian';\n" +
+        "import { parseExperiment } from '@fox/sdk/chaos';\n" +
+        "import type { Clock } from '@fox/sdk/testing';\n" +
+        "import type { Pattern } from '@fox/sdk/vault';\n" +
+        "import type { approvalsMain } from '@fox/sdk/cli';\n" +
+        'export type Entries = [AggregatesFrame, FoxStore, VerifyResult, Clock, Pattern, typeof approvalsMain];\n' +
+        "export const used = [parseTaskId('src/a.ts#f')?.name, new LatencyHistogram(), parseExperiment];\n",
+    );
+    const tsc = must(bin('tsc'), ['-p', '.']);
+    check(tsc.stdout.trim() === '', `tsc reported:\n${tsc.stdout}`);
+    rmSync(join(app, 'src', 'entries.ts'));
+    rmSync(join(app, 'dist', 'entries.js'), { force: true });
   });
 
   step('add @fox/language-server and @fox/profiler (builds better-sqlite3)', () => {
@@ -256,9 +379,9 @@ try {
     check(out.store === 'ok', `the store with the driver said: ${out.store}`);
     const cjs = must('node', [
       '-e',
-      "const s = require('@fox/sdk').openStore({ path: ':memory:' }); console.log(s.schemaVersion > 0); s.close()",
+      "const s = require('@fox/sdk/store').openStore({ path: ':memory:' }); console.log(s.schemaVersion > 0); s.close()",
     ]);
-    check(cjs.stdout.trim() === 'true', `require('@fox/sdk').openStore said: ${cjs.stdout}`);
+    check(cjs.stdout.trim() === 'true', `require('@fox/sdk/store').openStore said: ${cjs.stdout}`);
   });
 
   step('fox analyze', () => {
@@ -298,7 +421,7 @@ try {
     const read = must('node', [
       '--input-type=module',
       '-e',
-      "import { openStore } from '@fox/sdk';\n" +
+      "import { openStore } from '@fox/sdk/store';\n" +
         "const s = openStore({ path: '.fox/fox.db' });\n" +
         'console.log(JSON.stringify({ tasks: s.tasks().map((t) => t.id),\n' +
         "  calls: s.taskHistory('src/main.ts#Orders.place', 0).reduce((n, a) => n + a.calls, 0) }));\n" +

@@ -2,7 +2,8 @@
 // The one `fox` command. Subcommands live in the packages that own them and are loaded on
 // demand, so @fox/sdk itself depends on none of them: `fox analyze` needs
 // @fox/language-server installed, `fox profile` needs @fox/profiler. Each entry names the
-// package and the exported function that takes the remaining argv and returns an exit code.
+// module (a package or one of its entries) and the exported function that takes the remaining
+// argv and returns an exit code.
 
 const COMMANDS = {
   analyze: {
@@ -16,17 +17,17 @@ const COMMANDS = {
     about: 'run a program with the live profiler: fox profile -- node app.js',
   },
   approvals: {
-    pkg: '@fox/sdk',
+    pkg: '@fox/sdk/cli',
     fn: 'approvalsMain',
     about: 'review runtime change proposals: fox approvals list|show|approve|reject',
   },
   audit: {
-    pkg: '@fox/sdk',
+    pkg: '@fox/sdk/cli',
     fn: 'auditMain',
     about: 'check or export the tamper-evident audit log: fox audit verify|export',
   },
   chaos: {
-    pkg: '@fox/sdk',
+    pkg: '@fox/sdk/cli',
     fn: 'chaosMain',
     about: 'chaos experiments: fox chaos run exp.json -- node app.js | fox chaos kill [--clear]',
   },

@@ -6,6 +6,12 @@
  * export const parse = fox({ mode: 'sfox' }, async function parse(s: string) { … });
  * class Orders { @fox({ mode: 'wfox', timeout: 2000 }) async place(o: Order) { … } }
  * ```
+ *
+ * The root is what a program writes: `fox`, its options, the stats it returns, errors and their
+ * guards. Tools and advanced uses have their own entries: `@fox/sdk/protocol` (wire schemas,
+ * task ids), `@fox/sdk/task-id` (task ids alone, for browser bundles), `@fox/sdk/telemetry`,
+ * `@fox/sdk/store`, `@fox/sdk/guardian`, `@fox/sdk/chaos`, `@fox/sdk/testing` and
+ * `@fox/sdk/vault` (the pattern catalogue).
  */
 export { fox, FOX_TASK } from './runtime/fox.js';
 export type { FoxApi, FoxDecorator, Foxed, TaskHandle } from './runtime/fox.js';
@@ -32,29 +38,19 @@ export type { TaskInfo } from './task/task.js';
 export type { CallContext } from './task/call.js';
 export type { ValueSchema } from './task/schema-check.js';
 export * from './errors/errors.js';
-export * from './protocol/index.js';
-export { LatencyHistogram } from './telemetry/histogram.js';
-export type { Disposable, FoxEvent } from './events/emitter.js';
-export {
-  openStore,
-  aggregateRowOf,
-  DEFAULT_STORE_PATH,
-  LATEST_SCHEMA_VERSION,
-  writeRows,
-} from './store/index.js';
+// What fox.stats() returns; the wire protocol itself is `@fox/sdk/protocol`.
+export { StatsSnapshotSchema } from './protocol/stats.js';
 export type {
-  RowRejected,
-  FoxStore,
-  OpenStoreOptions,
-  AggregateRecord,
-  AggregateRow,
-  ProcessRow,
-  SpanRow,
-  TaskRow,
-  PruneResult,
-} from './store/index.js';
+  EventLoopDelay,
+  LatencySummary,
+  ProcessStats,
+  StatsSnapshot,
+  TaskStats,
+} from './protocol/stats.js';
+export type { ConcreteMode, Mode } from './protocol/modes.js';
+export type { Disposable, FoxEvent } from './events/emitter.js';
 export * from './policies/errors.js';
-export { POLICY_ORDER, parseDuration } from './policies/index.js';
+export { parseDuration } from './policies/index.js';
 export type {
   AnyPolicy,
   BreakerConfig,
@@ -72,12 +68,10 @@ export type {
   RetryConfig,
   TimeoutConfig,
 } from './policies/index.js';
-export { AdaptiveLimiter } from './modes/wfox/index.js';
 export type { LimiterOptions, LimitChangeEvent, LimiterRejectEvent } from './modes/wfox/index.js';
-export { PATTERNS, findPattern, patternForOption } from './vault/index.js';
-export type { Pattern, PatternParameter, VerificationLevel } from './vault/index.js';
-export { startExporter, profilerUrlFromEnv } from './telemetry/exporter.js';
-export type { Exporter, ExporterHost, ExporterOptions, SpanSink } from './telemetry/exporter.js';
-export { approvalsMain, auditMain, chaosMain } from './cli/index.js';
-export * from './guardian/index.js';
-export * from './chaos/index.js';
+// The errors of the guardian and of chaos experiments, which calls can reject with; the rest
+// of both is `@fox/sdk/guardian` and `@fox/sdk/chaos`.
+export { GuardianError, isGuardianError, type GuardianErrorCode } from './guardian/errors.js';
+export { ChaosExperimentError } from './chaos/experiment.js';
+export { ChaosInjectedError } from './chaos/injected-error.js';
+export { ChaosKillSwitchError } from './chaos/kill-switch.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_STORE_PATH } from '@fox/sdk';
+import { DEFAULT_STORE_PATH } from '@fox/sdk/store';
 import { DEFAULT_REPORTS_DIR } from '../report/report.js';
 
 /** A `fox profile` command line, parsed. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_STORE_PATH } from '@fox/sdk';
+import { DEFAULT_STORE_PATH } from '@fox/sdk/store';
 import { startProfiler, type Profiler, type ProfilerOptions } from '../server/profiler-server.js';
 import { DEFAULT_REPORTS_DIR, writeReport, writeStoredReport } from '../report/report.js';
 import {

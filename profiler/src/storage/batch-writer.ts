@@ -1,6 +1,8 @@
-import type { WireChaosReport } from '@fox/sdk';
+import type { WireChaosReport } from '@fox/sdk/protocol';
+import { useProfilerStore } from './profiler-schema.js';
 import {
-  ProfilerTables,
+  type ProfilerTables,
+  type CpuFunctionRow,
   type EventRow,
   type GaugeRow,
   type SpanTagRow,
@@ -47,6 +49,7 @@ interface Queues {
   gauges: GaugeRow[];
   events: EventRow[];
   reports: WireChaosReport[];
+  cpu: CpuFunctionRow[];
 }
 
 export interface WriterCounters {
@@ -54,6 +57,9 @@ export interface WriterCounters {
   spansStored: number;
   spansDropped: number;
   eventsDropped: number;
+  /** CPU function rows stored, and dropped because too many were waiting. */
+  cpuRowsStored: number;
+  cpuRowsDropped: number;
   /** Rows the database refused one by one (see {@link BatchWriterOptions.onRowRejected}). */
   rowsRejected: number;
   /** Batches that failed as a whole (disk, lock): their rows were not stored. */
@@ -73,7 +79,7 @@ export class BatchWriter {
   /** Run once the queued aggregates (and their gauges) have committed: the exporter's acks. */
   private committed: (() => void)[] = [];
   private spans: SpanRow[] = [];
-  private queued: Queues = { spanTags: [], gauges: [], events: [], reports: [] };
+  private queued: Queues = { spanTags: [], gauges: [], events: [], reports: [], cpu: [] };
   private readonly sessionId: string | undefined;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly pruneTimer: ReturnType<typeof setInterval>;
@@ -83,6 +89,8 @@ export class BatchWriter {
     spansStored: 0,
     spansDropped: 0,
     eventsDropped: 0,
+    cpuRowsStored: 0,
+    cpuRowsDropped: 0,
     rowsRejected: 0,
     writeErrors: 0,
   };
@@ -93,7 +101,7 @@ export class BatchWriter {
   constructor(options: BatchWriterOptions) {
     this.store = openStore({ path: options.path });
     try {
-      this.tables = new ProfilerTables(this.store.connection());
+      this.tables = useProfilerStore(this.store).tables;
       this.sessionId = options.sessionId;
       if (this.sessionId !== undefined) this.tables.startSession(this.sessionId, Date.now());
     } catch (err) {
@@ -176,6 +184,15 @@ export class BatchWriter {
     this.counters.eventsDropped += rows.length - take;
   }
 
+  /** CPU rows beyond `maxQueuedSpans` waiting rows are dropped and counted, like spans. */
+  cpuFunctions(rows: CpuFunctionRow[]): void {
+    if (this.closed) return;
+    const queue = this.queued.cpu;
+    const take = Math.min(rows.length, Math.max(0, this.maxQueuedSpans - queue.length));
+    for (let i = 0; i < take; i++) queue.push(rows[i]!);
+    this.counters.cpuRowsDropped += rows.length - take;
+  }
+
   chaosReport(report: WireChaosReport): void {
     if (!this.closed) this.queued.reports.push(report);
   }
@@ -243,6 +260,18 @@ export class BatchWriter {
     this.drain('reports', 'chaos_reports', (rows, rejected) =>
       this.tables.chaosReports(rows, rejected),
     );
+    const cpuRows = this.queued.cpu.length;
+    let cpuRejected = 0;
+    if (
+      this.drain('cpu', 'profiler_cpu_functions', (rows, rejected) =>
+        this.tables.cpuFunctions(rows, (row, err) => {
+          cpuRejected++;
+          rejected(row, err);
+        }),
+      )
+    ) {
+      this.counters.cpuRowsStored += cpuRows - cpuRejected;
+    } else this.counters.cpuRowsDropped += cpuRows;
     // A batch that failed whole is not acknowledged: the exporter sends those frames again.
     if (stored) for (const done of committed) done();
   }

@@ -1,6 +1,5 @@
-import type { WireChaosReport, WireEvent } from '@fox/sdk';
+import type { WireChaosReport, WireEvent } from '@fox/sdk/protocol';
 import type { GaugePoint } from '../live/view.js';
-import { migrateProfilerSchema } from './profiler-schema.js';
 import { writeRows, type RowRejected, type StoreDb } from './store-adapter.js';
 
 /** One aggregates frame's process gauges. */
@@ -32,6 +31,23 @@ export interface SpanTagRow {
   errorCode: string | null;
 }
 
+/** One function's sampled CPU in one window of one process (a `cpu-profile` frame's entry). */
+export interface CpuFunctionRow {
+  processId: string;
+  /** Window, epoch ms. */
+  from: number;
+  to: number;
+  intervalUs: number;
+  file: string;
+  line: number;
+  column: number;
+  name: string;
+  selfMs: number;
+  totalMs: number;
+  samples: number;
+  longestSyncMs: number | null;
+}
+
 /**
  * Writes the profiler's own tables (see profiler-schema.ts) and the chaos reports, each batch in
  * one transaction. Synchronous, like the store; callers catch and count failures. With
@@ -40,8 +56,8 @@ export interface SpanTagRow {
 export class ProfilerTables {
   private readonly stmt;
 
+  /** Use `store.use(PROFILER_STORE)` (profiler-schema.ts): it migrates the tables first. */
   constructor(private readonly db: StoreDb) {
-    migrateProfilerSchema(db);
     this.stmt = {
       session: db.prepare(
         'INSERT OR IGNORE INTO profiler_sessions (id, started_at, ended_at) VALUES (?, ?, NULL)',
@@ -74,6 +90,14 @@ export class ProfilerTables {
       recentReports: db.prepare(
         'SELECT report FROM chaos_reports WHERE ended_at >= ? ORDER BY ended_at DESC LIMIT ?',
       ),
+      cpuFunction: db.prepare(
+        `INSERT OR REPLACE INTO profiler_cpu_functions
+           (process_id, window_from, window_to, interval_us, file, line, "column", name,
+            self_ms, total_ms, samples, longest_sync_ms)
+         VALUES (@processId, @from, @to, @intervalUs, @file, @line, @column, @name,
+            @selfMs, @totalMs, @samples, @longestSyncMs)`,
+      ),
+      pruneCpu: db.prepare('DELETE FROM profiler_cpu_functions WHERE window_to < ?'),
       pruneGauges: db.prepare('DELETE FROM profiler_gauges WHERE at < ?'),
       pruneEvents: db.prepare('DELETE FROM profiler_events WHERE at < ?'),
       pruneSessions: db.prepare(
@@ -128,6 +152,15 @@ export class ProfilerTables {
     writeRows(this.db, rows, (r) => this.stmt.tag.run(r.runId, r.chaos, r.errorCode), rejected);
   }
 
+  cpuFunctions(rows: readonly CpuFunctionRow[], rejected?: RowRejected<CpuFunctionRow>): void {
+    writeRows(
+      this.db,
+      rows,
+      (r) => this.stmt.cpuFunction.run({ ...r, from: Math.round(r.from), to: Math.round(r.to) }),
+      rejected,
+    );
+  }
+
   chaosReports(reports: readonly WireChaosReport[], rejected?: RowRejected<WireChaosReport>): void {
     writeRows(
       this.db,
@@ -158,11 +191,12 @@ export class ProfilerTables {
     );
   }
 
-  /** Deletes gauges, events and finished sessions older than `cutoff` (epoch ms). */
+  /** Deletes gauges, events, CPU windows and finished sessions older than `cutoff` (epoch ms). */
   prune(cutoff: number): void {
     this.db.transaction(() => {
       this.stmt.pruneGauges.run(cutoff);
       this.stmt.pruneEvents.run(cutoff);
+      this.stmt.pruneCpu.run(cutoff);
       this.stmt.pruneSessions.run(cutoff);
     })();
   }

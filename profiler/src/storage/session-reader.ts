@@ -1,5 +1,6 @@
-import { aggregateRowOf } from '@fox/sdk';
-import type { AggregateRecord, AggregateRow, SpanRecord, WireEvent } from '@fox/sdk';
+import { aggregateRowOf } from '@fox/sdk/store';
+import type { AggregateRecord, AggregateRow } from '@fox/sdk/store';
+import type { SpanRecord, WireEvent } from '@fox/sdk/protocol';
 import type { ProcessRow, StoreDb } from './store-adapter.js';
 import type { GaugeRow, TaskStateRow } from './profiler-tables.js';
 
@@ -18,6 +19,19 @@ export interface StoredTask {
   id: string;
   mode: string;
   location: { file: string; line: number; column: number } | null;
+}
+
+/** One function's stored CPU, summed per (file, line) over a window. */
+export interface StoredCpuFunction {
+  file: string;
+  line: number;
+  column: number;
+  name: string;
+  selfMs: number;
+  totalMs: number;
+  samples: number;
+  longestSyncMs: number;
+  windows: number;
 }
 
 /** Time window, epoch ms, both ends included. */
@@ -208,6 +222,25 @@ export class SessionReader {
       const v = parseJson<unknown>(r.report, undefined);
       return v === undefined ? [] : [v];
     });
+  }
+
+  /**
+   * Sampled CPU of one process per source function, summed over the windows that ended inside
+   * `w` (see `CpuFunctionView` in the live layer for the meaning of each field), busiest first.
+   */
+  cpuFunctions(processId: string, w: Window, limit = 500): StoredCpuFunction[] {
+    return this.db
+      .prepare(
+        `SELECT file, line, MIN("column") AS "column", MIN(name) AS name,
+                SUM(self_ms) AS selfMs, SUM(total_ms) AS totalMs, SUM(samples) AS samples,
+                MAX(COALESCE(longest_sync_ms, 0)) AS longestSyncMs, COUNT(*) AS windows
+           FROM profiler_cpu_functions
+          WHERE process_id = ? AND window_to BETWEEN ? AND ?
+          GROUP BY file, line
+          ORDER BY totalMs DESC
+          LIMIT ?`,
+      )
+      .all(processId, w.from, w.to, limit) as StoredCpuFunction[];
   }
 
   spanCount(processIds: readonly string[], w: Window): number {

@@ -1,10 +1,11 @@
+import { repeatEvery, type RepeatingTimer, type TimerHandle } from '../clock/clock.js';
 import type { Disposable } from '../events/emitter.js';
 import type { StatsSnapshot, TaskStats } from '../protocol/stats.js';
 import { ChaosExperimentError, type Experiment, type Probe } from './experiment.js';
 import type { ChaosForge, ChaosTarget } from './forge.js';
 import { FaultInjector, type Phase } from './injector.js';
 import { summarise, type ChaosReport } from './report.js';
-import { taskGlob } from './task-glob.js';
+import { taskGlob } from '../task/task-glob.js';
 
 export type RunState = 'pending' | 'running' | 'completed' | 'aborted' | 'killed' | 'denied';
 
@@ -33,8 +34,8 @@ export class RunImpl implements ExperimentRun {
   private reject!: (e: Error) => void;
   private targets: ChaosTarget[] = [];
   private subs: Disposable[] = [];
-  private timers: ReturnType<typeof setTimeout>[] = [];
-  private probeTimer: ReturnType<typeof setInterval> | undefined;
+  private timers: TimerHandle[] = [];
+  private probeTimer: RepeatingTimer | undefined;
   private startedAt = 0;
   private abortReason: string | null = null;
   private abortLatencyMs: number | null = null;
@@ -74,12 +75,12 @@ export class RunImpl implements ExperimentRun {
       this.deny(`kill switch: ${off}`);
       return;
     }
-    const now = this.forge.clock;
-    const injector = new FaultInjector(this.id, this.experiment, now);
+    const clock = this.forge.clock;
+    const injector = new FaultInjector(this.id, this.experiment, clock);
     this.injector = injector;
     for (const t of this.forge.chaosHost.tasks()) if (injector.targets(t.id)) this.attach(t);
     this.state = 'running';
-    this.startedAt = Date.now();
+    this.startedAt = clock.wallNow();
     const e = this.experiment;
     this.forge.emit({
       experimentId: this.id,
@@ -88,9 +89,9 @@ export class RunImpl implements ExperimentRun {
       detail: e.name,
     });
     this.timers.push(
-      setTimeout(() => this.inject(), e.baselineMs),
-      setTimeout(() => this.endInjection(null), e.baselineMs + e.durationMs),
-      setTimeout(() => this.finish(), e.baselineMs + e.durationMs + e.recoveryMs),
+      clock.setTimeout(() => this.inject(), e.baselineMs),
+      clock.setTimeout(() => this.endInjection(null), e.baselineMs + e.durationMs),
+      clock.setTimeout(() => this.finish(), e.baselineMs + e.durationMs + e.recoveryMs),
     );
   }
 
@@ -116,7 +117,7 @@ export class RunImpl implements ExperimentRun {
     this.injector.startInjecting();
     if (this.experiment.hypothesis.probes.length > 0) {
       const interval = this.experiment.hypothesis.intervalMs;
-      this.probeTimer = setInterval(() => this.probe(), interval);
+      this.probeTimer = repeatEvery(this.forge.clock, interval, () => this.probe());
       this.injector.onActivity = (now) => {
         if (now - this.lastProbeAt >= interval) this.probe();
       };
@@ -126,7 +127,7 @@ export class RunImpl implements ExperimentRun {
   /** Runs the steady-state probes once; a breach aborts. */
   probe(): void {
     if (this.state !== 'running' || !this.injector?.injecting) return;
-    this.lastProbeAt = this.forge.clock();
+    this.lastProbeAt = this.forge.clock.now();
     const stats = this.forge.chaosHost.stats();
     for (const p of this.experiment.hypothesis.probes) {
       const value = this.measure(p, stats);
@@ -175,13 +176,13 @@ export class RunImpl implements ExperimentRun {
   /** Stops injection (abort when `reason` is given) and detaches from the tasks. */
   private endInjection(reason: string | null): void {
     if (this.state !== 'running' || !this.injector) return;
-    const t0 = this.forge.clock();
+    const t0 = this.forge.clock.now();
     this.injector.stop();
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer?.cancel();
     this.probeTimer = undefined;
     if (reason !== null) {
       this.abortReason = reason;
-      this.abortLatencyMs = this.forge.clock() - t0;
+      this.abortLatencyMs = this.forge.clock.now() - t0;
       this.forge.emit({
         experimentId: this.id,
         action: 'abort',
@@ -198,8 +199,8 @@ export class RunImpl implements ExperimentRun {
 
   private finish(): void {
     if (this.state !== 'running' && this.state !== 'killed') return;
-    for (const t of this.timers) clearTimeout(t);
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    for (const t of this.timers) this.forge.clock.clearTimeout(t);
+    this.probeTimer?.cancel();
     const injector = this.injector!;
     injector.stop();
     for (const t of this.targets) t.setChaos(undefined);
@@ -212,7 +213,7 @@ export class RunImpl implements ExperimentRun {
       name: this.experiment.name,
       seed: this.experiment.seed,
       startedAt: this.startedAt,
-      endedAt: Date.now(),
+      endedAt: this.forge.clock.wallNow(),
       outcome:
         this.state === 'completed' ? 'completed' : this.state === 'killed' ? 'killed' : 'aborted',
       abortReason: this.abortReason,

@@ -1,5 +1,6 @@
-import type { SqliteDatabase as Database } from '../store/driver.js';
 import { ulid } from 'ulid';
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { ChaosReportStore } from './report-store.js';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import type { Guardian } from '../guardian/guardian.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
@@ -28,16 +29,19 @@ export interface ChaosForgeOptions {
   host: ChaosHost;
   /** When set, starting an experiment is a `chaos-experiment` proposal the policy decides. */
   guardian?: Guardian;
-  /** Where reports are saved (table `chaos_reports`). */
-  db?: Database;
+  /** Where reports are saved: `store.use(CHAOS_REPORTS)` (see report-store.ts). */
+  reports?: ChaosReportStore;
   /**
    * The project's kill file (see `killFilePath`; `fox chaos kill` writes it). While it exists no
    * experiment starts, and while one runs the forge watches it and kills every run when it
    * appears.
    */
   killFile?: string;
-  /** Monotonic ms. */
-  now?: () => number;
+  /**
+   * Time for the phases, the probes, injected delays and the report's timestamps. Default: the
+   * system clock; tests pass a fake one (`createFakeClock()` from `@fox/sdk/testing`).
+   */
+  clock?: Clock;
 }
 
 export interface ChaosEvent {
@@ -54,7 +58,7 @@ export interface ChaosEvent {
  * (before/during/after per task, with 95% intervals) is saved to the store.
  *
  * @example
- * const forge = new ChaosForge({ host, guardian, db });
+ * const forge = new ChaosForge({ host, guardian, reports: store.use(CHAOS_REPORTS) });
  * const run = await forge.start({ name: 'slow db', seed: 42, durationMs: 30_000,
  *   hypothesis: { probes: [{ metric: 'errorRate', max: 0.05 }] },
  *   method: [{ fault: { type: 'latency', range: { min: 50, max: 200 } },
@@ -63,7 +67,7 @@ export interface ChaosEvent {
  */
 export class ChaosForge {
   private readonly host: ChaosHost;
-  private readonly now: () => number;
+  private readonly time: Clock;
   private readonly runs = new Map<string, RunImpl>();
   private readonly events = new Emitter<ChaosEvent>();
   /** start / stop / abort of experiments (the exporter turns them into `chaos` wire events). */
@@ -76,7 +80,7 @@ export class ChaosForge {
 
   constructor(private readonly options: ChaosForgeOptions) {
     this.host = options.host;
-    this.now = options.now ?? (() => performance.now());
+    this.time = options.clock ?? systemClock;
     trackForge(this);
   }
 
@@ -143,7 +147,9 @@ export class ChaosForge {
   private watchKillFile(): void {
     const file = this.options.killFile;
     if (!file || this.killWatch) return;
-    this.killWatch = watchKillFile(file, (reason) => this.killAll(reason));
+    this.killWatch = watchKillFile(file, (reason) => this.killAll(reason), {
+      clock: this.time,
+    });
   }
 
   /** @internal A run ended: stop watching once none is pending or running. */
@@ -154,8 +160,8 @@ export class ChaosForge {
   }
 
   /** @internal */
-  get clock(): () => number {
-    return this.now;
+  get clock(): Clock {
+    return this.time;
   }
 
   /** @internal */
@@ -179,19 +185,7 @@ export class ChaosForge {
   }
 
   private save(report: ChaosReport): void {
-    const db = this.options.db;
-    if (!db) return;
-    db.prepare(
-      `INSERT OR REPLACE INTO chaos_reports (experiment_id, name, started_at, ended_at, outcome, report)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(
-      report.experimentId,
-      report.name,
-      Math.round(report.startedAt),
-      Math.round(report.endedAt),
-      report.outcome,
-      JSON.stringify(report),
-    );
+    this.options.reports?.save(report);
   }
 
   dispose(): void {

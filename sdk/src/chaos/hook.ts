@@ -1,4 +1,4 @@
-import type { Attempt } from '../modes/strategy.js';
+import type { Attempt } from '../task/call.js';
 import { processSlot } from '../state/process-state.js';
 
 /**

@@ -1,3 +1,11 @@
+/**
+ * `@fox/sdk/chaos`: Chaos Forge — experiments (`parseExperiment`), the forge that runs them, the
+ * kill switch and reports. `fox chaos run exp.json -- node app.js` is the usual way in.
+ *
+ * ```ts
+ * import { parseExperiment } from '@fox/sdk/chaos';
+ * ```
+ */
 export {
   ChaosExperimentError,
   ExperimentSchema,
@@ -35,6 +43,14 @@ export {
 export { FaultInjector, type ChaosSample, type Decision, type Phase } from './injector.js';
 export { toWireChaosReport, type ChaosReport, type Interval, type PhaseStats } from './report.js';
 export { SeededRandom } from './rng.js';
-export { taskGlob, taskMatcher } from './task-glob.js';
-export { CHAOS_ENV, chaosTargetOf, experimentFromEnv } from './runtime-bridge.js';
+export { taskGlob, taskMatcher } from '../task/task-glob.js';
+export { CHAOS_ENV, experimentFromEnv } from './runtime-bridge.js';
+export { chaosTargetOf } from '../runtime/chaos-target.js';
 export { quantileWithCi, wilson } from './confidence.js';
+export {
+  CHAOS_REPORTS,
+  CHAOS_SCHEMA,
+  type ChaosReportStore,
+  type SavedChaosReportFields,
+  type StoredChaosReport,
+} from './report-store.js';

@@ -1,10 +1,11 @@
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { FoxTimeoutError } from '../errors/errors.js';
-import type { Attempt } from '../modes/strategy.js';
+import type { Attempt } from '../task/call.js';
 import type { Experiment, Fault, Target } from './experiment.js';
 import { markInjected, type ChaosHook } from './hook.js';
 import { injectedError } from './injected-error.js';
 import { SeededRandom } from './rng.js';
-import { taskMatcher } from './task-glob.js';
+import { taskMatcher } from '../task/task-glob.js';
 
 export type Phase = 'before' | 'during' | 'after';
 
@@ -56,7 +57,7 @@ export class FaultInjector {
   readonly samples: ChaosSample[] = [];
   readonly decisions: Decision[] = [];
   private readonly timers = new Set<{
-    timer: ReturnType<typeof setTimeout>;
+    timer: TimerHandle;
     release: () => void;
   }>();
   private readonly held = new Set<Buffer>();
@@ -76,7 +77,8 @@ export class FaultInjector {
   constructor(
     readonly experimentId: string,
     readonly experiment: Experiment,
-    private readonly now: () => number = () => performance.now(),
+    /** Time for samples, held memory and injected delays (not for CPU burn: see 'cpu'). */
+    private readonly clock: Clock = systemClock,
   ) {
     const root = new SeededRandom(experiment.seed);
     this.decide = root.fork(1);
@@ -96,17 +98,17 @@ export class FaultInjector {
   }
 
   startInjecting(): void {
-    this.injectFrom = this.now();
+    this.injectFrom = this.clock.now();
     this.phase = 'during';
   }
 
   /** Ends injection (and cuts in-flight delays short, frees memory). Idempotent. */
   stop(): void {
-    if (this.active) this.stoppedAt = this.now();
+    if (this.active) this.stoppedAt = this.clock.now();
     this.active = false;
     if (this.phase === 'during') this.phase = 'after';
     for (const t of this.timers) {
-      clearTimeout(t.timer);
+      this.clock.clearTimeout(t.timer);
       t.release();
     }
     this.timers.clear();
@@ -131,7 +133,7 @@ export class FaultInjector {
       experimentId: this.experimentId,
       wrap: (inner: Attempt): Attempt => {
         return (call) => {
-          const t0 = this.now();
+          const t0 = this.clock.now();
           const chosen = this.pick(taskId, steps, indexOf);
           const phase = this.phase;
           if (chosen === undefined) return this.measure(taskId, phase, false, t0, inner(call));
@@ -153,7 +155,7 @@ export class FaultInjector {
     indexOf: Map<Step, number>,
   ): { step: Step; delayMs: number } | undefined {
     if (!this.active || this.phase !== 'during' || this.injectFrom === undefined) return undefined;
-    const now = this.now();
+    const now = this.clock.now();
     this.onActivity?.(now);
     if (!this.active) return undefined; // the probe just aborted
     const elapsed = now - this.injectFrom;
@@ -175,7 +177,7 @@ export class FaultInjector {
     if (chosen) {
       chosen.affected++;
       this.affected++;
-      this.lastInjectionAt = this.now();
+      this.lastInjectionAt = this.clock.now();
       if (chosen.fault.type === 'latency') decision.delayMs = this.drawDelay(chosen.fault);
     }
     if (this.decisions.length < MAX_DECISIONS) this.decisions.push(decision);
@@ -234,6 +236,8 @@ export class FaultInjector {
         let left = fault.ms;
         while (left > 0 && this.active) {
           const slice = Math.min(left, fault.sliceMs);
+          // Real time, not the injected clock: the fault is CPU actually burnt, and a fake
+          // clock that nobody ticks would never end the loop.
           const end = performance.now() + slice;
           while (performance.now() < end) {
             // Busy-wait: the point is to hold the event loop.
@@ -251,7 +255,7 @@ export class FaultInjector {
           if (this.held.delete(buf)) this.heldBytes -= buf.length;
         };
         const entry = {
-          timer: setTimeout(() => (release(), this.timers.delete(entry)), fault.holdMs),
+          timer: this.clock.setTimeout(() => (release(), this.timers.delete(entry)), fault.holdMs),
           release,
         };
         entry.timer.unref?.();
@@ -266,7 +270,7 @@ export class FaultInjector {
     if (ms <= 0 || !this.active) return Promise.resolve();
     return new Promise((resolve) => {
       const entry = {
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           this.timers.delete(entry);
           resolve();
         }, ms),
@@ -297,6 +301,6 @@ export class FaultInjector {
 
   private record(taskId: string, phase: Phase, injected: boolean, ok: boolean, t0: number): void {
     if (this.samples.length >= MAX_SAMPLES) return;
-    this.samples.push({ taskId, phase, ok, ms: this.now() - t0, injected });
+    this.samples.push({ taskId, phase, ok, ms: this.clock.now() - t0, injected });
   }
 }

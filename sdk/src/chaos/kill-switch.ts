@@ -9,6 +9,7 @@ import {
   type FSWatcher,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { repeatEvery, systemClock, type Clock } from '../clock/clock.js';
 import { FoxError } from '../errors/errors.js';
 import { registerFoxErrorClass } from '../errors/registry.js';
 import type { Disposable } from '../events/emitter.js';
@@ -97,7 +98,7 @@ export function readKillFile(path: string): KillFileContent | undefined {
 export function watchKillFile(
   path: string,
   onKill: (reason: string) => void,
-  options: { pollMs?: number } = {},
+  options: { pollMs?: number; clock?: Clock } = {},
 ): Disposable {
   let on = false;
   let disposed = false;
@@ -119,13 +120,12 @@ export function watchKillFile(
   } catch {
     // No directory yet, or no file events here: the poll covers it.
   }
-  const poll = setInterval(check, options.pollMs ?? KILL_POLL_MS);
-  poll.unref();
+  const poll = repeatEvery(options.clock ?? systemClock, options.pollMs ?? KILL_POLL_MS, check);
   check();
   return {
     dispose() {
       disposed = true;
-      clearInterval(poll);
+      poll.cancel();
       watcher?.close();
     },
   };

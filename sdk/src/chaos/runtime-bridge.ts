@@ -1,22 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Task } from '../task/task.js';
 import { parseExperiment, ChaosExperimentError, type Experiment } from './experiment.js';
-import type { ChaosTarget } from './forge.js';
 
 /** Env var `fox chaos run` sets for the child: a path to the experiment JSON (or the JSON). */
 export const CHAOS_ENV = 'FOX_CHAOS';
-
-/** Adapts a runtime task to what the forge targets (hook + fallback events). */
-export function chaosTargetOf(task: Task): ChaosTarget {
-  const chain = task.policyChain;
-  return {
-    id: task.id,
-    setChaos: (hook) => task.setChaos(hook),
-    onFallback: chain?.get('fallback')
-      ? (listener) => chain.events.fallback(() => listener())
-      : undefined,
-  };
-}
 
 /**
  * Reads the experiment named by `FOX_CHAOS`. Returns undefined when unset, and an error (never

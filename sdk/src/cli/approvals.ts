@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { payloadHash } from '../guardian/canonical-json.js';
 import { isGuardianError } from '../guardian/errors.js';
 import { Guardian } from '../guardian/guardian.js';
+import { GUARDIAN_TABLES } from '../guardian/guardian-schema.js';
 import { openAuditLog } from '../guardian/paths.js';
 import type { Proposal, ProposalState } from '../guardian/proposal.js';
 import { openStore } from '../store/store.js';
@@ -65,8 +66,9 @@ export async function approvalsMain(argv: readonly string[], io: Io = processIo)
     return 2;
   }
   const store = openStore({ path: storePath });
-  const audit = openAuditLog(store.connection(), storePath);
-  const guardian = new Guardian({ db: store.connection(), audit });
+  const db = store.use(GUARDIAN_TABLES);
+  const audit = openAuditLog(db, storePath);
+  const guardian = new Guardian({ db, audit });
   const json = args.values.json === true;
   try {
     await guardian.sync();

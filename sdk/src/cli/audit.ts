@@ -1,5 +1,6 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { readAuditEntries } from '../guardian/audit-log.js';
+import { GUARDIAN_TABLES } from '../guardian/guardian-schema.js';
 import { verifyStoreAudit } from '../guardian/paths.js';
 import { openStore } from '../store/store.js';
 import {
@@ -63,7 +64,7 @@ export async function auditMain(argv: readonly string[], io: Io = processIo): Pr
     return 1;
   }
   // Reads only: no key is created and nothing is signed from here.
-  const db = store.connection();
+  const db = store.use(GUARDIAN_TABLES);
   try {
     switch (command) {
       case 'verify': {

@@ -10,6 +10,7 @@ import {
   readKillFile,
   writeKillFile,
 } from '../chaos/kill-switch.js';
+import { CHAOS_REPORTS } from '../chaos/report-store.js';
 import { CHAOS_ENV } from '../chaos/runtime-bridge.js';
 import { openStore } from '../store/store.js';
 import {
@@ -107,18 +108,9 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
         if (!existsSync(path)) throw new UsageError(`no store at ${path}`);
         const store = openStore({ path });
         try {
-          const db = store.connection();
-          const rows = (
-            target
-              ? db.prepare('SELECT * FROM chaos_reports WHERE experiment_id = ?').all(target)
-              : db.prepare('SELECT * FROM chaos_reports ORDER BY started_at DESC LIMIT 50').all()
-          ) as {
-            experiment_id: string;
-            name: string;
-            outcome: string;
-            started_at: number;
-            report: string;
-          }[];
+          const reports = store.use(CHAOS_REPORTS);
+          const saved = target ? reports.get(target) : undefined;
+          const rows = target ? (saved ? [saved] : []) : reports.latest(50);
           if (args.values.json || target) {
             io.out(
               JSON.stringify(
@@ -131,7 +123,7 @@ export async function chaosMain(argv: readonly string[], io: Io = processIo): Pr
           else {
             for (const r of rows) {
               io.out(
-                `${r.experiment_id}  ${r.outcome.padEnd(9)}  ${new Date(r.started_at).toISOString()}  ${r.name}`,
+                `${r.experimentId}  ${r.outcome.padEnd(9)}  ${new Date(r.startedAt).toISOString()}  ${r.name}`,
               );
             }
           }

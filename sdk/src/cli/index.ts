@@ -1,4 +1,4 @@
-/** The sdk-side `fox` subcommands; `sdk/bin/fox.js` loads them on demand. */
+/** `@fox/sdk/cli`: the sdk-side `fox` subcommands; `sdk/bin/fox.js` loads them on demand. */
 export { approvalsMain } from './approvals.js';
 export { auditMain } from './audit.js';
 export { chaosMain } from './chaos.js';

@@ -20,6 +20,7 @@ export const FOX_ERROR_CODES = [
   'FOX_ABORTED',
   'FOX_SHUTDOWN',
   'FOX_STORE',
+  'FOX_STORE_TOO_NEW',
   'FOX_WORKER',
   'FOX_NOT_EXPORTED',
   'FOX_DATA_CLONE',
@@ -214,6 +215,28 @@ export class FoxShutdownError extends FoxError {
 export class FoxStoreError extends FoxError {
   constructor(message: string, cause?: unknown) {
     super('FOX_STORE', message, { cause });
+  }
+}
+
+/**
+ * The store file was written by newer code: its format, or one subsystem's tables, are at a
+ * version this code has no migrations for. The file is left untouched.
+ */
+export class FoxStoreTooNewError extends FoxError {
+  constructor(
+    /** `format` (the file's bookkeeping) or a subsystem (`store`, `guardian`, …). */
+    readonly subsystem: string,
+    /** The version found in the file. */
+    readonly found: number,
+    /** The newest version this code knows. */
+    readonly supported: number,
+  ) {
+    super(
+      'FOX_STORE_TOO_NEW',
+      `The fox store's ${subsystem} schema is at version ${found}, newer than this code ` +
+        `supports (${supported}). Upgrade @fox/sdk (and @fox/profiler), or point the store at ` +
+        `another path; the file was left untouched.`,
+    );
   }
 }
 

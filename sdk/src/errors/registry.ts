@@ -6,6 +6,7 @@ import {
   FoxRejectedError,
   FoxShutdownError,
   FoxStoreError,
+  FoxStoreTooNewError,
   FoxTimeoutError,
   FoxValidationError,
   type FoxErrorCode,
@@ -45,3 +46,4 @@ registerFoxErrorClass(FoxTimeoutError, 'FOX_TIMEOUT');
 registerFoxErrorClass(FoxAbortedError, 'FOX_ABORTED');
 registerFoxErrorClass(FoxShutdownError, 'FOX_SHUTDOWN');
 registerFoxErrorClass(FoxStoreError, 'FOX_STORE');
+registerFoxErrorClass(FoxStoreTooNewError, 'FOX_STORE_TOO_NEW');

@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import type {
   SqliteDatabase as Database,
   SqliteStatement as Statement,
@@ -68,7 +69,9 @@ export interface AuditLogOptions {
   key: AuditKey;
   /** JSONL file of signed checkpoints, outside the database. */
   checkpointsPath: string;
-  /** Wall clock, epoch ms. */
+  /** Time for the tail signature and, unless `now` is given, entry timestamps. */
+  clock?: Clock;
+  /** Wall clock, epoch ms (default: `clock.wallNow`). */
   now?: () => number;
 }
 
@@ -129,12 +132,14 @@ export class AuditLog {
   private readonly hashAt: Statement;
   private readonly appendTx: Transaction<(events: readonly AuditEvent[]) => AuditEntry[]>;
   /** Signs the tail {@link CHECKPOINT_EVERY_MS} after an append left it unsigned. */
-  private tailTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly clock: Clock;
+  private tailTimer: TimerHandle | undefined;
   private flushScheduled: ReturnType<typeof setImmediate> | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.db = options.db;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? (() => this.clock.wallNow());
     this.insert = this.db.prepare(
       'INSERT INTO audit_log (seq, id, at, type, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -174,7 +179,7 @@ export class AuditLog {
   /** Makes sure the newest entry is signed within {@link CHECKPOINT_EVERY_MS}, however quiet. */
   private scheduleTailSignature(): void {
     if (this.tailTimer) return;
-    this.tailTimer = setTimeout(() => {
+    this.tailTimer = this.clock.setTimeout(() => {
       this.tailTimer = undefined;
       try {
         this.signPending();
@@ -185,7 +190,7 @@ export class AuditLog {
       if (this.db.open && this.unsignedCount() > 0) this.scheduleTailSignature();
     }, CHECKPOINT_EVERY_MS);
     // The timer never keeps a program alive: the exit hook signs what it leaves.
-    this.tailTimer.unref();
+    this.tailTimer.unref?.();
   }
 
   private write(events: readonly AuditEvent[]): AuditEntry[] {
@@ -264,7 +269,7 @@ export class AuditLog {
 
   /** Signs every pending entry and stops the timers. */
   close(): void {
-    if (this.tailTimer) clearTimeout(this.tailTimer);
+    if (this.tailTimer) this.clock.clearTimeout(this.tailTimer);
     this.tailTimer = undefined;
     if (this.flushScheduled) clearImmediate(this.flushScheduled);
     this.flushScheduled = undefined;

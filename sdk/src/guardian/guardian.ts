@@ -1,3 +1,4 @@
+import { repeatEvery, systemClock, type Clock, type RepeatingTimer } from '../clock/clock.js';
 import type {
   SqliteDatabase as Database,
   SqliteTransaction as Transaction,
@@ -31,7 +32,9 @@ export interface GuardianOptions {
   resolveTask?: TaskResolver;
   /** Identifies this process as the owner of its proposals (default: a fresh ULID). */
   ownerId?: string;
-  /** Wall clock, epoch ms. */
+  /** Time for the approval sync and, unless `now` is given, proposal timestamps and expiry. */
+  clock?: Clock;
+  /** Wall clock, epoch ms (default: `clock.wallNow`). */
   now?: () => number;
 }
 
@@ -77,7 +80,8 @@ export class Guardian {
   private readonly changed = new Emitter<Proposal>();
   /** Fires whenever a proposal changes state (created, voted, decided, applied). */
   readonly onChange: FoxEvent<Proposal> = this.changed.event;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly clock: Clock;
+  private timer: RepeatingTimer | undefined;
   private readonly stmt: ProposalStatements;
   private readonly tx: {
     record: Transaction<(row: ProposalRow, events: readonly AuditEvent[]) => void>;
@@ -93,7 +97,8 @@ export class Guardian {
   constructor(options: GuardianOptions) {
     this.db = options.db;
     this.audit = options.audit;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? (() => this.clock.wallNow());
     this.ownerId = options.ownerId ?? ulid();
     this.policy = GuardianPolicySchema.parse(options.policy ?? {});
     if (options.resolveTask) {
@@ -283,8 +288,7 @@ export class Guardian {
   /** Polls {@link sync} every `ms` (unref'd) until {@link close}. */
   startSync(ms = 250): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.sync().catch(() => undefined), ms);
-    this.timer.unref();
+    this.timer = repeatEvery(this.clock, ms, () => void this.sync().catch(() => undefined));
   }
 
   get(id: string): Proposal | undefined {
@@ -319,7 +323,7 @@ export class Guardian {
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.pendingApply.clear();
     this.changed.clear();

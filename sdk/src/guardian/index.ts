@@ -1,3 +1,11 @@
+/**
+ * `@fox/sdk/guardian`: proposals, approvals and the hash-chained audit log, for tools that read
+ * or verify them. A program turns the guardian on with `fox.configure({ guardian: policy })`.
+ *
+ * ```ts
+ * import { verifyStoreAudit } from '@fox/sdk/guardian';
+ * ```
+ */
 export { canonicalJson, payloadHash, sha256Hex } from './canonical-json.js';
 export { auditKeyFrom, loadOrCreateAuditKey, type AuditKey } from './audit-key.js';
 export {
@@ -48,4 +56,5 @@ export {
   startGuardian,
   type GuardianRuntime,
   type GuardianRuntimeOptions,
-} from './runtime-guardian.js';
+} from '../runtime/runtime-guardian.js';
+export { GUARDIAN_SCHEMA, GUARDIAN_TABLES, type GuardianDb } from './guardian-schema.js';

@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Clock } from '../clock/clock.js';
 import type { SqliteDatabase as Database } from '../store/driver.js';
 import { FoxStoreError } from '../errors/errors.js';
 import { auditKeyFrom, loadOrCreateAuditKey } from './audit-key.js';
@@ -23,7 +24,7 @@ export function auditPaths(
 export function openAuditLog(
   db: Database,
   storePath: string,
-  options: { dir?: string; now?: () => number } = {},
+  options: { dir?: string; now?: () => number; clock?: Clock } = {},
 ): AuditLog {
   const { keyPath, checkpointsPath } = auditPaths(storePath, options.dir);
   return new AuditLog({
@@ -31,6 +32,7 @@ export function openAuditLog(
     key: loadOrCreateAuditKey(keyPath),
     checkpointsPath,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { taskGlob } from '../chaos/task-glob.js';
+import { taskGlob } from '../task/task-glob.js';
 
 export const ImpactSchema = z.enum(['low', 'medium', 'high']);
 export type Impact = z.infer<typeof ImpactSchema>;
@@ -12,7 +12,7 @@ export const GuardianRuleSchema = z
   .object({
     kind: z.string().min(1).max(64).optional(),
     impact: ImpactSchema.optional(),
-    /** Task id or glob (see chaos/task-glob.ts). */
+    /** Task id or glob (see task/task-glob.ts). */
     task: z.string().min(1).max(512).optional(),
     decide: Verdict,
     /** For `people`: approvals needed (default: the policy's `required`). */

@@ -1,8 +1,10 @@
 import type { ConcreteMode } from '../protocol/modes.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 
-/** One attempt of a call: the policies below the strategy plus the user's function. */
-export type Attempt = (call: Call) => Promise<unknown>;
+// The pipeline runs input check → tracing → policies → chaos → strategy → the user's function:
+// a strategy is the last layer before the function, so the `Attempt` it is handed is the user's
+// function alone. `Attempt` is defined with `Call` in task/ because every layer shares it.
+export type { Attempt };
 
 /** Live gauges a strategy reports to telemetry. */
 export interface StrategyGauges {

@@ -5,8 +5,7 @@
  * whose caller aborts leaves the queue with FoxAbortedError.
  */
 import { FoxAbortedError, FoxShutdownError } from '../errors/errors.js';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import { FoxBulkheadRejectedError } from './errors.js';
 import { PolicyBase, type ConfigOf, type PolicyContext, type PolicyEmitters } from './policy.js';
 

@@ -10,8 +10,7 @@
  * written on every fill, best-effort (an L2 error never fails a call).
  */
 import { LRUCache } from 'lru-cache';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import type { CacheL2 } from './options.js';
 import { PolicyBase, type ConfigOf, type PolicyContext, type PolicyEmitters } from './policy.js';
 

@@ -13,7 +13,7 @@
  * successes nor failures; a trial that ends that way gives its slot back.
  */
 import { z } from 'zod';
-import type { Attempt } from '../modes/strategy.js';
+import type { Attempt } from '../task/call.js';
 import { FoxBrokenCircuitError, errorCode } from './errors.js';
 import { CountWindow, TimeWindow, type OutcomeWindow } from './outcome-window.js';
 import {

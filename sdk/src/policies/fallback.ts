@@ -3,8 +3,7 @@
  * caller aborting — a caller that gave up wants no answer), answer with a value or the result
  * of a handler `(error, args)`. A handler that throws fails the call with its own error.
  */
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import { errorCode } from './errors.js';
 import {
   PolicyBase,

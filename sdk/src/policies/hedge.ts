@@ -9,8 +9,7 @@
  * original Call, which is only aborted once the call is over and a hedge won.
  */
 import { FoxAbortedError } from '../errors/errors.js';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import { HEDGE_PERCENTILES } from './options.js';
 import {

@@ -39,7 +39,7 @@
  * first attempt runs both in one async frame (`RetryPolicy.wrapOverBreaker`; a property test
  * checks it behaves exactly like the plain composition).
  */
-import type { Attempt } from '../modes/strategy.js';
+import type { Attempt } from '../task/call.js';
 import { BulkheadPolicy } from './bulkhead.js';
 import { CachePolicy } from './cache.js';
 import { CircuitBreakerPolicy } from './circuit-breaker.js';

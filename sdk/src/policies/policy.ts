@@ -9,8 +9,7 @@ import type { Clock } from '../clock/clock.js';
 import { FoxConfigError } from '../errors/errors.js';
 import { parseOptions } from '../errors/parse-options.js';
 import { Emitter, type FoxEvent } from '../events/emitter.js';
-import type { Attempt } from '../modes/strategy.js';
-import { Call } from '../task/call.js';
+import { Call, type Attempt } from '../task/call.js';
 import { POLICY_SCHEMAS, type PolicyKind, type PolicyOptions } from './options.js';
 
 /** What a task gives its policies. */

@@ -13,8 +13,7 @@
  */
 import { FoxAbortedError, FoxShutdownError } from '../errors/errors.js';
 import type { TimerHandle } from '../clock/clock.js';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import { FoxRateLimitedError } from './errors.js';
 import { PolicyBase, type ConfigOf, type PolicyContext, type PolicyEmitters } from './policy.js';
 

@@ -9,8 +9,7 @@
  * open circuit, the FoxBrokenCircuitError's `cause` is the call's last failure of its own.
  */
 import { FoxAbortedError } from '../errors/errors.js';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import type { CircuitBreakerPolicy } from './circuit-breaker.js';
 import { FoxBrokenCircuitError, errorCode, isBrokenCircuitError } from './errors.js';
 import {

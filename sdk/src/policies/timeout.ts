@@ -9,8 +9,7 @@
  * attempt settles.
  */
 import { FoxTimeoutError } from '../errors/errors.js';
-import type { Attempt } from '../modes/strategy.js';
-import type { Call } from '../task/call.js';
+import type { Attempt, Call } from '../task/call.js';
 import { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import { PolicyBase, type ConfigOf, type PolicyContext, type PolicyEmitters } from './policy.js';
 

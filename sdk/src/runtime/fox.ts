@@ -17,6 +17,7 @@ import type { CallContext } from '../task/call.js';
 import { captureCallSite, readOriginalSource, type SourceLocation } from '../task/call-site.js';
 import { resolveOptions, type FoxOptions, type ResolvedOptions } from '../task/options.js';
 import type { Mode } from '../protocol/modes.js';
+import { formatTaskId, parseTaskId } from '../protocol/task-id.js';
 import { bindingNameAt, enclosingClassAt, offsetOf } from '../task/task-id.js';
 import { Task, type TaskInfo } from '../task/task.js';
 import type { RuntimeConfig } from './config.js';
@@ -147,7 +148,7 @@ function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unkn
       () => explicitId(options) ?? tryTaskId(() => functionTaskId(location, fn)),
     );
     const id = resolved.id ?? functionTaskId(location, fn);
-    const name = resolved.id === undefined ? id.slice(id.lastIndexOf('#') + 1) : fn.name;
+    const name = resolved.id === undefined ? (parseTaskId(id)?.name ?? fn.name) : fn.name;
     const opts = withTarget(resolved, { names: [name || fn.name] });
     return wrap(makeTask(id, fn, opts, location), fn);
   }
@@ -167,7 +168,7 @@ function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unkn
       }
       const method = String(key.name);
       const id = resolved.id ?? methodTaskId(location, undefined, method);
-      const className = id.includes('#') ? id.slice(id.lastIndexOf('#') + 1).split('.')[0] : '';
+      const className = parseTaskId(id)?.name.split('.')[0] ?? '';
       const opts = methodTarget(resolved, id, className ?? '', method, key.static === true);
       return wrap(makeTask(id, target as never, opts, location), target as never);
     }
@@ -278,7 +279,7 @@ function functionTaskId(
       'cannot derive a task id for this function (it is anonymous, or its source location is unknown); pass { id }',
     );
   }
-  return `${runtime().relativePath(location.file)}#${name}`;
+  return formatTaskId(runtime().relativePath(location.file), name);
 }
 
 /** `<relative path>#<Class>.<method>` for a decorated method. */
@@ -299,7 +300,7 @@ function methodTaskId(
       `cannot determine the class of decorated method '${method}' (no source or source map found); pass { id }`,
     );
   }
-  return `${runtime().relativePath(location.file)}#${className}.${method}`;
+  return formatTaskId(runtime().relativePath(location.file), `${className}.${method}`);
 }
 
 /**
@@ -336,7 +337,7 @@ function decoratedTaskId(location: SourceLocation | undefined): string | undefin
   const member = decoratedMemberAt(source, offset);
   const owner = enclosingClassAt(source, offset);
   return member && owner
-    ? `${runtime().relativePath(location.file)}#${owner}.${member}`
+    ? formatTaskId(runtime().relativePath(location.file), `${owner}.${member}`)
     : undefined;
 }
 

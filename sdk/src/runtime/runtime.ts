@@ -22,6 +22,7 @@ import { MfoxStrategy, lanes } from '../modes/mfox/index.js';
 import { WfoxStrategy } from '../modes/wfox/index.js';
 import type { ConcreteMode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
+import { parseTaskId } from '../protocol/task-id.js';
 import { DEFAULT_STORE_PATH, openStore, type FoxStore } from '../store/index.js';
 import { TaskRegistry } from '../task/registry.js';
 import type { Task, TaskHost } from '../task/task.js';
@@ -33,10 +34,10 @@ import { profilerUrlFromEnv } from '../telemetry/exporter.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
 import { connectProfiler } from './profiling.js';
 import { TracingLink } from './tracing.js';
-import { Emitter, type Disposable } from '../events/emitter.js';
+import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
 import { killAllChaos } from '../chaos/process-kill-switch.js';
-import { startGuardian, type GuardianRuntime } from '../guardian/runtime-guardian.js';
+import { startGuardian, type GuardianRuntime } from './runtime-guardian.js';
 import type { WireEvent } from '../protocol/wire.js';
 import { processSlot } from '../state/process-state.js';
 
@@ -74,8 +75,12 @@ export class Runtime implements TaskHost {
   private chaosKillSub: Disposable | undefined;
   /** Proposal and chaos events for the profiler's feed. */
   readonly wireEvents = new Emitter<WireEvent>();
-  /** Called for every task registered while a profiler is connected. */
-  onTaskRegistered: ((task: Task) => void) | undefined;
+  private readonly taskRegistered = new Emitter<Task>();
+  /**
+   * Fires for every task registered from now on, once it is in the registry. Subscribers that
+   * also need the tasks registered before them read `registry.all()` after subscribing.
+   */
+  readonly onTaskRegistered: FoxEvent<Task> = this.taskRegistered.event;
   private pool: ThreadPool | undefined;
   private readonly workerFunctions = new WeakMap<Task, WorkerFunction>();
   private nextWorkerFunction = 1;
@@ -193,7 +198,7 @@ export class Runtime implements TaskHost {
       taskId: task.id,
       moduleUrl,
       locationKey: locationKey(task.location),
-      names: target?.names ?? [task.id.slice(task.id.lastIndexOf('#') + 1)],
+      names: target?.names ?? [parseTaskId(task.id)?.name ?? task.id],
     };
     this.workerFunctions.set(task, fn);
     if (inEntryScript) this.entryScriptFunctions.add(fn);
@@ -231,7 +236,7 @@ export class Runtime implements TaskHost {
       const fn = this.workerFunctions.get(task);
       if (fn && !this.entryScriptFunctions.has(fn)) this.prewarm.add(fn);
     }
-    this.onTaskRegistered?.(task);
+    this.taskRegistered.fire(task);
   }
 
   /**
@@ -245,7 +250,7 @@ export class Runtime implements TaskHost {
   /** A typed snapshot of every task and the process. */
   stats(): StatsSnapshot {
     return {
-      at: Date.now(),
+      at: this.clock.wallNow(),
       process: this.ensureGauges().snapshot(),
       tasks: this.registry.all().map((t) => t.stats()),
     };
@@ -262,18 +267,19 @@ export class Runtime implements TaskHost {
     this.store.upsertProcess({
       id: this.processId,
       pid: process.pid,
-      startedAt: Date.now() - process.uptime() * 1000,
+      startedAt: this.clock.wallNow() - process.uptime() * 1000,
       argv: process.argv.slice(1),
       nodeVersion: process.version,
       projectRoot: this.projectRootOverride ?? process.cwd(),
     });
     const guardianRt = startGuardian({
-      db: this.store.connection(),
+      store: this.store,
       storePath: path,
       ...(this.config.guardian ? { policy: this.config.guardian } : {}),
       getTask: (id) => this.registry.get(id),
       tasks: () => this.registry.all(),
       stats: () => this.stats(),
+      clock: this.clock,
     });
     this.guardianRuntime = guardianRt;
     this.guardianSubs = [guardianRt.onWireEvent((e) => this.wireEvents.fire(e))];
@@ -289,7 +295,7 @@ export class Runtime implements TaskHost {
   flush(): void {
     const store = this.store;
     if (!store) return;
-    const now = Date.now();
+    const now = this.clock.wallNow();
     const tasks = this.registry.all();
     store.upsertTasks(
       tasks.map((t) => ({

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { FoxConfigError, FoxStoreError } from '../errors/errors.js';
+import { FoxConfigError, FoxStoreError, FoxStoreTooNewError } from '../errors/errors.js';
 import {
   sqliteDriver,
   type SqliteDatabase as Database,
@@ -8,12 +8,13 @@ import {
   type SqliteStatement as Statement,
 } from './driver.js';
 import {
-  DEFAULT_RETENTION_MS,
-  LATEST_SCHEMA_VERSION,
-  RETENTION_META_KEY,
-  migrate,
-  schemaVersion,
-} from './migrations.js';
+  assertNotNewer,
+  recordedVersions,
+  runMigrations,
+  storeFormatVersion,
+} from './migration-runner.js';
+import { DEFAULT_RETENTION_MS, RETENTION_META_KEY, STORE_SCHEMA } from './store-schema.js';
+import type { StoreModule } from './store-module.js';
 import {
   aggregateRowOf,
   type AggregateRecord,
@@ -38,9 +39,11 @@ export interface OpenStoreOptions {
 }
 
 /**
- * The project's SQLite store: telemetry (processes, tasks, aggregates, spans) today, the audit
- * log, proposals and genomes as later migrations add them. Every method is synchronous
- * (better-sqlite3); batches run in one transaction. Failures throw {@link FoxStoreError}.
+ * The project's SQLite store: telemetry (processes, tasks, aggregates, spans) through the methods
+ * below; other subsystems (the guardian, chaos reports, the profiler) keep their own tables in
+ * the same file, migrated by the same runner, through {@link FoxStore.use}. Every method is
+ * synchronous (better-sqlite3); batches run in one transaction. Failures throw
+ * {@link FoxStoreError}.
  *
  * @example
  * const store = openStore({ path: '.fox/fox.db' });
@@ -52,8 +55,19 @@ export interface OpenStoreOptions {
 export interface FoxStore {
   /** The path the store was opened with. */
   readonly path: string;
-  /** Schema version of the open file (always {@link LATEST_SCHEMA_VERSION}). */
+  /** Format version of the open file (always {@link STORE_FORMAT_VERSION}). */
   readonly schemaVersion: number;
+  /** Each subsystem's schema version recorded in the file (`store`, `guardian`, …). */
+  schemaVersions(): Map<string, number>;
+  /**
+   * A subsystem's queries over its own tables: runs the module's migrations (once per store,
+   * through the same runner as the store's) and binds its queries. Throws
+   * `FoxStoreTooNewError` when the file's tables for it are newer than the module.
+   *
+   * @example
+   * const reports = store.use(CHAOS_REPORTS);
+   */
+  use<Queries>(module: StoreModule<Queries>): Queries;
   readonly isOpen: boolean;
   /** Inserts or replaces the process row. Call before writing its aggregates or spans. */
   upsertProcess(row: ProcessRow): void;
@@ -87,9 +101,10 @@ export interface FoxStore {
   /** Closes the file. Idempotent; any other call afterwards throws. */
   close(): void;
   /**
-   * The underlying connection, for the sdk's own modules that own tables of their own (the
-   * guardian's audit log and proposals, chaos reports). Not part of the public surface.
+   * The underlying connection. Only tests still reach for it (to tamper with a file or read a
+   * pragma); code uses {@link FoxStore.use} with its subsystem's module instead.
    * @internal
+   * @deprecated use {@link FoxStore.use}
    */
   connection(): Database;
 }
@@ -131,7 +146,7 @@ export function openStore(options: OpenStoreOptions = {}): FoxStore {
     try {
       return openStoreOnce(Driver, path, memory, busyTimeoutMs, options.now ?? Date.now);
     } catch (err) {
-      if (err instanceof FoxStoreError) throw err;
+      if (err instanceof FoxStoreError || err instanceof FoxStoreTooNewError) throw err;
       const waited = Date.now() - started;
       if (!isBusy(err) || waited >= busyTimeoutMs) {
         const note = isBusy(err) ? ` (waited ${waited} ms for other connections)` : '';
@@ -157,21 +172,14 @@ function openStoreOnce(
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Check before anything writes: WAL mode and migrations would modify a file we do not own.
-    const version = schemaVersion(db);
-    if (version > LATEST_SCHEMA_VERSION) {
-      throw new FoxStoreError(
-        `The fox store at ${path} has schema version ${version}, newer than this @fox/sdk ` +
-          `supports (${LATEST_SCHEMA_VERSION}). Upgrade @fox/sdk, or point the store at ` +
-          `another path; the file was left untouched.`,
-      );
-    }
+    assertNotNewer(db, [STORE_SCHEMA]);
     if (!memory) db.pragma('journal_mode = WAL');
     // NORMAL is durable in WAL mode except for the last commits before a power loss, which
     // telemetry can afford; FULL would fsync on every batch.
     db.pragma('synchronous = NORMAL');
     // Must be set outside any transaction, so before migrating.
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    runMigrations(db, [STORE_SCHEMA]);
     return new SqliteFoxStore(db, path, now);
   } catch (err) {
     db.close();
@@ -228,6 +236,7 @@ class SqliteFoxStore implements FoxStore {
   readonly #db: Database;
   readonly #now: () => number;
   readonly #statements: ReturnType<typeof prepareStatements>;
+  readonly #modules = new Map<StoreModule<unknown>, unknown>();
   #open = true;
 
   constructor(
@@ -241,7 +250,21 @@ class SqliteFoxStore implements FoxStore {
   }
 
   get schemaVersion(): number {
-    return this.#guard('read the schema version', () => schemaVersion(this.#db));
+    return this.#guard('read the schema version', () => storeFormatVersion(this.#db));
+  }
+
+  schemaVersions(): Map<string, number> {
+    return this.#guard('schemaVersions', () => recordedVersions(this.#db));
+  }
+
+  use<Queries>(module: StoreModule<Queries>): Queries {
+    if (this.#modules.has(module)) return this.#modules.get(module) as Queries;
+    const queries = this.#guard(`open the ${module.schema.subsystem} tables`, () => {
+      runMigrations(this.#db, [module.schema]);
+      return module.bind(this.#db);
+    });
+    this.#modules.set(module, queries);
+    return queries;
   }
 
   get isOpen(): boolean {
@@ -418,7 +441,7 @@ class SqliteFoxStore implements FoxStore {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof FoxStoreError) throw err;
+      if (err instanceof FoxStoreError || err instanceof FoxStoreTooNewError) throw err;
       const hint =
         sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY'
           ? ' (unknown process or task id: call upsertProcess / upsertTasks first)'

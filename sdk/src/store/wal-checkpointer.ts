@@ -64,7 +64,8 @@ parentPort.on('message', () => {
  * (no driver to load, no file), nothing changes.
  *
  * @example
- * const wal = startWalCheckpointer(store.connection(), store.path);
+ * const db = store.use(GUARDIAN_TABLES); // the connection whose commits must not wait
+ * const wal = startWalCheckpointer(db, store.path);
  * // … commits never pay for a checkpoint …
  * wal.dispose(); // before closing the connection
  */

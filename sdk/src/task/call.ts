@@ -80,6 +80,14 @@ export class Call implements CallContext {
 }
 
 /**
+ * One step of the pipeline below a layer, as that layer sees it: a policy wraps the attempt
+ * made of chaos, the strategy and the user's function; chaos wraps the strategy's run; a
+ * strategy is handed the user's function. Every layer takes an `Attempt` and returns one, so
+ * they compose without knowing what is below them.
+ */
+export type Attempt = (call: Call) => Promise<unknown>;
+
+/**
  * Finds a caller-provided AbortSignal: the last argument when it is an AbortSignal, or an
  * options object `{ signal }` in last position (the shape fetch and most Node APIs use).
  */

@@ -8,8 +8,8 @@ import {
   runAs,
 } from '../context/run-context.js';
 import { FoxShutdownError } from '../errors/errors.js';
-import { Emitter } from '../events/emitter.js';
-import type { Attempt, Strategy } from '../modes/strategy.js';
+import { Emitter, type Disposable } from '../events/emitter.js';
+import type { Strategy } from '../modes/strategy.js';
 import { buildPolicies, type PolicyChain } from '../policies/index.js';
 import type { ConcreteMode, Mode } from '../protocol/modes.js';
 import type { TaskStats } from '../protocol/stats.js';
@@ -18,7 +18,7 @@ import type { SpanSink } from '../telemetry/exporter.js';
 import type { CallTracer } from '../telemetry/open-telemetry.js';
 import type { SpanGate } from '../telemetry/span-sampler.js';
 import { TaskMetrics, errorCode } from '../telemetry/task-metrics.js';
-import { Call, findCallerSignal } from './call.js';
+import { Call, findCallerSignal, type Attempt } from './call.js';
 import type { SourceLocation } from './call-site.js';
 import type { ResolvedOptions } from './options.js';
 import { makeInputCheck, makeOutputCheck } from './schema-check.js';
@@ -61,9 +61,9 @@ export class Task {
   private readonly priorityOf: ((args: unknown[]) => number) | undefined;
   /** Whether calls look for a caller AbortSignal (only when something can use it). */
   private watchSignal = false;
-  /** Set while a profiler is connected: which calls become spans, and where they go. */
-  spanGate: SpanGate | undefined;
-  spanSink: SpanSink | undefined;
+  /** Set while a profiler is connected (recordSpans): which calls become spans, where they go. */
+  private spanGate: SpanGate | undefined;
+  private spanSink: SpanSink | undefined;
   private readonly strategyChanged = new Emitter<{ from: ConcreteMode; to: ConcreteMode }>();
   /** Fires when the task switches strategy at run time. */
   readonly onStrategyChange = this.strategyChanged.event;
@@ -151,6 +151,23 @@ export class Task {
     if (tracer === this.tracer) return;
     this.tracer = tracer;
     this.compose();
+  }
+
+  /**
+   * Records sampled calls as spans: `gate` decides which calls are sampled, `sink` receives
+   * them. Disposing the result stops recording (when no later recorder has replaced this one).
+   * The telemetry wiring calls it while a profiler is connected.
+   */
+  recordSpans(gate: SpanGate, sink: SpanSink): Disposable {
+    this.spanGate = gate;
+    this.spanSink = sink;
+    return {
+      dispose: () => {
+        if (this.spanGate !== gate || this.spanSink !== sink) return;
+        this.spanGate = undefined;
+        this.spanSink = undefined;
+      },
+    };
   }
 
   /** Resolves once a strategy that receives no new calls has nothing running or queued. */

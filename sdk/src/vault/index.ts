@@ -1,8 +1,9 @@
 /**
- * The pattern vault: what the analyser recommends from and what `docs/patterns.md` renders.
+ * `@fox/sdk/vault`, the pattern vault: what the analyser recommends from and what
+ * `docs/patterns.md` renders. Its own entry, so programs do not load the catalogue.
  *
  * ```ts
- * import { findPattern } from './vault/index.js';
+ * import { findPattern } from '@fox/sdk/vault';
  * findPattern('retry-budget')?.parameters.find((p) => p.name === 'attempts')?.default; // 3
  * ```
  */

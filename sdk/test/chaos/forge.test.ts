@@ -12,7 +12,7 @@ import { ChaosForge, type ChaosHost, type ChaosTarget } from '../../src/chaos/fo
 import { killAllChaos, resetChaosKillSwitch } from '../../src/chaos/process-kill-switch.js';
 import { experimentFromEnv } from '../../src/chaos/runtime-bridge.js';
 import { SeededRandom } from '../../src/chaos/rng.js';
-import { taskGlob } from '../../src/chaos/task-glob.js';
+import { taskGlob } from '../../src/task/task-glob.js';
 import type { Call } from '../../src/task/call.js';
 import type { StatsSnapshot } from '../../src/protocol/stats.js';
 

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { ChaosForge, type ChaosHost } from '../../src/chaos/forge.js';
-import { chaosTargetOf } from '../../src/chaos/runtime-bridge.js';
+import { chaosTargetOf } from '../../src/runtime/chaos-target.js';
 import { Guardian } from '../../src/guardian/guardian.js';
 import { fox } from '../../src/runtime/fox.js';
 import { runtime } from '../../src/runtime/runtime.js';
 import { makeEnv, type Env } from '../guardian/fixtures.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
+import { CHAOS_REPORTS } from '../../src/chaos/report-store.js';
 
 const host: ChaosHost = {
   tasks: () => runtime().registry.all().map(chaosTargetOf),
@@ -19,7 +21,7 @@ describe('chaos forge on real tasks, through the guardian', () => {
     env = makeEnv();
     env.clock.t = Date.now();
     guardian = new Guardian({
-      db: env.store.connection(),
+      db: env.store.use(GUARDIAN_TABLES),
       audit: env.audit,
       policy: {
         approvers: ['alice'],
@@ -27,13 +29,13 @@ describe('chaos forge on real tasks, through the guardian', () => {
         rules: [{ kind: 'chaos-experiment', decide: 'people' }],
       },
     });
-    forge = new ChaosForge({ host, guardian, db: env.store.connection() });
+    forge = new ChaosForge({ host, guardian, reports: env.store.use(CHAOS_REPORTS) });
   });
   afterEach(async () => {
     forge.dispose();
     guardian.close();
     env.cleanup();
-    runtime().reset();
+    await runtime().reset();
   });
 
   const exp = {
@@ -74,12 +76,7 @@ describe('chaos forge on real tasks, through the guardian', () => {
     assert.ok(t.during.injected > 0);
     assert.equal(t.after.injected, 0);
     assert.ok(t.during.fallbackRate!.value > 0);
-    const saved = env.store
-      .connection()
-      .prepare('SELECT outcome FROM chaos_reports WHERE experiment_id = ?')
-      .pluck()
-      .get(report.experimentId);
-    assert.equal(saved, 'completed');
+    assert.equal(env.store.use(CHAOS_REPORTS).get(report.experimentId)?.outcome, 'completed');
     // Detached: the task is back to its plain pipeline.
     assert.equal(runtime().registry.get('chaos-test#f')!.chaos, undefined);
     const types = env.audit.entries().map((e) => e.type);

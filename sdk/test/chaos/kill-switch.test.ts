@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import FakeTimers from '@sinonjs/fake-timers';
 import type { ExperimentInput } from '../../src/chaos/experiment.js';
 import { ChaosForge, type ChaosHost, type ChaosTarget } from '../../src/chaos/forge.js';
 import {
@@ -17,6 +16,7 @@ import {
   writeKillFile,
 } from '../../src/chaos/kill-switch.js';
 import type { StatsSnapshot } from '../../src/protocol/stats.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { chaosMain } from '../../src/cli/chaos.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
@@ -75,33 +75,29 @@ describe('chaos kill switch across processes', () => {
   });
 
   it('a watch fires once per appearance, from the poll when file events never come', () => {
-    const clock = FakeTimers.install({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      // The directory does not exist yet, so there is nothing to watch: only the poll sees it.
-      const missing = join(dir, 'later', 'chaos-kill');
-      const reasons: string[] = [];
-      const watch = watchKillFile(missing, (r) => reasons.push(r));
-      clock.tick(KILL_POLL_MS * 3);
-      assert.deepEqual(reasons, []);
-      writeKillFile(missing, 'first');
-      clock.tick(KILL_POLL_MS);
-      assert.deepEqual(reasons, ['first']);
-      clock.tick(KILL_POLL_MS * 5);
-      assert.deepEqual(reasons, ['first'], 'still on: not fired again');
-      clearKillFile(missing);
-      clock.tick(KILL_POLL_MS);
-      writeKillFile(missing, 'second');
-      clock.tick(KILL_POLL_MS);
-      assert.deepEqual(reasons, ['first', 'second']);
-      watch.dispose();
-      clearKillFile(missing);
-      clock.tick(KILL_POLL_MS);
-      writeKillFile(missing, 'after dispose');
-      clock.tick(KILL_POLL_MS * 3);
-      assert.deepEqual(reasons, ['first', 'second']);
-    } finally {
-      clock.uninstall();
-    }
+    const clock = createFakeClock();
+    // The directory does not exist yet, so there is nothing to watch: only the poll sees it.
+    const missing = join(dir, 'later', 'chaos-kill');
+    const reasons: string[] = [];
+    const watch = watchKillFile(missing, (r) => reasons.push(r), { clock });
+    clock.tick(KILL_POLL_MS * 3);
+    assert.deepEqual(reasons, []);
+    writeKillFile(missing, 'first');
+    clock.tick(KILL_POLL_MS);
+    assert.deepEqual(reasons, ['first']);
+    clock.tick(KILL_POLL_MS * 5);
+    assert.deepEqual(reasons, ['first'], 'still on: not fired again');
+    clearKillFile(missing);
+    clock.tick(KILL_POLL_MS);
+    writeKillFile(missing, 'second');
+    clock.tick(KILL_POLL_MS);
+    assert.deepEqual(reasons, ['first', 'second']);
+    watch.dispose();
+    clearKillFile(missing);
+    clock.tick(KILL_POLL_MS);
+    writeKillFile(missing, 'after dispose');
+    clock.tick(KILL_POLL_MS * 3);
+    assert.deepEqual(reasons, ['first', 'second']);
   });
 
   it('kills a running forge when the file appears, refuses while it exists, allows after clear', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../src/protocol/wire.js';
 import { fox } from '../../src/runtime/fox.js';
 import { runtime } from '../../src/runtime/runtime.js';
+import { until } from '../support/until.js';
 
 /** A stand-in profiler on 127.0.0.1: keeps every frame that validates, and the rest apart. */
 class ProfilerStub {
@@ -49,14 +50,6 @@ class ProfilerStub {
   async close(): Promise<void> {
     for (const ws of this.sockets) ws.terminate();
     await new Promise((r) => this.wss.close(r));
-  }
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -19,6 +19,8 @@ const esm = await import('@fox/sdk');
 const cjs = createRequire(import.meta.url)('@fox/sdk');
 if (esm.fox === cjs.fox) throw new Error('expected two copies of the sdk');
 const [first, second] = process.env.ORDER === 'cjs-first' ? [cjs, esm] : [esm, cjs];
+// Chaos Forge's own entry: in CJS a third copy (each CJS entry is a bundle of its own).
+const chaosOf = { esm: await import('@fox/sdk/chaos'), cjs: createRequire(import.meta.url)('@fox/sdk/chaos') };
 const names = process.env.ORDER === 'cjs-first' ? ['cjs', 'esm'] : ['esm', 'cjs'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 `;
@@ -52,12 +54,12 @@ for (let i = 0; i < 1000 && before === 0; i++) {
   try { await work(); } catch (e) { if (e.code !== 'FOX_CHAOS_INJECTED') throw e; before++; }
   await sleep(2);
 }
-second.killAllChaos('pulled through the ' + names[1] + ' copy');
+chaosOf[names[1]].killAllChaos('pulled through the ' + names[1] + ' copy');
 let after = 0;
 for (let i = 0; i < 50; i++) {
   try { await work(); } catch (e) { if (e.code !== 'FOX_CHAOS_INJECTED') throw e; after++; }
 }
-const killed = [first.chaosKilled(), second.chaosKilled()];
+const killed = [chaosOf[names[0]].chaosKilled(), chaosOf[names[1]].chaosKilled()];
 await first.fox.shutdown();
 console.log(JSON.stringify({ before, after, killed }));
 `;

@@ -17,10 +17,10 @@ import {
   isBrokenCircuitError,
   isFoxError,
   isGuardianError,
-  parseExperiment,
 } from '@fox/sdk';
+import { parseExperiment } from '@fox/sdk/chaos';
 import { ChaosForge, type ChaosHost } from '../../src/chaos/forge.js';
-import { chaosTargetOf } from '../../src/chaos/runtime-bridge.js';
+import { chaosTargetOf } from '../../src/runtime/chaos-target.js';
 import { runtime } from '../../src/runtime/runtime.js';
 import { failIn } from '../tfox/fixtures/error-tasks.js';
 

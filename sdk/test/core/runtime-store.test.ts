@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LatencyHistogram, fox, openStore } from '@fox/sdk';
+import { fox } from '@fox/sdk';
+import { openStore } from '@fox/sdk/store';
+import { LatencyHistogram } from '@fox/sdk/telemetry';
 import { runtime } from '../../src/runtime/runtime.js';
 
 describe('fox.configure({ store })', () => {

@@ -4,7 +4,6 @@ import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import FakeTimers from '@sinonjs/fake-timers';
 import fc from 'fast-check';
 import { loadOrCreateAuditKey } from '../../src/guardian/audit-key.js';
 import {
@@ -17,6 +16,8 @@ import {
 import { auditPaths, verifyStoreAudit } from '../../src/guardian/paths.js';
 import { openStore } from '../../src/store/index.js';
 import { makeEnv, type Env } from './fixtures.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
 
 const storeModule = fileURLToPath(new URL('../../src/store/index.ts', import.meta.url));
 const pathsModule = fileURLToPath(new URL('../../src/guardian/paths.ts', import.meta.url));
@@ -97,7 +98,7 @@ describe('audit log', () => {
 
   it('refuses UPDATE and DELETE through SQLite', () => {
     fill(env.audit, 2);
-    const db = env.store.connection();
+    const db = env.store.use(GUARDIAN_TABLES);
     assert.throws(() => db.prepare('UPDATE audit_log SET type = ?').run('x'), /append-only/);
     assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
   });
@@ -142,7 +143,7 @@ describe('audit log', () => {
   it('never checkpoints an entry whose transaction rolled back', async () => {
     const { checkpointsPath } = auditPaths(env.dbPath);
     fill(env.audit, CHECKPOINT_EVERY_ENTRIES - 1);
-    const db = env.store.connection();
+    const db = env.store.use(GUARDIAN_TABLES);
     assert.throws(() =>
       db.transaction(() => {
         env.audit.append({ type: 'decision', data: { doomed: true } });
@@ -211,7 +212,7 @@ describe('audit log', () => {
     fill(env.audit, 30);
     env.audit.close();
     const pristine = join(env.dir, 'pristine.db');
-    env.store.connection().pragma('wal_checkpoint(TRUNCATE)');
+    env.store.use(GUARDIAN_TABLES).pragma('wal_checkpoint(TRUNCATE)');
     env.store.close();
     copyFileSync(env.dbPath, pristine);
     assert.ok(verifyFile(env).ok);
@@ -284,10 +285,10 @@ describe('audit log', () => {
     this.timeout(120_000);
     // secure_delete zeroes freed pages, so every copy of a log value left in the file is the
     // live one (a stale copy in a free page is not part of the log and nobody reads it).
-    env.store.connection().pragma('secure_delete = ON');
+    env.store.use(GUARDIAN_TABLES).pragma('secure_delete = ON');
     fill(env.audit, 20);
     env.audit.close();
-    env.store.connection().pragma('journal_mode = DELETE');
+    env.store.use(GUARDIAN_TABLES).pragma('journal_mode = DELETE');
     env.store.close();
     const pristine = readFileSync(env.dbPath);
     // Where the log's bytes are in the file: every stored entry and hash.
@@ -326,7 +327,7 @@ describe('audit log', () => {
     const { keyPath, checkpointsPath } = auditPaths(env.dbPath);
     const store2 = openStore({ path: env.dbPath });
     const other = new AuditLog({
-      db: store2.connection(),
+      db: store2.use(GUARDIAN_TABLES),
       key: loadOrCreateAuditKey(keyPath),
       checkpointsPath,
     });
@@ -339,33 +340,32 @@ describe('audit log', () => {
 
   it('signs a quiet tail within CHECKPOINT_EVERY_MS of its last entry', () => {
     const { checkpointsPath } = auditPaths(env.dbPath);
-    // Fresh log and timers installed first, so its tail timer is a fake one.
+    // A fresh log on a fake clock: its tail timer fires only when the test moves time.
     env.audit.close();
-    const timers = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    const clock = createFakeClock({ wallNow: env.clock.now() });
     const audit = new AuditLog({
-      db: env.store.connection(),
+      db: env.store.use(GUARDIAN_TABLES),
       key: loadOrCreateAuditKey(auditPaths(env.dbPath).keyPath),
       checkpointsPath,
-      now: env.clock.now,
+      clock,
     });
     try {
       fill(audit, 3);
-      timers.tick(CHECKPOINT_EVERY_MS - 1);
+      clock.tick(CHECKPOINT_EVERY_MS - 1);
       assert.deepEqual(readCheckpoints(checkpointsPath), []);
-      timers.tick(1);
+      clock.tick(1);
       assert.deepEqual(
         readCheckpoints(checkpointsPath).map((c) => c.seq),
         [3],
       );
       fill(audit, 2);
-      timers.tick(CHECKPOINT_EVERY_MS);
+      clock.tick(CHECKPOINT_EVERY_MS);
       assert.deepEqual(
         readCheckpoints(checkpointsPath).map((c) => c.seq),
         [3, 5],
       );
     } finally {
       audit.close();
-      timers.uninstall();
     }
   });
 
@@ -393,7 +393,7 @@ describe('audit log', () => {
     assert.deepEqual(readCheckpoints(checkpointsPath), []);
     const store = openStore({ path: env.dbPath });
     try {
-      const r = verifyStoreAudit(store.connection(), env.dbPath);
+      const r = verifyStoreAudit(store.use(GUARDIAN_TABLES), env.dbPath);
       assert.equal(r.ok, true);
       assert.equal(r.unsignedTail, 4);
       assert.equal(r.keyId, loadOrCreateAuditKey(auditPaths(env.dbPath).keyPath).keyId);

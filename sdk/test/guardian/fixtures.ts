@@ -5,6 +5,7 @@ import { openAuditLog } from '../../src/guardian/paths.js';
 import type { AuditLog } from '../../src/guardian/audit-log.js';
 import { Guardian } from '../../src/guardian/guardian.js';
 import { openStore, type FoxStore } from '../../src/store/index.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
 
 export interface Env {
   dir: string;
@@ -21,7 +22,7 @@ export function makeEnv(): Env {
   const dbPath = join(dir, 'fox.db');
   const store = openStore({ path: dbPath });
   const clock = { t: 1_700_000_000_000, now: () => clock.t };
-  const audit = openAuditLog(store.connection(), dbPath, { now: clock.now });
+  const audit = openAuditLog(store.use(GUARDIAN_TABLES), dbPath, { now: clock.now });
   return {
     dir,
     dbPath,
@@ -46,7 +47,7 @@ export async function makePendingProposal(): Promise<{ env: Env; g: Guardian; id
   const env = makeEnv();
   env.clock.t = Date.now();
   const g = new Guardian({
-    db: env.store.connection(),
+    db: env.store.use(GUARDIAN_TABLES),
     audit: env.audit,
     policy: { approvers: ['alice', 'bob'], required: 1 },
     now: env.clock.now,

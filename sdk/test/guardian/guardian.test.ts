@@ -5,6 +5,7 @@ import { payloadHash } from '../../src/guardian/canonical-json.js';
 import { decide, GuardianPolicySchema } from '../../src/guardian/policy.js';
 import type { GuardedTask } from '../../src/guardian/appliers.js';
 import { makeEnv, type Env } from './fixtures.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
 
 function fakeTask() {
   const calls: string[] = [];
@@ -34,7 +35,7 @@ describe('guardian', () => {
     env = makeEnv();
     t = fakeTask();
     g = new Guardian({
-      db: env.store.connection(),
+      db: env.store.use(GUARDIAN_TABLES),
       audit: env.audit,
       policy: people,
       resolveTask: (id) => (id === 'src/a.ts#f' ? t.task : undefined),
@@ -230,7 +231,7 @@ describe('guardian', () => {
   it('applies in the owning process what another process approved (sync)', async () => {
     const p = await g.propose({ ...retry5, impact: 'medium' }, {});
     const other = new Guardian({
-      db: env.store.connection(),
+      db: env.store.use(GUARDIAN_TABLES),
       audit: env.audit,
       now: env.clock.now,
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startGuardian } from '../../src/guardian/runtime-guardian.js';
+import { startGuardian } from '../../src/runtime/runtime-guardian.js';
 import { WireEventSchema } from '../../src/protocol/wire.js';
 import { fox } from '../../src/runtime/fox.js';
 import { runtime } from '../../src/runtime/runtime.js';
@@ -7,9 +7,9 @@ import { makeEnv, type Env } from './fixtures.js';
 
 describe('startGuardian (runtime wiring)', () => {
   let env: Env;
-  afterEach(() => {
+  afterEach(async () => {
     delete process.env['FOX_CHAOS'];
-    runtime().reset();
+    await runtime().reset();
     env.cleanup();
   });
 
@@ -17,7 +17,7 @@ describe('startGuardian (runtime wiring)', () => {
     env = makeEnv();
     const rt = runtime();
     return startGuardian({
-      db: env.store.connection(),
+      store: env.store,
       storePath: env.dbPath,
       policy: { rules: [{ decide: 'approve' }] },
       getTask: (id) => rt.registry.get(id),

@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type FoxStore } from '../../src/store/index.js';
 import { startWalCheckpointer } from '../../src/store/wal-checkpointer.js';
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../support/until.js';
 
 describe('WAL checkpoints on a worker thread (what the guardian runs its store with)', () => {
   let dir: string;

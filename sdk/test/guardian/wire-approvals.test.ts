@@ -3,6 +3,8 @@ import { Emitter } from '../../src/events/emitter.js';
 import { Guardian } from '../../src/guardian/guardian.js';
 import { connectApprovals } from '../../src/guardian/wire-approvals.js';
 import { parseProfilerControlFrame, type ApprovalDecision } from '../../src/protocol/wire.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
+import { nextEvent } from '../support/next-event.js';
 import { makeEnv, type Env } from './fixtures.js';
 
 describe('approvals relayed from the profiler', () => {
@@ -41,18 +43,19 @@ describe('approvals relayed from the profiler', () => {
     env = makeEnv();
     env.clock.t = Date.now();
     const g = new Guardian({
-      db: env.store.connection(),
+      db: env.store.use(GUARDIAN_TABLES),
       audit: env.audit,
       policy: { approvers: ['bob', 'carol'], required: 1 },
       now: env.clock.now,
     });
     const source = new Emitter<ApprovalDecision>();
+    /** Fires the number of refusals so far. */
+    const refusals = new Emitter<number>();
     const refused: string[] = [];
-    const sub = connectApprovals(
-      source.event,
-      g,
-      (_d, e) => void refused.push((e as { code?: string }).code ?? e.message),
-    );
+    const sub = connectApprovals(source.event, g, (_d, e) => {
+      refused.push((e as { code?: string }).code ?? e.message);
+      refusals.fire(refused.length);
+    });
     const p = await g.propose({
       kind: 'custom-thing',
       taskId: null,
@@ -60,6 +63,7 @@ describe('approvals relayed from the profiler', () => {
       impact: 'high',
       proposer: 'tuner',
     });
+    const bothRefused = nextEvent(refusals.event, (n) => n === 2);
     source.fire({
       proposalId: p.id,
       payloadHash: 'c'.repeat(64),
@@ -72,15 +76,16 @@ describe('approvals relayed from the profiler', () => {
       approver: 'mallory',
       verdict: 'approve',
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await bothRefused;
     assert.deepEqual(refused, ['GUARDIAN_HASH_MISMATCH', 'GUARDIAN_NOT_AN_APPROVER']);
+    const settled = nextEvent(g.onChange, (q) => q.id === p.id && q.state !== 'pending');
     source.fire({
       proposalId: p.id,
       payloadHash: p.payloadHash,
       approver: 'bob',
       verdict: 'approve',
     });
-    await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await settled).state, 'approved');
     assert.equal(g.get(p.id)?.state, 'approved');
     sub.dispose();
     g.close();

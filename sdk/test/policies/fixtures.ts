@@ -1,4 +1,3 @@
-import FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from '../../src/clock/clock.js';
 import type { Attempt } from '../../src/modes/strategy.js';
 import {
@@ -7,26 +6,30 @@ import {
   type PolicyOptionsInput,
 } from '../../src/policies/index.js';
 import { Call } from '../../src/task/call.js';
+import {
+  createFakeClock,
+  type FakeClock as PublishedFakeClock,
+} from '../../src/testing/fake-clock.js';
 
 export interface FakeClock extends Clock {
   /** Advances time, running due timers and the microtasks between them. */
   tick(ms: number): Promise<void>;
   timers(): number;
-  readonly fake: FakeTimers.Clock;
+  /** The published fake clock underneath (`@fox/sdk/testing`), for synchronous ticks. */
+  readonly fake: PublishedFakeClock;
 }
 
-/** A Clock on @sinonjs/fake-timers, starting at `start` ms. */
+/** The published fake clock, starting at `start` ms, with the async tick these tests await. */
 export function fakeClock(start = 1_000): FakeClock {
-  const fake = FakeTimers.createClock(start);
+  const fake = createFakeClock({ now: start });
   return {
     fake,
-    now: () => fake.now,
-    setTimeout: (fn, ms) => fake.setTimeout(fn, ms) as unknown as { unref?(): unknown },
-    clearTimeout: (h) => fake.clearTimeout(h as unknown as FakeTimers.TimerId),
-    tick: async (ms) => {
-      await fake.tickAsync(ms);
-    },
-    timers: () => fake.countTimers(),
+    now: fake.now,
+    wallNow: fake.wallNow,
+    setTimeout: fake.setTimeout,
+    clearTimeout: fake.clearTimeout,
+    tick: (ms) => fake.tickAsync(ms),
+    timers: () => fake.pendingTimers(),
   };
 }
 

@@ -176,7 +176,7 @@ describe('retry budget', () => {
           let t = 0;
           for (const s of steps) {
             t += s.dt;
-            clock.fake.setSystemTime(t);
+            clock.fake.tick(t - clock.now());
             if (s.kind === 'call') {
               budget.deposit();
               events.push({ t, kind: 'call' });

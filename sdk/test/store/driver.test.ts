@@ -14,6 +14,8 @@ import { tempDir } from './sample-rows.js';
 /** tsx's loader by URL, so the children resolve it whatever their working directory. */
 const TSX = import.meta.resolve('tsx');
 const SDK = new URL('../../src/index.ts', import.meta.url).href;
+/** `openStore` is on the `@fox/sdk/store` entry, not the root. */
+const SDK_STORE = new URL('../../src/store/index.ts', import.meta.url).href;
 
 // Compile-time: the real driver fits the structural types the public declarations use. If
 // better-sqlite3's types (or ours) change so that it no longer does, the type check fails here.
@@ -88,7 +90,8 @@ Module._resolveFilename = function (request, ...rest) {
     const program = `
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-const { fox, openStore } = await import(${JSON.stringify(SDK)});
+const { fox } = await import(${JSON.stringify(SDK)});
+const { openStore } = await import(${JSON.stringify(SDK_STORE)});
 let calls = 0;
 const flaky = fox({ mode: 'sfox', retry: { attempts: 3, delay: 1 }, timeout: 2000 },
   async function flaky(n) { if (++calls < 2) throw new Error('transient'); return n * 2; });

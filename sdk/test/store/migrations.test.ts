@@ -1,22 +1,48 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { FoxStoreError } from '../../src/errors/errors.js';
+import { CHAOS_REPORTS, CHAOS_SCHEMA } from '../../src/chaos/report-store.js';
+import { FoxStoreTooNewError } from '../../src/errors/errors.js';
+import { GUARDIAN_SCHEMA, GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
 import {
   DEFAULT_RETENTION_MS,
-  LATEST_SCHEMA_VERSION,
-  MIGRATIONS,
-  migrate,
+  STORE_FORMAT_VERSION,
+  STORE_SCHEMA,
   openStore,
-  schemaVersion,
+  runMigrations,
+  storeFormatVersion,
 } from '../../src/store/index.js';
-import type { Migration } from '../../src/store/index.js';
+import type { SchemaMigration, SubsystemSchema } from '../../src/store/index.js';
 import { aggregateRow, processRow, spanRow, taskRow, tempDir } from './sample-rows.js';
 
 /**
- * Sample data written with raw SQL right after migration `version` ran, and a check that it
- * reads back through the store after upgrading to the latest version. A new migration must add
- * an entry here (the first test enforces it), so every upgrade path is exercised with data.
+ * How a store file looked before the migration runner: one list of migrations, its version in
+ * `PRAGMA user_version`. Version 1 and 2 were the store's telemetry tables, 3 the guardian's
+ * tables and the chaos reports (the same DDL the subsystems now declare: shipped migrations
+ * never change). Files like these exist in users' `.fox/` folders and must upgrade.
+ */
+const LEGACY_STEPS: readonly (readonly SchemaMigration[])[] = [
+  [STORE_SCHEMA.migrations[0]!],
+  [STORE_SCHEMA.migrations[1]!],
+  [GUARDIAN_SCHEMA.migrations[0]!, CHAOS_SCHEMA.migrations[0]!],
+];
+
+/** Builds a pre-runner file at `userVersion`, seeding each step's sample rows after it ran. */
+function legacyStore(dbPath: string, userVersion: number): void {
+  const db = new Database(dbPath);
+  LEGACY_STEPS.slice(0, userVersion).forEach((step, i) => {
+    db.transaction(() => {
+      for (const m of step) m.up(db);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+    SAMPLES[i + 1]!.seed(db);
+  });
+  db.close();
+}
+
+/**
+ * Sample data written with raw SQL right after legacy version `n` ran, and a check that it
+ * reads back through the store and the subsystems' queries after upgrading.
  */
 const SAMPLES: Record<number, { seed(db: Database.Database): void; check(dbPath: string): void }> =
   {
@@ -122,7 +148,11 @@ const SAMPLES: Record<number, { seed(db: Database.Database): void; check(dbPath:
       check(dbPath) {
         const store = openStore({ path: dbPath });
         try {
-          const db = store.connection();
+          const db = store.use(GUARDIAN_TABLES);
+          assert.equal(
+            store.use(CHAOS_REPORTS).get('01JEXP0000000000000000001')?.outcome,
+            'completed',
+          );
           assert.deepEqual(db.prepare('SELECT state, approvers FROM proposals').all(), [
             { state: 'pending', approvers: '["alice"]' },
           ]);
@@ -146,57 +176,87 @@ describe('store migrations', () => {
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
 
-  it('are numbered 1..n without gaps, and each has sample data in this test', () => {
-    assert.deepEqual(
-      MIGRATIONS.map((m) => m.version),
-      MIGRATIONS.map((_, i) => i + 1),
-    );
-    assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
-    assert.ok(LATEST_SCHEMA_VERSION >= 2);
-    for (const m of MIGRATIONS) assert.ok(SAMPLES[m.version], `no sample for v${m.version}`);
-  });
-
-  // Up to and including the latest version: reopening a current file must be a no-op too.
-  for (let from = 0; from <= MIGRATIONS.length; from++) {
-    it(`opens a store at version ${from} at the latest version, keeping its data`, () => {
+  // Up to and including the last pre-runner version (3, what the code before the runner made).
+  for (let from = 0; from <= LEGACY_STEPS.length; from++) {
+    it(`upgrades a pre-runner store at user_version ${from}, keeping its rows`, () => {
       const dbPath = join(dir, 'fox.db');
-      const db = new Database(dbPath);
-      for (const m of MIGRATIONS.slice(0, from)) {
-        migrate(db, MIGRATIONS.slice(0, m.version));
-        SAMPLES[m.version]?.seed(db);
-      }
-      assert.equal(schemaVersion(db), from);
-      db.close();
+      legacyStore(dbPath, from);
 
       const store = openStore({ path: dbPath });
-      assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
+      assert.equal(store.schemaVersion, STORE_FORMAT_VERSION);
       if (from < 2) assert.equal(store.retentionMs(), DEFAULT_RETENTION_MS);
+      store.use(GUARDIAN_TABLES);
+      store.use(CHAOS_REPORTS);
+      assert.deepEqual(Object.fromEntries(store.schemaVersions()), {
+        chaos: 1,
+        guardian: 1,
+        store: 2,
+      });
       store.close();
-      for (const m of MIGRATIONS.slice(0, from)) SAMPLES[m.version]?.check(dbPath);
+      for (let v = 1; v <= from; v++) SAMPLES[v]!.check(dbPath);
     });
   }
 
-  it('a fresh store has every table and the default retention', () => {
-    const store = openStore({ path: ':memory:' });
-    assert.equal(store.schemaVersion, LATEST_SCHEMA_VERSION);
-    assert.equal(store.retentionMs(), DEFAULT_RETENTION_MS);
+  it('adopts a pre-runner file at the versions its tables are at, running nothing twice', () => {
+    const dbPath = join(dir, 'fox.db');
+    legacyStore(dbPath, 3);
+    const store = openStore({ path: dbPath });
+    // Adopted, not re-run: re-running guardian 1 would fail on the existing audit_log table.
+    assert.deepEqual(Object.fromEntries(store.schemaVersions()), { store: 2 });
+    store.use(GUARDIAN_TABLES);
+    assert.equal(store.schemaVersions().get('guardian'), 1);
     store.close();
+  });
+
+  it('a fresh store has its own tables and the default retention; subsystems add theirs on use', () => {
+    const store = openStore({ path: ':memory:' });
+    assert.equal(store.schemaVersion, STORE_FORMAT_VERSION);
+    assert.equal(store.retentionMs(), DEFAULT_RETENTION_MS);
+    assert.deepEqual(Object.fromEntries(store.schemaVersions()), { store: 2 });
+    assert.deepEqual(store.use(CHAOS_REPORTS).latest(10), []);
+    assert.equal(store.schemaVersions().get('chaos'), 1);
+    store.close();
+  });
+
+  it('runs subsystems in the order given, each migration once', () => {
+    const db = new Database(':memory:');
+    const ran: string[] = [];
+    const schema = (subsystem: string, n: number): SubsystemSchema => ({
+      subsystem,
+      migrations: Array.from({ length: n }, (_, i) => ({
+        version: i + 1,
+        name: `${subsystem}${i + 1}`,
+        up: () => void ran.push(`${subsystem}${i + 1}`),
+      })),
+    });
+    runMigrations(db, [schema('a', 2), schema('b', 1)]);
+    runMigrations(db, [schema('a', 3), schema('b', 1)]);
+    assert.deepEqual(ran, ['a1', 'a2', 'b1', 'a3']);
+    assert.equal(storeFormatVersion(db), STORE_FORMAT_VERSION);
+    db.close();
   });
 
   it('rolls a failing migration back and stays at the previous version', () => {
     const db = new Database(':memory:');
-    const broken: Migration = {
-      version: 2,
-      name: 'broken',
-      up(d) {
-        d.exec('CREATE TABLE half_done (x INTEGER)');
-        throw new Error('boom');
-      },
+    const broken: SubsystemSchema = {
+      subsystem: 'x',
+      migrations: [
+        { version: 1, name: 'ok', up: (d) => d.exec('CREATE TABLE ok (x INTEGER)') },
+        {
+          version: 2,
+          name: 'broken',
+          up(d) {
+            d.exec('CREATE TABLE half_done (x INTEGER)');
+            throw new Error('boom');
+          },
+        },
+      ],
     };
-    const first = MIGRATIONS[0];
-    assert.ok(first);
-    assert.throws(() => migrate(db, [first, broken]), /migration 2 \(broken\) failed/);
-    assert.equal(schemaVersion(db), 1);
+    assert.throws(() => runMigrations(db, [broken]), /migration x 2 \(broken\) failed/);
+    assert.equal(
+      db.prepare("SELECT version FROM schema_versions WHERE subsystem = 'x'").pluck().get(),
+      1,
+    );
     const table = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get();
     assert.equal(table, undefined);
     db.close();
@@ -204,29 +264,61 @@ describe('store migrations', () => {
 
   it('rejects a migration list with a gap', () => {
     const db = new Database(':memory:');
-    const gap: Migration = { version: 3, name: 'gap', up: () => {} };
-    assert.throws(() => migrate(db, [...MIGRATIONS.slice(0, 1), gap]), /expected 2/);
+    const gap: SubsystemSchema = {
+      subsystem: 'x',
+      migrations: [{ version: 2, name: 'gap', up: () => {} }],
+    };
+    assert.throws(() => runMigrations(db, [gap]), /expected 1/);
     db.close();
   });
 
-  it('refuses a store from a newer sdk and leaves the file untouched', () => {
+  it('refuses a file in a newer format and leaves it untouched', () => {
     const dbPath = join(dir, 'future.db');
     const db = new Database(dbPath);
     db.exec('CREATE TABLE from_the_future (x INTEGER)');
-    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.pragma(`user_version = ${STORE_FORMAT_VERSION + 1}`);
     db.close();
 
     assert.throws(
       () => openStore({ path: dbPath }),
       (err: unknown) =>
-        err instanceof FoxStoreError &&
-        err.code === 'FOX_STORE' &&
-        /newer than this @fox\/sdk supports/.test(err.message),
+        err instanceof FoxStoreTooNewError &&
+        err.code === 'FOX_STORE_TOO_NEW' &&
+        err.subsystem === 'format' &&
+        err.found === STORE_FORMAT_VERSION + 1,
     );
 
     const after = new Database(dbPath, { readonly: true });
-    assert.equal(schemaVersion(after), LATEST_SCHEMA_VERSION + 1);
+    assert.equal(storeFormatVersion(after), STORE_FORMAT_VERSION + 1);
     assert.equal(after.pragma('journal_mode', { simple: true }), 'delete');
     after.close();
+  });
+
+  it('refuses a subsystem newer than the code, on open and on use', () => {
+    const dbPath = join(dir, 'fox.db');
+    openStore({ path: dbPath }).close();
+    const db = new Database(dbPath);
+    db.prepare("UPDATE schema_versions SET version = 99 WHERE subsystem = 'store'").run();
+    db.prepare("INSERT INTO schema_versions VALUES ('chaos', 7)").run();
+    db.close();
+    assert.throws(
+      () => openStore({ path: dbPath }),
+      (err: unknown) =>
+        err instanceof FoxStoreTooNewError && err.subsystem === 'store' && err.found === 99,
+    );
+
+    const fix = new Database(dbPath);
+    fix.prepare("UPDATE schema_versions SET version = 2 WHERE subsystem = 'store'").run();
+    fix.close();
+    const store = openStore({ path: dbPath });
+    try {
+      assert.throws(
+        () => store.use(CHAOS_REPORTS),
+        (err: unknown) =>
+          err instanceof FoxStoreTooNewError && err.subsystem === 'chaos' && err.supported === 1,
+      );
+    } finally {
+      store.close();
+    }
   });
 });

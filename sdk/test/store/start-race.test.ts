@@ -11,6 +11,7 @@ import { verifyAuditLog } from '../../src/guardian/audit-log.js';
 import { auditPaths } from '../../src/guardian/paths.js';
 import { openStore } from '../../src/store/store.js';
 import { tempDir } from './sample-rows.js';
+import { GUARDIAN_TABLES } from '../../src/guardian/guardian-schema.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/start-race-child.ts', import.meta.url));
 /** tsx's loader by URL, so the children resolve it whatever their working directory. */
@@ -153,7 +154,7 @@ function checkStore(dir: string, results: readonly Result[]): string[] {
     const key = auditKeyFrom(createPrivateKey(readFileSync(keyPath, 'utf8')));
     const store = openStore({ path });
     try {
-      const db = store.connection();
+      const db = store.use(GUARDIAN_TABLES);
       const integrity = db.pragma('integrity_check', { simple: true });
       if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
       const appended = results.filter((r) => !('error' in r)).length;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LimiterOptions } from '../../src/modes/wfox/index.js';
-import { simulate, type SimResult } from '../../../scripts/bench/wfox.js';
+import { simulate, type SimResult } from '../support/limiter-simulation.js';
 
 /** Backend: 16 calls at 50 ms median → at most 320 calls/s; offered 3× that, for 10 minutes. */
 const C = 16;

@@ -1,23 +1,11 @@
-import { createClock } from '@sinonjs/fake-timers';
-import type { Clock, TimerHandle } from '../../src/clock/clock.js';
+import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
 
-export interface TestClock extends Clock {
-  /** Moves fake time forward, firing due timers. */
-  tick(ms: number): void;
-}
+/** The published fake clock (`@fox/sdk/testing`), as these tests use it. */
+export type TestClock = FakeClock;
 
-/** A Clock over a `@sinonjs/fake-timers` clock: time moves only with `tick`. */
+/** A fake clock at 0: time moves only with `tick`. */
 export function fakeClock(): TestClock {
-  const fake = createClock(0);
-  type Id = Parameters<typeof fake.clearTimeout>[0];
-  return {
-    now: () => fake.now,
-    setTimeout: (fn, ms) => fake.setTimeout(fn, ms) as unknown as TimerHandle,
-    clearTimeout: (h) => fake.clearTimeout(h as unknown as Id),
-    tick: (ms) => {
-      fake.tick(ms);
-    },
-  };
+  return createFakeClock();
 }
 
 /** Lets pending promise callbacks run. */

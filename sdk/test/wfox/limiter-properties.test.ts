@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FoxAbortedError, FoxRejectedError, isFoxError } from '../../src/errors/errors.js';
 import { AdaptiveLimiter, LimiterToken, type LimiterOptions } from '../../src/modes/wfox/index.js';
-import { seededRandom } from '../../../scripts/bench/wfox.js';
+import { seededRandom } from '../support/limiter-simulation.js';
 import { fakeClock, flush } from './fake-clock.js';
 
 type Command =

@@ -2,7 +2,8 @@
 // it into a fresh project): `@fox()` with TypeScript's standard decorators, `fox()` with
 // policies, and the store, which needs the optional `better-sqlite3`.
 import { pbkdf2Sync } from 'node:crypto';
-import { fox, hasFoxCode, openStore } from '@fox/sdk';
+import { fox, hasFoxCode } from '@fox/sdk';
+import { openStore } from '@fox/sdk/store';
 
 let placed = 0;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -4,6 +4,16 @@ export {
   registerAutoController,
   type AutoPhase,
 } from './auto-controller.js';
+export type {
+  AutoAction,
+  AutoInput,
+  AutoState,
+  Instant,
+  Kept,
+  Learned,
+  Transition,
+} from './auto-state.js';
+export { initialState, isSettled, step } from './auto-step.js';
 export {
   DEFAULT_THRESHOLDS,
   targetMode,

@@ -1,10 +1,11 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TimerHandle } from '../../clock/clock.js';
+import { CallFlag } from './protocol.js';
 
 /** A call's flags on the wire: an AbortSignal placeholder is in its arguments. */
-export const FLAG_SIGNAL = 1;
+export const FLAG_SIGNAL = CallFlag.Signal;
 /** A call's flags on the wire: report its own loop and wall time (auto mode's evidence). */
-export const FLAG_MEASURE = 2;
+export const FLAG_MEASURE = CallFlag.Measure;
 
 /** What a worker needs to find a task's function: its module and how to look it up. */
 export interface WorkerFunction {

@@ -1,18 +1,31 @@
-import { Worker, type TransferListItem } from 'node:worker_threads';
-import { systemClock, type Clock, type TimerHandle } from '../../clock/clock.js';
+import type { TransferListItem } from 'node:worker_threads';
+import { systemClock, type Clock } from '../../clock/clock.js';
 import { FoxShutdownError } from '../../errors/errors.js';
 import { Emitter, type FoxEvent } from '../../events/emitter.js';
-import { FoxDataCloneError, FoxWorkerError } from '../errors.js';
+import { FoxDataCloneError } from '../errors.js';
+import {
+  callsPerWorker,
+  dispatchWindow,
+  nextServiceMs,
+  pickWorker,
+  shouldGrow,
+} from './dispatch-plan.js';
+import {
+  appendCall,
+  callsMessage,
+  cancelMessage,
+  firstUncloneable,
+  forEachResult,
+  functionDefOf,
+  oneCallMessage,
+  setDefs,
+} from './message-codec.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { PoolJob, WorkerFunction } from './pool-job.js';
-import {
-  describeExit,
-  failureOf,
-  outcomeError,
-  type ThreadExit,
-  type ThreadExitReason,
-} from './worker-failure.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { CallStatus, ToPool, type FunctionDef, type ToPoolMessage } from './protocol.js';
+import { outcomeError, type ThreadExit, type ThreadExitReason } from './worker-failure.js';
+import { takeOrphans, type WorkerListeners, type WorkerSlot } from './worker-lifecycle.js';
+import { WorkerSet } from './worker-set.js';
 
 /**
  * The tfox worker pool, built on `worker_threads` directly rather than on piscina. Why: the
@@ -31,27 +44,12 @@ import { WORKER_SOURCE } from './worker-source.js';
  * queued calls, and those `prewarm` was given), and reports each import's end. While any worker
  * has finished its imports, calls go only to such workers: a call sent to a worker still
  * importing would wait there for the import, while a ready worker may free up first.
+ *
+ * The arithmetic of dispatch is in dispatch-plan.ts, the wire format in message-codec.ts (over
+ * protocol.ts), the workers' records, keep-alive and idle stops in worker-set.ts, starting one
+ * and what becomes of its calls when it is gone in worker-lifecycle.ts; this class holds the
+ * queue and decides.
  */
-
-interface WorkerSlot {
-  readonly worker: Worker;
-  readonly threadId: number;
-  readonly started: Int32Array;
-  readonly jobs: Map<number, PoolJob>;
-  readonly known: Set<number>;
-  sent: number;
-  /** Set when the worker asked to be recycled or is being stopped: no new calls. */
-  draining: boolean;
-  /** Why the pool retires it (undefined: it crashed or exited on its own). */
-  retired: 'idle' | 'recycled' | 'terminated' | 'closed' | undefined;
-  /** `terminate()` was called. */
-  stopping: boolean;
-  refed: boolean;
-  idleTimer: TimerHandle | undefined;
-  lastError: unknown;
-  /** Imports of task modules sent to it that have not finished (see `[3]` in worker-source). */
-  loading: number;
-}
 
 /** What `ThreadPool.stats()` reports. */
 export interface PoolStats {
@@ -82,14 +80,7 @@ export interface ModuleLoad {
   readonly waitingCalls: number;
 }
 
-/** In a result's status: the call's own sync and wall times follow its value. */
-const STATUS_TIMED = 8;
-const TARGET_WINDOW_MS = 16;
-/** Messaging and bookkeeping per call in a worker, added to its measured time. */
-const PER_CALL_OVERHEAD_MS = 0.001;
-
 export class ThreadPool {
-  private readonly slots: WorkerSlot[] = [];
   private queue: PoolJob[] = [];
   private queueHead = 0;
   private flushQueued = false;
@@ -98,14 +89,25 @@ export class ThreadPool {
   /** Moving estimate of one call's service time in a worker, in ms. */
   private serviceMs = -1;
   private readonly flushBound = (): void => this.flush();
-  private startedCount = 0;
-  private readonly exitCounts: Record<ThreadExitReason, number> = {
-    idle: 0,
-    recycled: 0,
-    closed: 0,
-    terminated: 0,
-    crashed: 0,
-    exited: 0,
+  private readonly listeners: WorkerListeners = {
+    message: (slot, msg) => this.onMessage(slot, msg as ToPoolMessage),
+    exit: (slot, code) => this.onExit(slot, code),
+  };
+  private readonly workers: WorkerSet;
+  /** Results of one message are settled through this (bound once, not per message). */
+  private resultSlot: WorkerSlot | undefined;
+  private readonly onResult = (
+    id: number,
+    status: CallStatus,
+    value: unknown,
+    syncMs: number,
+    wallMs: number,
+  ): void => {
+    const slot = this.resultSlot!;
+    const job = slot.jobs.get(id);
+    if (!job) return;
+    slot.jobs.delete(id);
+    this.finish(job, status, value, syncMs, wallMs);
   };
   private modulesLoaded = 0;
   private callsWaitedForModule = 0;
@@ -128,13 +130,15 @@ export class ThreadPool {
 
   constructor(
     readonly options: ResolvedPoolOptions,
-    private readonly tsxApi: string | undefined,
+    tsxApi: string | undefined,
     /** Timers for the idle timeout and the cancel grace period (tests pass a fake). */
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.workers = new WorkerSet(options, tsxApi, clock, this.listeners);
+  }
 
   get threads(): number {
-    return this.slots.length;
+    return this.workers.slots.length;
   }
 
   get queued(): number {
@@ -148,15 +152,13 @@ export class ThreadPool {
 
   /** Threads and calls right now, and threads started and gone so far (tests, telemetry). */
   stats(): PoolStats {
-    let inFlight = 0;
-    for (const s of this.slots) inFlight += s.jobs.size;
     return {
-      threads: this.slots.length,
-      accepting: this.accepting(),
+      threads: this.workers.slots.length,
+      accepting: this.workers.accepting(),
       queued: this.queued,
-      inFlight,
-      started: this.startedCount,
-      exited: { ...this.exitCounts },
+      inFlight: this.workers.inFlight(),
+      started: this.workers.started,
+      exited: this.workers.exited(),
       modulesLoaded: this.modulesLoaded,
       callsWaitedForModule: this.callsWaitedForModule,
     };
@@ -173,7 +175,7 @@ export class ThreadPool {
     if (this.closed || this.options.prewarmThreads === 0) return;
     for (const fn of fns)
       if (!this.warmFns.some((f) => f.index === fn.index)) this.warmFns.push(fn);
-    for (const slot of this.slots) if (!slot.draining) this.define(slot, this.warmFns);
+    for (const slot of this.workers.slots) if (!slot.draining) this.define(slot, this.warmFns);
     this.warming = true;
     this.warmUp();
   }
@@ -181,13 +183,13 @@ export class ThreadPool {
   /** Starts the next prewarmed worker, unless there are enough or one is still importing. */
   private warmUp(): void {
     if (!this.warming || this.closed) return;
-    if (this.accepting() < this.options.prewarmThreads) {
+    if (this.workers.accepting() < this.options.prewarmThreads) {
       // Resumed by the import's end (onMessage) or the importing worker's exit (onExit).
-      for (const s of this.slots) if (!s.draining && s.loading > 0) return;
-      this.onIdle(this.spawn());
+      if (this.workers.importing() > 0) return;
+      this.workers.rest(this.spawn());
     }
     // Done once started: workers that later stop idle are not started again.
-    if (this.accepting() >= this.options.prewarmThreads) this.warming = false;
+    if (this.workers.accepting() >= this.options.prewarmThreads) this.warming = false;
   }
 
   /** Runs `warmUp` on the next turn of the event loop (never from inside a message handler). */
@@ -202,40 +204,21 @@ export class ThreadPool {
 
   /** Sends a worker the functions it does not know yet, with no call: it imports them now. */
   private define(slot: WorkerSlot, fns: readonly WorkerFunction[]): void {
-    let defs: unknown[] | null = null;
+    let defs: FunctionDef[] | null = null;
     for (const fn of fns) {
       if (slot.known.has(fn.index)) continue;
       slot.known.add(fn.index);
       (defs ??= []).push(this.defOf(fn));
     }
     if (!defs) return;
-    slot.worker.postMessage([0, defs]);
+    slot.worker.postMessage(callsMessage(defs));
     slot.loading += defs.length;
   }
 
-  /** A function's definition on the wire (see worker-source.ts). */
-  private defOf(fn: WorkerFunction): unknown[] {
+  /** A function's definition on the wire, remembered to name it in module-load reports. */
+  private defOf(fn: WorkerFunction): FunctionDef {
     this.fns.set(fn.index, fn);
-    return [fn.index, fn.moduleUrl, fn.locationKey, fn.names, fn.taskId];
-  }
-
-  /** Workers taking new calls (not draining or stopping). */
-  private accepting(): number {
-    let n = 0;
-    for (const s of this.slots) if (!s.draining) n++;
-    return n;
-  }
-
-  /** Calls in flight per worker right now: short calls pipeline deeply, long ones stay shallow. */
-  private get cap(): number {
-    const c = this.options.concurrentTasksPerWorker;
-    if (c !== 'auto') return c;
-    if (this.serviceMs < 0) return 2;
-    // Enough calls to keep a worker busy for ~16 ms, sent 8 ms at a time (less as the queue
-    // drains, see flush): messaging, and waking this thread, which takes a core from the
-    // workers, is amortised. On a 2-core VM a wake-up cost ~0.2 ms of CPU; windows of 8, 16
-    // and 32 ms gave 95, 96 and 97% of two bare threads' throughput.
-    return Math.max(2, Math.min(1024, Math.ceil(TARGET_WINDOW_MS / this.serviceMs)));
+    return functionDefOf(fn);
   }
 
   /** Queues a call (or posts it at once when a worker is idle); its `settle` reports the end. */
@@ -244,7 +227,7 @@ export class ThreadPool {
     job.id = this.nextId++;
     // A lone call goes out now: waiting for the end of the tick to batch would only add latency.
     if (!this.flushQueued && this.queueHead === this.queue.length) {
-      const idle = this.idleSlot();
+      const idle = this.workers.idle();
       if (idle && this.sendNow(idle, job)) return;
     }
     this.queue.push(job);
@@ -267,38 +250,11 @@ export class ThreadPool {
     if (job.state !== 'sent') return;
     job.state = 'abandoned';
     const slot = job.slot as WorkerSlot;
-    let reasonToSend = reason;
-    try {
-      structuredClone(reason);
-    } catch {
-      reasonToSend = String(reason);
-    }
-    slot.worker.postMessage([1, job.id, reasonToSend]);
+    slot.worker.postMessage(cancelMessage(job.id, reason));
     job.graceTimer = this.clock.setTimeout(() => {
-      if (slot.jobs.has(job.id)) this.stop(slot, 'terminated');
+      if (slot.jobs.has(job.id)) this.workers.stop(slot, 'terminated');
     }, this.options.cancelGraceMs);
     job.graceTimer.unref?.();
-  }
-
-  /** A worker with no calls that takes new ones. */
-  private idleSlot(): WorkerSlot | undefined {
-    let importing: WorkerSlot | undefined;
-    for (const s of this.slots) {
-      if (s.jobs.size > 0 || s.draining) continue;
-      if (s.loading === 0) return s;
-      importing ??= s;
-    }
-    return importing && !this.anyReady() ? importing : undefined;
-  }
-
-  /**
-   * Whether a worker that takes calls has finished its imports. While one has, calls never go
-   * to a worker still importing (they would wait for the import there): they wait here for a
-   * ready one, and the importing worker joins when it is done (see `[3]` in onMessage).
-   */
-  private anyReady(): boolean {
-    for (const s of this.slots) if (!s.draining && s.loading === 0) return true;
-    return false;
   }
 
   /** What a new worker imports at once: the prewarmed functions and those of queued calls. */
@@ -325,9 +281,10 @@ export class ThreadPool {
     const fn = job.fn;
     const isNew = !slot.known.has(fn.index);
     const defs = isNew ? [this.defOf(fn)] : null;
-    this.wake(slot);
+    const msg = oneCallMessage(defs, job.id, fn.index, job.args, job.flags);
+    this.workers.wake(slot);
     try {
-      slot.worker.postMessage([0, defs, job.id, fn.index, job.args, job.flags], job.transfer);
+      slot.worker.postMessage(msg, job.transfer);
     } catch {
       slot.jobs.delete(job.id);
       slot.sent--;
@@ -343,18 +300,6 @@ export class ThreadPool {
     return true;
   }
 
-  /** A worker is about to get calls: keep the process alive for them, cancel its idle stop. */
-  private wake(slot: WorkerSlot): void {
-    if (!slot.refed) {
-      slot.refed = true;
-      slot.worker.ref();
-    }
-    if (slot.idleTimer) {
-      this.clock.clearTimeout(slot.idleTimer);
-      slot.idleTimer = undefined;
-    }
-  }
-
   private flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
@@ -362,26 +307,19 @@ export class ThreadPool {
     let head = this.queueHead;
     if (head >= q.length) return;
     this.ensureWorkers();
-    const cap = this.cap;
-    // With a window that adapts (the default), calls go out in messages of up to half of it,
-    // to workers with room for one: a worker then holds its next message while it runs the
-    // current one, and this thread is woken once per message, not once per result. As the
-    // queue drains, messages and windows shrink to a share of what is left (guided
-    // self-scheduling), so the workers run out of calls together instead of one finishing a
-    // last big message alone. A fixed concurrentTasksPerWorker is taken as it is.
-    let chunk = cap;
-    let window = cap;
-    let refillAt = cap - 1;
-    if (this.options.concurrentTasksPerWorker === 'auto') {
-      const share = Math.ceil((q.length - head) / (2 * Math.max(1, this.accepting())));
-      chunk = Math.max(1, Math.min(Math.ceil(cap / 2), share));
-      window = Math.min(cap, 2 * chunk);
-      refillAt = window - chunk;
-    }
-    const ready = this.anyReady();
-    const open = this.slots.filter(
+    const setting = this.options.concurrentTasksPerWorker;
+    const cap = callsPerWorker(setting, this.serviceMs);
+    const { chunk, window, refillAt } = dispatchWindow(
+      setting,
+      cap,
+      q.length - head,
+      this.workers.accepting(),
+    );
+    const ready = this.workers.anyReady();
+    const open = this.workers.slots.filter(
       (s) => !s.draining && s.jobs.size <= refillAt && (!ready || s.loading === 0),
     );
+    const loads = open.map((s) => s.jobs.size);
     const full: [WorkerSlot, PoolJob[]][] = [];
     const batches = new Map<WorkerSlot, PoolJob[]>();
     while (head < q.length) {
@@ -390,8 +328,10 @@ export class ThreadPool {
         head++;
         continue;
       }
-      const slot = leastLoaded(open);
-      if (!slot || slot.jobs.size >= window) break;
+      const k = pickWorker(loads, window);
+      if (k < 0) break;
+      loads[k]!++;
+      const slot = open[k]!;
       head++;
       job.state = 'sent';
       job.slot = slot;
@@ -421,10 +361,8 @@ export class ThreadPool {
   }
 
   private post(slot: WorkerSlot, jobs: PoolJob[]): void {
-    let defs: unknown[] | null = null;
-    // Built by push, not `new Array(n)`: V8 serializes a holey array sparsely (index, value
-    // pairs, rebuilt element by element on the other side), which costs ~2× on both threads.
-    const flat: unknown[] = [0, null];
+    let defs: FunctionDef[] | null = null;
+    const msg = callsMessage(null);
     let transfer: TransferListItem[] | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
@@ -433,13 +371,13 @@ export class ThreadPool {
         slot.known.add(fn.index);
         (defs ??= []).push(this.defOf(fn));
       }
-      flat.push(job.id, fn.index, job.args, job.flags);
+      appendCall(msg, job.id, fn.index, job.args, job.flags);
       if (job.transfer) (transfer ??= []).push(...job.transfer);
     }
-    this.wake(slot);
+    this.workers.wake(slot);
     try {
-      flat[1] = defs;
-      slot.worker.postMessage(flat, transfer);
+      setDefs(msg, defs);
+      slot.worker.postMessage(msg, transfer);
       if (defs) slot.loading += defs.length;
     } catch (err) {
       this.recoverClone(slot, jobs, defs, err);
@@ -453,24 +391,17 @@ export class ThreadPool {
   private recoverClone(
     slot: WorkerSlot,
     jobs: PoolJob[],
-    defs: unknown[] | null,
+    defs: FunctionDef[] | null,
     err: unknown,
   ): void {
     slot.sent -= jobs.length;
-    if (defs) for (const d of defs) slot.known.delete((d as [number])[0]);
+    if (defs) for (const [index] of defs) slot.known.delete(index);
     const good: PoolJob[] = [];
     for (const job of jobs) {
       slot.jobs.delete(job.id);
       job.slot = undefined;
       job.state = 'queued';
-      const bad = job.args.findIndex((a) => {
-        try {
-          structuredClone(a);
-          return false;
-        } catch {
-          return true;
-        }
-      });
+      const bad = firstUncloneable(job.args);
       if (bad >= 0 || jobs.length === 1) {
         job.state = 'settled';
         job.settle(
@@ -496,13 +427,13 @@ export class ThreadPool {
 
   /** Before handing out calls: at least one worker, and `minThreads`. */
   private ensureWorkers(): void {
-    const live = this.accepting();
+    const live = this.workers.accepting();
     for (let i = live; i < Math.max(1, this.options.minThreads); i++) this.spawn();
   }
 
   /** After a worker left or started draining: back to `minThreads` (not more: see flush). */
   private replenish(): void {
-    const live = this.accepting();
+    const live = this.workers.accepting();
     for (let i = live; i < this.options.minThreads; i++) this.spawn();
   }
 
@@ -511,125 +442,75 @@ export class ThreadPool {
    * beyond the one it runs) and the pool may grow.
    */
   private maybeGrow(window: number): void {
-    if (this.accepting() >= this.options.maxThreads) return;
-    // Workers still importing take a window of calls each once ready: grow only beyond that.
-    let importing = 0;
-    for (const s of this.slots) if (!s.draining && s.loading > 0) importing++;
-    if (this.anyReady() && this.queued <= importing * window) return;
+    const grow = shouldGrow({
+      accepting: this.workers.accepting(),
+      maxThreads: this.options.maxThreads,
+      importing: this.workers.importing(),
+      anyReady: this.workers.anyReady(),
+      queued: this.queued,
+      window,
+    });
+    if (!grow) return;
     this.spawn();
     this.flush();
   }
 
   private spawn(): WorkerSlot {
-    const started = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(
-      new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`),
-      {
-        workerData: {
-          started: started.buffer,
-          tsx: this.tsxApi,
-          loadTimeoutMs: this.options.loadTimeoutMs,
-          maxHeapBytes: this.options.recycleHeapBytes,
-          heapCheckIntervalMs: this.options.heapCheckIntervalMs,
-        },
-        resourceLimits: this.options.resourceLimits,
-        stdout: false,
-        stderr: false,
-      },
-    );
-    const slot: WorkerSlot = {
-      worker,
-      threadId: worker.threadId,
-      started,
-      jobs: new Map(),
-      known: new Set(),
-      sent: 0,
-      draining: false,
-      retired: undefined,
-      stopping: false,
-      refed: false,
-      idleTimer: undefined,
-      lastError: undefined,
-      loading: 0,
-    };
-    worker.on('message', (msg: unknown[]) => this.onMessage(slot, msg));
-    worker.on('error', (err) => {
-      slot.lastError = err;
-    });
-    worker.on('exit', (code) => this.onExit(slot, code));
-    // After the listeners: a 'message' listener refs the worker's port again. Until it has
-    // calls (see `wake`), a worker never keeps the process alive: a prewarmed one may get none.
-    worker.unref();
-    this.slots.push(slot);
-    this.startedCount++;
+    const slot = this.workers.spawn();
     // Imports start now, before any call reaches it (the calls' own definitions then are known).
     this.define(slot, this.neededFns());
     this.threadStarted.fire({ threadId: slot.threadId });
     return slot;
   }
 
-  private onMessage(slot: WorkerSlot, msg: unknown[]): void {
-    if (msg[0] === 0) {
-      // [0, busyMs, calls, ...results]: each result is id, status, value (+ sync, wall when
-      // the status has STATUS_TIMED).
-      const end = msg.length;
-      for (let i = 3; i < end;) {
-        const job = slot.jobs.get(msg[i] as number);
-        const status = msg[i + 1] as number;
-        const value = msg[i + 2];
-        let sync = -1;
-        let wall = -1;
-        if (status & STATUS_TIMED) {
-          sync = msg[i + 3] as number;
-          wall = msg[i + 4] as number;
-          i += 5;
-        } else i += 3;
-        if (!job) continue;
-        slot.jobs.delete(job.id);
-        this.finish(job, status & ~STATUS_TIMED, value, sync, wall);
-      }
-      // The window follows the time calls hold a worker's loop (not their wall time: a call
-      // waiting on I/O costs the worker nothing, so many can be in flight).
-      const calls = msg[2] as number;
-      if (calls > 0) {
-        const per = (msg[1] as number) / calls + PER_CALL_OVERHEAD_MS;
-        this.serviceMs = this.serviceMs < 0 ? per : this.serviceMs * 0.8 + per * 0.2;
-      }
-      if (slot.jobs.size === 0) this.onIdle(slot);
-      if (this.queued > 0 && !this.flushQueued) this.flush();
-    } else if (msg[0] === 2) {
-      // Over its memory budget: take no new calls, stop once the current ones are done.
-      if (slot.draining) return;
-      slot.draining = true;
-      slot.retired = 'recycled';
-      if (slot.jobs.size === 0) this.stop(slot, 'recycled');
-      // Still finishing calls or not, a replacement takes the new ones from now on.
-      this.replenish();
-      if (this.queued > 0) this.flush();
-    } else if (msg[0] === 3) {
-      // [3, fnIndex, status, waitingCalls]: an import finished (status 0: loaded).
-      this.modulesLoaded++;
-      if (--slot.loading === 0) this.queueWarmUp();
-      const waitingCalls = msg[3] as number;
-      this.callsWaitedForModule += waitingCalls;
-      const fn = this.fns.get(msg[1] as number);
-      if (fn && this.moduleLoaded.hasListeners) {
-        const ok = msg[2] === 0;
-        this.moduleLoaded.fire({ threadId: slot.threadId, taskId: fn.taskId, ok, waitingCalls });
-      }
-      if (slot.loading === 0) {
-        // Ready now: calls kept back from it while it was importing can go; with none, it is
-        // an idle worker like any other (and may stop after idleTimeoutMs).
-        if (slot.jobs.size === 0) this.onIdle(slot);
+  private onMessage(slot: WorkerSlot, msg: ToPoolMessage): void {
+    switch (msg[0]) {
+      case ToPool.Results: {
+        this.resultSlot = slot;
+        forEachResult(msg, this.onResult);
+        this.resultSlot = undefined;
+        this.serviceMs = nextServiceMs(this.serviceMs, msg[1], msg[2]);
+        if (slot.jobs.size === 0) this.workers.rest(slot);
         if (this.queued > 0 && !this.flushQueued) this.flush();
+        return;
       }
+      case ToPool.Recycle:
+        // Over its memory budget: take no new calls, stop once the current ones are done.
+        if (slot.draining) return;
+        slot.draining = true;
+        slot.retired = 'recycled';
+        if (slot.jobs.size === 0) this.workers.stop(slot, 'recycled');
+        // Still finishing calls or not, a replacement takes the new ones from now on.
+        this.replenish();
+        if (this.queued > 0) this.flush();
+        return;
+      case ToPool.ModuleLoaded: {
+        const [, fnIndex, status, waitingCalls] = msg;
+        this.modulesLoaded++;
+        if (--slot.loading === 0) this.queueWarmUp();
+        this.callsWaitedForModule += waitingCalls;
+        const fn = this.fns.get(fnIndex);
+        if (fn && this.moduleLoaded.hasListeners) {
+          const ok = status === CallStatus.Ok;
+          this.moduleLoaded.fire({ threadId: slot.threadId, taskId: fn.taskId, ok, waitingCalls });
+        }
+        if (slot.loading === 0) {
+          // Ready now: calls kept back from it while it was importing can go; with none, it is
+          // an idle worker like any other (and may stop after idleTimeoutMs).
+          if (slot.jobs.size === 0) this.workers.rest(slot);
+          if (this.queued > 0 && !this.flushQueued) this.flush();
+        }
+        return;
+      }
+      case ToPool.CancelAck:
+        // The grace timer decides.
+        return;
     }
-    // msg[0] === 1: a cancel was acknowledged; the grace timer decides.
   }
 
   private finish(
     job: PoolJob,
-    status: number,
+    status: CallStatus,
     value: unknown,
     syncMs: number,
     wallMs: number,
@@ -640,36 +521,8 @@ export class ThreadPool {
       return;
     }
     job.state = 'settled';
-    if (status === 0) job.settle(true, value, syncMs, wallMs);
+    if (status === CallStatus.Ok) job.settle(true, value, syncMs, wallMs);
     else job.settle(false, outcomeError(job.fn, status, value), syncMs, wallMs);
-  }
-
-  private onIdle(slot: WorkerSlot): void {
-    if (slot.refed) {
-      slot.refed = false;
-      slot.worker.unref();
-    }
-    if (slot.draining) {
-      if (slot.retired === 'recycled') this.stop(slot, 'recycled');
-      return;
-    }
-    if (!slot.idleTimer && this.accepting() > this.options.minThreads) {
-      slot.idleTimer = this.clock.setTimeout(() => {
-        slot.idleTimer = undefined;
-        if (slot.jobs.size === 0 && !slot.draining && this.accepting() > this.options.minThreads)
-          this.stop(slot, 'idle');
-      }, this.options.idleTimeoutMs);
-      slot.idleTimer.unref?.();
-    }
-  }
-
-  /** Terminates a worker; `why` also tells the calls still running on it what happened. */
-  private stop(slot: WorkerSlot, why: NonNullable<WorkerSlot['retired']>): void {
-    if (slot.stopping) return;
-    slot.stopping = true;
-    slot.retired = why;
-    slot.draining = true;
-    void slot.worker.terminate();
   }
 
   /**
@@ -677,38 +530,28 @@ export class ThreadPool {
    * FoxWorkerError (they may have had side effects, so they are not silently re-run).
    */
   private onExit(slot: WorkerSlot, code: number): void {
-    const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
-    if (slot.idleTimer) this.clock.clearTimeout(slot.idleTimer);
-    const startedCount = Atomics.load(slot.started, 0);
-    const requeue: PoolJob[] = [];
-    const reason: ThreadExitReason =
-      slot.retired ?? (slot.lastError !== undefined ? 'crashed' : 'exited');
-    for (const job of slot.jobs.values()) {
-      if (job.graceTimer) this.clock.clearTimeout(job.graceTimer);
-      if (job.state !== 'sent') continue;
-      if (this.closed) {
+    const reason = this.workers.remove(slot);
+    let requeue: PoolJob[] = [];
+    if (this.closed) {
+      for (const job of slot.jobs.values()) {
+        if (job.state !== 'sent') continue;
         job.state = 'settled';
         job.settle(false, new FoxShutdownError(), -1, -1);
-      } else if (job.wseq > startedCount) {
+      }
+    } else {
+      const { unstarted, failed } = takeOrphans(slot, code, this.options.resourceLimits);
+      for (const job of unstarted) {
         job.state = 'queued';
         job.slot = undefined;
         job.wseq = 0;
-        requeue.push(job);
-      } else {
+      }
+      requeue = unstarted;
+      for (const [job, error] of failed) {
         job.state = 'settled';
-        const detail = describeExit(reason, slot.lastError, code, this.options.resourceLimits);
-        const cause = slot.lastError instanceof Error ? slot.lastError : undefined;
-        job.settle(
-          false,
-          new FoxWorkerError(job.fn.taskId, failureOf(reason), detail, { cause, exitCode: code }),
-          -1,
-          -1,
-        );
+        job.settle(false, error, -1, -1);
       }
     }
     slot.jobs.clear();
-    this.exitCounts[reason]++;
     this.threadExited.fire({
       threadId: slot.threadId,
       reason,
@@ -734,24 +577,18 @@ export class ThreadPool {
     this.queue = [];
     this.queueHead = 0;
     const deadline = Date.now() + this.options.cancelGraceMs;
-    while (this.slots.some((s) => s.jobs.size > 0) && Date.now() < deadline) {
+    while (this.workers.inFlight() > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
     this.closed = true;
     await Promise.all(
-      this.slots.map(
+      this.workers.slots.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.worker.once('exit', () => resolve());
-            this.stop(s, 'closed');
+            this.workers.stop(s, 'closed');
           }),
       ),
     );
   }
-}
-
-function leastLoaded(slots: readonly WorkerSlot[]): WorkerSlot | undefined {
-  let best: WorkerSlot | undefined;
-  for (const s of slots) if (!best || s.jobs.size < best.jobs.size) best = s;
-  return best;
 }

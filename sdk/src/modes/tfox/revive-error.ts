@@ -2,7 +2,7 @@ import { isFoxErrorCode } from '../../errors/errors.js';
 import { blankFoxError } from '../../errors/registry.js';
 
 /**
- * An error as a worker sends it (see `serialize` in worker-source.ts), or `{ value }` for a
+ * An error as a worker sends it (see worker/serialize-error.ts), or `{ value }` for a
  * thrown value that is not an error.
  */
 export interface SerializedError {

@@ -4,8 +4,7 @@ import type { Attempt, Strategy, StrategyGauges } from '../strategy.js';
 import { transferListOf } from './move.js';
 import { FLAG_MEASURE, FLAG_SIGNAL, PoolJob, type WorkerFunction } from './pool-job.js';
 import type { ThreadPool } from './pool.js';
-
-const SIGNAL_MARK = '\u0000fox:signal';
+import { SIGNAL_MARK } from './protocol.js';
 
 export interface TfoxDeps {
   /** The process's shared pool (created on first use). */

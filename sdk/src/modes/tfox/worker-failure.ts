@@ -7,6 +7,7 @@ import {
 import type { WorkerFunction } from './pool-job.js';
 import { reviveError } from './revive-error.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import { CallStatus } from './protocol.js';
 
 /** Why a worker thread left the pool (see `ThreadPool.onThreadExit`). */
 export type ThreadExitReason =
@@ -55,23 +56,20 @@ export function describeExit(
   return `the worker exited (code ${exitCode}) while the call was running`;
 }
 
-/**
- * The error for a call the worker reported as failed (status 1 threw, 2 result not
- * cloneable, 3 not exported, 4 load failed, 5 load timed out; see worker-source.ts).
- */
-export function outcomeError(fn: WorkerFunction, status: number, value: unknown): unknown {
+/** The error for a call the worker reported as failed (any {@link CallStatus} but `Ok`). */
+export function outcomeError(fn: WorkerFunction, status: CallStatus, value: unknown): unknown {
   const error = reviveError(value);
   switch (status) {
-    case 1:
+    case CallStatus.Threw:
       return error;
-    case 2:
+    case CallStatus.NotCloneable:
       return new FoxDataCloneError(fn.taskId, 'result', undefined, error);
-    case 3:
+    case CallStatus.NotExported:
       return new FoxNotExportedError(fn.taskId, fn.moduleUrl, (error as Error).message);
     default:
       return new FoxWorkerError(
         fn.taskId,
-        status === 5 ? 'load-timeout' : 'load-failed',
+        status === CallStatus.LoadTimedOut ? 'load-timeout' : 'load-failed',
         `cannot import ${fn.moduleUrl}: ${(error as Error).message}`,
         { cause: error },
       );

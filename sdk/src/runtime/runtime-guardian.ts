@@ -1,9 +1,13 @@
 import { resolve } from 'node:path';
-import type { SqliteDatabase as Database } from '../store/driver.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { FoxStore } from '../store/store.js';
+import { CHAOS_REPORTS } from '../chaos/report-store.js';
+import { GUARDIAN_TABLES } from '../guardian/guardian-schema.js';
 import { ChaosForge } from '../chaos/forge.js';
 import { killFilePath } from '../chaos/kill-switch.js';
 import { toWireChaosReport } from '../chaos/report.js';
-import { chaosTargetOf, experimentFromEnv } from '../chaos/runtime-bridge.js';
+import { experimentFromEnv } from '../chaos/runtime-bridge.js';
+import { chaosTargetOf } from './chaos-target.js';
 import type { Disposable, FoxEvent } from '../events/emitter.js';
 import type { ApprovalDecision, WireEvent } from '../protocol/wire.js';
 import { setProposalHandler } from '../modes/auto/proposals.js';
@@ -11,17 +15,17 @@ import { WfoxStrategy } from '../modes/wfox/index.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
 import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import type { Task } from '../task/task.js';
-import type { AuditLog } from './audit-log.js';
-import type { GuardedTask } from './appliers.js';
-import { Guardian } from './guardian.js';
-import { openAuditLog } from './paths.js';
-import { connectApprovals } from './wire-approvals.js';
-import type { GuardianPolicyInput } from './policy.js';
+import type { AuditLog } from '../guardian/audit-log.js';
+import type { GuardedTask } from '../guardian/appliers.js';
+import { Guardian } from '../guardian/guardian.js';
+import { openAuditLog } from '../guardian/paths.js';
+import { connectApprovals } from '../guardian/wire-approvals.js';
+import type { GuardianPolicyInput } from '../guardian/policy.js';
 
 /** What the runtime hands to {@link startGuardian}. */
 export interface GuardianRuntimeOptions {
-  /** The store connection (`store.connection()`), migrated. */
-  db: Database;
+  /** The open store: the guardian's tables and the chaos reports live in it. */
+  store: FoxStore;
   /** The store path: the audit key and checkpoints live next to it. */
   storePath: string;
   policy?: GuardianPolicyInput;
@@ -33,6 +37,8 @@ export interface GuardianRuntimeOptions {
   approvals?: FoxEvent<ApprovalDecision>;
   /** Where to report a chaos experiment from `FOX_CHAOS` that is invalid (default: stderr). */
   warn?: (message: string) => void;
+  /** Time for the guardian, its audit log, the forge and wire event stamps (default: system). */
+  clock?: Clock;
 }
 
 export interface GuardianRuntime {
@@ -70,14 +76,17 @@ export function guardedTask(task: Task): GuardedTask {
  */
 export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime {
   // Decisions commit to the store; its fsyncing WAL checkpoints run on a worker instead.
+  const db = options.store.use(GUARDIAN_TABLES);
   const wal =
     options.storePath === ':memory:'
       ? undefined
-      : startWalCheckpointer(options.db, resolve(options.storePath));
-  const audit = openAuditLog(options.db, options.storePath);
+      : startWalCheckpointer(db, resolve(options.storePath));
+  const clock = options.clock ?? systemClock;
+  const audit = openAuditLog(db, options.storePath, { clock });
   const guardian = new Guardian({
-    db: options.db,
+    db,
     audit,
+    clock,
     ...(options.policy ? { policy: options.policy } : {}),
     resolveTask: (id) => {
       const t = options.getTask(id);
@@ -90,8 +99,9 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
   const forge = new ChaosForge({
     host: { tasks: () => options.tasks().map(chaosTargetOf), stats: options.stats },
     guardian,
-    db: options.db,
+    reports: options.store.use(CHAOS_REPORTS),
     killFile: killFilePath(options.storePath),
+    clock,
   });
   const fromEnv = experimentFromEnv();
   const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'FoxChaosWarning'));
@@ -109,7 +119,7 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
       const a = guardian.onChange((p) =>
         listener({
           kind: 'proposal',
-          at: Date.now(),
+          at: clock.wallNow(),
           proposalId: p.id,
           taskId: p.taskId,
           summary: `${p.kind} by ${p.proposer}: ${JSON.stringify(p.payload)}`.slice(0, 1024),
@@ -128,7 +138,7 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
       const b = forge.onEvent((e) =>
         listener({
           kind: 'chaos',
-          at: Date.now(),
+          at: clock.wallNow(),
           experimentId: e.experimentId,
           action: e.action,
           taskIds: e.taskIds.slice(0, 1000),
@@ -136,7 +146,7 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
         }),
       );
       const c = forge.onReport((report) =>
-        listener({ kind: 'chaos-report', at: Date.now(), report: toWireChaosReport(report) }),
+        listener({ kind: 'chaos-report', at: clock.wallNow(), report: toWireChaosReport(report) }),
       );
       return { dispose: () => (a.dispose(), b.dispose(), c.dispose()) };
     },

@@ -1,3 +1,5 @@
+/** Task id globs are shared by chaos (experiment targets) and the guardian (policy rules); they
+ * live next to the task ids they match so that neither of those layers imports the other. */
 /** Compiled globs: the guardian's policy matches its rules' globs on every decision. */
 const compiled = new Map<string, (taskId: string) => boolean>();
 const MAX_COMPILED = 256;

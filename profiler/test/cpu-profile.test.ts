@@ -201,7 +201,11 @@ describe('profiler: cpu-profile frames', function () {
     const live = profiler.cpuFunctions().find((f) => f.name === 'crunch')!;
     // Declared at line 8 of the fixture; the file relative to the nearest package.json.
     assert.deepEqual([live.file, live.line], ['test/fixtures/cpu-app.ts', 8]);
-    assert.ok(live.selfMs > 300, `crunch self ${live.selfMs} ms`);
+    // crunch spins 15 ms of every round; on a loaded machine the program gets less CPU, so the
+    // test asserts that crunch is where the program's time went, not an absolute amount.
+    const busiest = profiler.cpuFunctions().reduce((a, b) => (b.selfMs > a.selfMs ? b : a));
+    assert.equal(busiest.name, 'crunch', `busiest: ${busiest.name} ${busiest.selfMs} ms`);
+    assert.ok(live.selfMs > 100, `crunch self ${live.selfMs} ms`);
     await profiler.close();
 
     const db = new Database(join(tmp.dir, 'fox.db'), { readonly: true });
@@ -213,7 +217,7 @@ describe('profiler: cpu-profile frames', function () {
         )
         .get('test/fixtures/cpu-app.ts', 8) as { selfMs: number; windows: number; longest: number };
       assert.ok(row.windows >= 2, `windows ${row.windows}`);
-      assert.ok(row.selfMs > 300, `stored crunch self ${row.selfMs} ms`);
+      assert.ok(row.selfMs > 100, `stored crunch self ${row.selfMs} ms`);
       assert.ok(row.longest >= 10, `longest stretch ${row.longest} ms`);
       // Only the project's own code: nothing from node_modules or the sdk.
       const foreign = db

@@ -1,3 +1,4 @@
+import type { CpuFunctionStats } from '@fox/sdk/protocol';
 import type { ProposalView, TaskView, UiState } from '@fox/profiler';
 import type { LiveStatsMethod, LiveStatsParams, LiveTask } from '@fox/language-server';
 
@@ -8,16 +9,7 @@ export const LIVE_STATS_METHOD: LiveStatsMethod = 'fox/liveStats';
 const MAX_INTERVALS = 120;
 
 /** A CPU aggregate as the profiler's `cpuFunctions()` returns it (absent in older profilers). */
-export interface CpuFunctionLike {
-  file: string;
-  line: number;
-  column: number;
-  name: string;
-  selfMs: number;
-  totalMs: number;
-  samples: number;
-  longestSyncMs: number;
-}
+export type CpuFunctionLike = CpuFunctionStats;
 
 export interface ForwarderOptions {
   /** Sends the notification (the language client's `sendNotification`); false: not running. */

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import {
-  StreamMessageReader,
-  StreamMessageWriter,
-  createConnection,
-  createMessageConnection,
-  type CodeLens,
-} from 'vscode-languageserver/node.js';
+import type { CodeLens } from 'vscode-languageserver/node.js';
 import { fox } from '@fox/sdk';
 import { startProfiler } from '@fox/profiler';
-import { FoxAnalyzer, NO_LIVE_STATS, createFoxServer } from '@fox/language-server';
+import { FoxAnalyzer, NO_LIVE_STATS } from '@fox/language-server';
+import { openSession } from '../../../language-server/test/server/support/session.js';
 import { runtime } from '../../../sdk/src/runtime/runtime.js';
 import { LiveStatsForwarder } from '../../src/language/live-stats-forwarder.js';
 import { ProfilerHost } from '../../src/profiler/profiler-host.js';
@@ -32,37 +26,20 @@ describe('live numbers, from a call to the code lens', function () {
   this.timeout(30_000);
 
   it('updates the lens within 5 s of the call, without a store', async () => {
-    const up = new PassThrough();
-    const down = new PassThrough();
-    const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-    const lsp = createFoxServer(server, {
-      liveStats: NO_LIVE_STATS,
-      debounceMs: 10,
-      createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
-    });
-    server.listen();
-    const client = createMessageConnection(
-      new StreamMessageReader(down),
-      new StreamMessageWriter(up),
+    const session = await openSession(
+      {
+        liveStats: NO_LIVE_STATS,
+        debounceMs: 10,
+        createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
+      },
+      {
+        capabilities: { workspace: { codeLens: { refreshSupport: true } } },
+        open: { uri: URI, text: SOURCE },
+      },
     );
-    let refreshed: () => void = () => undefined;
-    client.onRequest('workspace/codeLens/refresh', () => {
-      refreshed();
-      return null;
-    });
-    client.onRequest('workspace/diagnostic/refresh', () => null);
-    client.listen();
+    const { client } = session;
     const host = new ProfilerHost(startProfiler, () => ({ storePath: false }), 1000);
     try {
-      await client.sendRequest('initialize', {
-        processId: null,
-        rootUri: 'file:///proj',
-        capabilities: { workspace: { codeLens: { refreshSupport: true } } },
-      });
-      await client.sendNotification('initialized', {});
-      await client.sendNotification('textDocument/didOpen', {
-        textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SOURCE },
-      });
       const forwarder = new LiveStatsForwarder({
         send: async (method, params) => {
           await client.sendNotification(method, params);
@@ -89,10 +66,10 @@ describe('live numbers, from a call to the code lens', function () {
       const done = Date.now();
       let title = '';
       while (!/· 1 calls ·/.test(title)) {
-        await new Promise<void>((resolve) => {
-          refreshed = resolve;
-          setTimeout(resolve, 6000);
-        });
+        await Promise.race([
+          session.refreshes('workspace/codeLens/refresh'),
+          new Promise<void>((resolve) => setTimeout(resolve, 6000)),
+        ]);
         title = await lens();
         if (Date.now() - done > 6000) break;
       }
@@ -102,11 +79,7 @@ describe('live numbers, from a call to the code lens', function () {
     } finally {
       await runtime().reset();
       await host.stop();
-      lsp.dispose();
-      client.dispose();
-      server.dispose();
-      up.end();
-      down.end();
+      session.close();
     }
   });
 });

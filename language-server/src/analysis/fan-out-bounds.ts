@@ -37,12 +37,7 @@ export function codeBoundedReason(
     return undefined;
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    let root: ts.Expression = e;
-    const names: string[] = [];
-    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
-      if (ts.isPropertyAccessExpression(root)) names.push(root.name.text);
-      root = unwrapExpression(root.expression);
-    }
+    const { root, names } = accessChain(e);
     if (root.kind === ts.SyntaxKind.ThisKeyword) return 'a property of `this`, set by code';
     if (ts.isIdentifier(root)) names.push(root.text);
     if (names.some((n) => DEFINITION_OBJECT.test(n))) return 'a property of a definition object';
@@ -50,6 +45,23 @@ export function codeBoundedReason(
   }
   if (ts.isIdentifier(e)) return constantOrigin(ctx, e, depth);
   return undefined;
+}
+
+/**
+ * Where a property or element access starts (`this`, an identifier, a call…), and the
+ * property names on the way, last access first (`a.b.c` → root `a`, names `['c', 'b']`).
+ */
+function accessChain(e: ts.PropertyAccessExpression | ts.ElementAccessExpression): {
+  root: ts.Expression;
+  names: string[];
+} {
+  let root: ts.Expression = e;
+  const names: string[] = [];
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
+    if (ts.isPropertyAccessExpression(root)) names.push(root.name.text);
+    root = unwrapExpression(root.expression);
+  }
+  return { root, names };
 }
 
 /** Follows a `const` binding to what it was initialised with. */
@@ -134,12 +146,7 @@ export function inputSizedReason(
     return undefined;
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    let root: ts.Expression = e;
-    const names: string[] = [];
-    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
-      if (ts.isPropertyAccessExpression(root)) names.push(root.name.text);
-      root = unwrapExpression(root.expression);
-    }
+    const { root, names } = accessChain(e);
     if (root.kind === ts.SyntaxKind.ThisKeyword) return undefined;
     if (
       ts.isIdentifier(root) &&

@@ -1,5 +1,22 @@
 import { ts } from 'ts-morph';
 
+/** Methods that change the Map, Set, array or object they are called on, in place. */
+export const MUTATING_METHODS: ReadonlySet<string> = new Set([
+  'set',
+  'add',
+  'delete',
+  'clear',
+  'push',
+  'pop',
+  'shift',
+  'unshift',
+  'splice',
+  'sort',
+  'reverse',
+  'fill',
+  'copyWithin',
+]);
+
 /** Context of a node met while walking a function body. */
 export interface WalkState {
   /** Loops (statements, and iteration callbacks like `.map`) around the node, inside the unit. */

@@ -1,3 +1,4 @@
+import type { CpuFunctionStats } from '@fox/sdk/protocol';
 import type { FunctionReport } from '../analysis/types.js';
 import type { EvidenceWindow } from './live-stats-protocol.js';
 
@@ -8,22 +9,12 @@ import type { EvidenceWindow } from './live-stats-protocol.js';
  * Positions are those of the function's declaration in the *source* (after source maps):
  * `file` relative to the project root with `/` separators, `line` and `column` 1-based (V8's
  * call frames are 0-based: the producer adds 1). A function is matched to the analyser's unit
- * whose extent contains `line`, the innermost one (see {@link functionAt}).
+ * whose extent contains `line`, the innermost one (see {@link functionAt}). `selfMs` is the
+ * samples in the function itself × the sampling interval, `totalMs` includes its callees,
+ * `longestSyncMs` the longest run of consecutive samples on the stack (the longest it held the
+ * loop), all ms.
  */
-export interface FunctionCpuEvidence {
-  file: string;
-  /** 1-based line of the function declaration. */
-  line: number;
-  /** 1-based column of the function declaration. */
-  column: number;
-  name: string;
-  /** Samples in the function itself × the sampling interval, ms. */
-  selfMs: number;
-  /** Including its callees, ms. */
-  totalMs: number;
-  samples: number;
-  /** Longest run of consecutive samples on the stack: the longest it held the loop, ms. */
-  longestSyncMs: number;
+export interface FunctionCpuEvidence extends CpuFunctionStats {
   window?: EvidenceWindow;
   /** Where it came from ("live from the debug session"). */
   source?: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CpuFunctionStats } from '@fox/sdk/protocol';
 
 /**
  * The `fox/liveStats` notification, client → server: the editor's in-process profiler pushes
@@ -77,7 +78,9 @@ export type LiveTask = z.infer<typeof LiveTaskSchema>;
 
 /**
  * CPU time sampled in one function over a window (V8 CPU profile, aggregated per function by
- * the SDK and the profiler). The shape the profiler forwards; see `FunctionCpuEvidence`.
+ * the SDK and the profiler). The shape the profiler forwards: the sdk's `CpuFunctionStats`
+ * (checked at compile time) with its window; see `FunctionCpuEvidence`. Its own bounds, not the
+ * wire's: the numbers are sums over windows.
  */
 export const LiveFunctionCpuSchema = z.object({
   /** Project-relative path, `/` separators, after source maps. */
@@ -91,7 +94,7 @@ export const LiveFunctionCpuSchema = z.object({
   samples: Count,
   longestSyncMs: Ms,
   window: EvidenceWindowSchema.optional(),
-});
+}) satisfies z.ZodType<CpuFunctionStats & { window?: EvidenceWindow }>;
 
 export const LiveStatsParamsSchema = z.object({
   v: z.literal(LIVE_STATS_VERSION),

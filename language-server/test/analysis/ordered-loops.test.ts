@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { ts } from 'ts-morph';
-import { FileContext } from '../../src/analysis/file-context.js';
-import { sequentialAwaits } from '../../src/analysis/rules/concurrency-rules.js';
 import type { RuleReport } from '../../src/analysis/rules/rule.js';
+import { fox004Reports } from './support/analyze-snippet.js';
 
 /** What FOX004 reports for the body of an async function `run` with the given declarations. */
 function reports(body: string): RuleReport[] {
@@ -13,16 +11,7 @@ function reports(body: string): RuleReport[] {
         ctx: object, lines: string[], logPath: string, clients: any[], items: any[]) {
       ${body}
     }`;
-  const sf = ts.createSourceFile('/p/src/a.ts', source, ts.ScriptTarget.ES2022, true);
-  const out: RuleReport[] = [];
-  sequentialAwaits.check({
-    file: new FileContext(sf, '/p/src/a.ts', 'src/a.ts'),
-    units: [],
-    unitNodes: new Set(),
-    settings: { timeoutMs: 2000, laneLimit: 8 },
-    report: (r) => out.push(r),
-  });
-  return out;
+  return fox004Reports(source);
 }
 
 describe('FOX004 leaves loops whose iterations must run in order', () => {

@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import { ts } from 'ts-morph';
-import { FileContext } from '../../src/analysis/file-context.js';
-import { sequentialAwaits } from '../../src/analysis/rules/concurrency-rules.js';
-import type { RuleReport } from '../../src/analysis/rules/rule.js';
-import { FoxAnalyzer } from '../../src/index.js';
-import type { FileAnalysis } from '../../src/analysis/types.js';
+import { analyzeSnippet as analyze, fox004Reports as fox004 } from './support/analyze-snippet.js';
 
 /**
  * Precision patterns from the real-code benchmark (language-server/bench/realcode): small helpers
@@ -12,29 +7,9 @@ import type { FileAnalysis } from '../../src/analysis/types.js';
  * running, and FOX001 naming only the first blocking call. Each pattern has a case that
  * failed before the fix, and true positives that must stay.
  */
-function analyze(source: string): FileAnalysis {
-  const analyzer = FoxAnalyzer.inMemory({
-    '/p/package.json': '{ "name": "p", "type": "module" }',
-    '/p/src/a.ts': source,
-  });
-  return analyzer.analyzeFile('/p/src/a.ts');
-}
 
 const kindOf = (source: string, name: string): string | undefined =>
   analyze(source).functions.find((f) => f.name === name)?.kind;
-
-function fox004(source: string): RuleReport[] {
-  const sf = ts.createSourceFile('/p/src/a.ts', source, ts.ScriptTarget.ES2022, true);
-  const out: RuleReport[] = [];
-  sequentialAwaits.check({
-    file: new FileContext(sf, '/p/src/a.ts', 'src/a.ts'),
-    units: [],
-    unitNodes: new Set(),
-    settings: { timeoutMs: 2000, laneLimit: 8 },
-    report: (r) => out.push(r),
-  });
-  return out;
-}
 
 describe('precision patterns (real-code benchmark)', () => {
   describe('classification: small helpers are not cpu', () => {

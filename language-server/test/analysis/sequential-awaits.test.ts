@@ -1,22 +1,5 @@
 import assert from 'node:assert/strict';
-import { ts } from 'ts-morph';
-import { FileContext } from '../../src/analysis/file-context.js';
-import { sequentialAwaits } from '../../src/analysis/rules/concurrency-rules.js';
-import type { RuleReport } from '../../src/analysis/rules/rule.js';
-
-/** What FOX004 itself reports for `source` (before the analyser's de-duplication). */
-function reports(source: string): RuleReport[] {
-  const sf = ts.createSourceFile('/p/src/a.ts', source, ts.ScriptTarget.ES2022, true);
-  const out: RuleReport[] = [];
-  sequentialAwaits.check({
-    file: new FileContext(sf, '/p/src/a.ts', 'src/a.ts'),
-    units: [],
-    unitNodes: new Set(),
-    settings: { timeoutMs: 2000, laneLimit: 8 },
-    report: (r) => out.push(r),
-  });
-  return out;
-}
+import { fox004Reports as reports } from './support/analyze-snippet.js';
 
 describe('FOX004 (sequential awaits in a loop)', () => {
   it('reports an await in nested loops once, at the innermost loop', () => {

@@ -26,6 +26,26 @@ export declare class FoxConfigError extends Error {}
 
 export const ROOT = '/proj';
 
+/** Nested loops over `rows` into `acc`: enough CPU evidence for FOX001 (two spaces a level). */
+export const HEAVY_LINES: readonly string[] = [
+  'let acc = 0;',
+  'for (let i = 0; i < rows.length; i++) {',
+  '  for (let j = 0; j < rows.length; j++) {',
+  '    for (const v of rows[i]!) acc = (acc * 31 + v * j) | 0;',
+  '  }',
+  '}',
+];
+
+/** `lines` (two spaces a level) re-indented with `unit` per level, starting at `levels` levels. */
+export function indentLines(lines: readonly string[], unit: string, levels: number): string {
+  return lines
+    .map((l) => {
+      const nested = (/^ */.exec(l)?.[0].length ?? 0) / 2;
+      return unit.repeat(levels + nested) + l.trimStart();
+    })
+    .join('\n');
+}
+
 /** `files` maps paths relative to `/proj/src` to their text. */
 export function taskFixProject(files: Record<string, string>): FoxAnalyzer {
   return FoxAnalyzer.inMemory({

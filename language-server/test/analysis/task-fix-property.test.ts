@@ -1,20 +1,18 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { ROOT, applyFileEdits, diagnostics, taskFixProject } from './task-fix-project.js';
+import {
+  HEAVY_LINES,
+  ROOT,
+  applyFileEdits,
+  diagnostics,
+  indentLines,
+  taskFixProject,
+} from './task-fix-project.js';
 
 /**
  * Property: applying any "run as a task" fix that resolveFix offers leaves the project's type
  * diagnostics exactly as they were, whatever the function's form and wherever it is called from.
  */
-
-const BODY = [
-  'let acc = 0;',
-  'for (let i = 0; i < rows.length; i++) {',
-  '  for (let j = 0; j < rows.length; j++) {',
-  '    for (const v of rows[i]!) acc = (acc * 31 + v * j) | 0;',
-  '  }',
-  '}',
-];
 
 const FORMS = ['decl', 'export-decl', 'arrow', 'method', 'method-this'] as const;
 const POSITIONS = [
@@ -61,12 +59,7 @@ function renderLib(s: Shape): string {
     'return acc;',
   ];
   const depth = method ? 2 : 1;
-  const body = [...BODY, ...tail]
-    .map((l) => {
-      const nested = (/^ */.exec(l)?.[0].length ?? 0) / 2;
-      return s.indent.repeat(depth + nested) + l.trimStart();
-    })
-    .join('\n');
+  const body = indentLines([...HEAVY_LINES, ...tail], s.indent, depth);
   const sig = `(rows: number[][]): ${ret}`;
   switch (s.form) {
     case 'decl':

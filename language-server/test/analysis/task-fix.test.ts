@@ -1,23 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { FoxAnalyzer, type Finding, type QuickFix } from '../../src/index.js';
-import { ROOT, applyFileEdits, diagnostics, taskFixProject, textOf } from './task-fix-project.js';
+import {
+  HEAVY_LINES,
+  ROOT,
+  applyFileEdits,
+  diagnostics,
+  indentLines,
+  taskFixProject,
+  textOf,
+} from './task-fix-project.js';
 
-/** CPU-heavy body lines (nested loops) that make FOX001 report the function. */
-const HEAVY = [
-  'let acc = 0;',
-  'for (let i = 0; i < rows.length; i++) {',
-  '  for (let j = 0; j < rows.length; j++) {',
-  '    for (const v of rows[i]!) acc = (acc * 31 + v * j) | 0;',
-  '  }',
-  '}',
-];
-
-/** `HEAVY` indented with `unit` per level, starting at `levels` levels. */
-const heavy = (unit: string, levels = 1): string =>
-  HEAVY.map((l) => {
-    const depth = /^ */.exec(l)![0].length / 2;
-    return unit.repeat(levels + depth) + l.trimStart();
-  }).join('\n');
+/** `HEAVY_LINES` indented with `unit` per level, starting at `levels` levels. */
+const heavy = (unit: string, levels = 1): string => indentLines(HEAVY_LINES, unit, levels);
 
 const SCORE = `export function score(rows: number[][]): number {\n${heavy('  ')}\n  return acc;\n}\n`;
 

@@ -1,15 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { PassThrough } from 'node:stream';
 import {
-  StreamMessageReader,
-  StreamMessageWriter,
-  createConnection,
-  createMessageConnection,
   type CodeAction,
   type CodeLens,
   type Hover,
+  type MessageConnection,
 } from 'vscode-languageserver/node.js';
-import { FoxAnalyzer, createFoxServer } from '../../src/index.js';
+import { FoxAnalyzer } from '../../src/index.js';
+import { openSession } from './support/session.js';
 
 const URI = 'file:///proj/src/routes.ts';
 // Two CPU-heavy functions: one named (it can become a task), one inline route handler (it cannot).
@@ -28,41 +25,21 @@ app.post('/hash', (req, res) => {
 
 describe('language server: inline route handlers', function () {
   this.timeout(60_000);
-  const up = new PassThrough();
-  const down = new PassThrough();
-  const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-  const fox = createFoxServer(server, {
-    debounceMs: 10,
-    createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
-  });
-  const client = createMessageConnection(
-    new StreamMessageReader(down),
-    new StreamMessageWriter(up),
-  );
+  let client: MessageConnection;
+  let close: () => void;
   const doc = { textDocument: { uri: URI } };
 
   before(async () => {
-    server.listen();
-    client.onRequest('workspace/diagnostic/refresh', () => null);
-    client.listen();
-    await client.sendRequest('initialize', {
-      processId: null,
-      rootUri: 'file:///proj',
-      capabilities: {},
-    });
-    await client.sendNotification('initialized', {});
-    await client.sendNotification('textDocument/didOpen', {
-      textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SOURCE },
-    });
+    ({ client, close } = await openSession(
+      {
+        debounceMs: 10,
+        createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
+      },
+      { capabilities: {}, open: { uri: URI, text: SOURCE } },
+    ));
     await client.sendRequest('textDocument/diagnostic', doc);
   });
-  after(() => {
-    fox.dispose();
-    client.dispose();
-    server.dispose();
-    up.end();
-    down.end();
-  });
+  after(() => close());
 
   it('puts "Run as tfox" above the named function only, not above the inline handler', async () => {
     const lenses = (await client.sendRequest('textDocument/codeLens', doc)) as CodeLens[];

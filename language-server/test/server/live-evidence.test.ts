@@ -1,24 +1,19 @@
 import { strict as assert } from 'node:assert';
-import { PassThrough } from 'node:stream';
 import {
-  StreamMessageReader,
-  StreamMessageWriter,
-  createConnection,
-  createMessageConnection,
   type CodeAction,
   type CodeLens,
   type Diagnostic,
   type FullDocumentDiagnosticReport,
   type Hover,
   type MarkupContent,
-  type MessageConnection,
   type TextEdit,
 } from 'vscode-languageserver/node.js';
-import { FoxAnalyzer, NO_LIVE_STATS, applyEdits, createFoxServer } from '../../src/index.js';
+import { FoxAnalyzer, NO_LIVE_STATS, applyEdits } from '../../src/index.js';
 import {
   LIVE_STATS_METHOD,
   type LiveStatsParams,
 } from '../../src/runtime-evidence/live-stats-protocol.js';
+import { openSession, type LspSession } from './support/session.js';
 
 const URI = 'file:///proj/src/app.ts';
 const SOURCE = `import { fox } from '@fox/sdk';
@@ -107,65 +102,24 @@ const PUSH: LiveStatsParams = {
   ],
 };
 
-interface Harness {
-  client: MessageConnection;
-  lensRefreshes: () => Promise<void>;
-  close(): void;
-}
-
-function start(): Harness {
-  const up = new PassThrough();
-  const down = new PassThrough();
-  const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-  const fox = createFoxServer(server, {
-    liveStats: NO_LIVE_STATS,
-    debounceMs: 10,
-    liveRefreshMs: 50,
-    createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
-  });
-  server.listen();
-  const client = createMessageConnection(
-    new StreamMessageReader(down),
-    new StreamMessageWriter(up),
-  );
-  let waiters: (() => void)[] = [];
-  client.onRequest('workspace/codeLens/refresh', () => {
-    const w = waiters;
-    waiters = [];
-    for (const resolve of w) resolve();
-    return null;
-  });
-  client.onRequest('workspace/diagnostic/refresh', () => null);
-  client.listen();
-  return {
-    client,
-    lensRefreshes: () => new Promise<void>((resolve) => waiters.push(resolve)),
-    close() {
-      fox.dispose();
-      client.dispose();
-      server.dispose();
-      up.end();
-      down.end();
-    },
-  };
-}
-
 describe('language server fed by fox/liveStats (no store)', function () {
   this.timeout(60_000);
-  let h: Harness;
+  let h: LspSession;
   before(async () => {
-    h = start();
-    await h.client.sendRequest('initialize', {
-      processId: null,
-      rootUri: 'file:///proj',
-      capabilities: {
-        workspace: { diagnostics: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+    h = await openSession(
+      {
+        liveStats: NO_LIVE_STATS,
+        debounceMs: 10,
+        liveRefreshMs: 50,
+        createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
       },
-    });
-    await h.client.sendNotification('initialized', {});
-    await h.client.sendNotification('textDocument/didOpen', {
-      textDocument: { uri: URI, languageId: 'typescript', version: 1, text: SOURCE },
-    });
+      {
+        capabilities: {
+          workspace: { diagnostics: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+        },
+        open: { uri: URI, text: SOURCE },
+      },
+    );
   });
   after(() => h.close());
 
@@ -201,7 +155,7 @@ describe('language server fed by fox/liveStats (no store)', function () {
   });
 
   it('a push refreshes the code lenses within the latency budget and they show the numbers', async () => {
-    const refreshed = h.lensRefreshes();
+    const refreshed = h.refreshes('workspace/codeLens/refresh');
     const sent = Date.now();
     await h.client.sendNotification(LIVE_STATS_METHOD, PUSH);
     await refreshed;

@@ -1,27 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { PassThrough } from 'node:stream';
 import {
-  StreamMessageReader,
-  StreamMessageWriter,
-  createConnection,
-  createMessageConnection,
   type CodeAction,
   type Diagnostic,
   type FullDocumentDiagnosticReport,
   type Hover,
   type MessageConnection,
 } from 'vscode-languageserver/node.js';
-import { createFoxServer } from '../../src/index.js';
-import { taskFixProject } from '../analysis/task-fix-project.js';
+import { HEAVY_LINES, indentLines, taskFixProject } from '../analysis/task-fix-project.js';
+import { openSession } from './support/session.js';
 
 /** Nested loops: enough CPU evidence for FOX001. */
-const BODY = `  let acc = 0;
-  for (let i = 0; i < rows.length; i++) {
-    for (let j = 0; j < rows.length; j++) {
-      for (const v of rows[i]!) acc = (acc * 31 + v * j) | 0;
-    }
-  }
-  return acc;`;
+const BODY = indentLines([...HEAVY_LINES, 'return acc;'], '  ', 1);
 
 const LIB = `export function score(rows: number[][]): number {
 ${BODY}
@@ -52,51 +41,37 @@ const LIB_URI = 'file:///proj/src/lib.ts';
 const HANDLER_URI = 'file:///proj/src/handler.ts';
 
 /** A server over an in-memory connection, initialized with `capabilities`, lib.ts open. */
-async function openSession(capabilities: object): Promise<Session> {
+async function openTaskFixSession(capabilities: object): Promise<Session> {
   const messages: string[] = [];
-  const up = new PassThrough();
-  const down = new PassThrough();
-  const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-  const fox = createFoxServer(server, {
-    liveStats: { forTask: () => undefined },
-    debounceMs: 10,
-    createAnalyzer: () => taskFixProject(FILES),
-  });
-  server.listen();
-  const client = createMessageConnection(
-    new StreamMessageReader(down),
-    new StreamMessageWriter(up),
+  const session = await openSession(
+    {
+      liveStats: { forTask: () => undefined },
+      debounceMs: 10,
+      createAnalyzer: () => taskFixProject(FILES),
+    },
+    {
+      capabilities,
+      open: { uri: LIB_URI, text: LIB },
+      onClient: (client) => {
+        // showWarningMessage is a request (it could carry actions), showMessage a notification.
+        client.onRequest('window/showMessageRequest', (p: { message: string }) => {
+          messages.push(p.message);
+          return null;
+        });
+        client.onNotification('window/showMessage', (p: { message: string }) => {
+          messages.push(p.message);
+        });
+      },
+    },
   );
-  // showWarningMessage is a request (it could carry actions), showMessage a notification.
-  client.onRequest('window/showMessageRequest', (p: { message: string }) => {
-    messages.push(p.message);
-    return null;
-  });
-  client.onNotification('window/showMessage', (p: { message: string }) => {
-    messages.push(p.message);
-  });
-  client.onRequest('workspace/diagnostic/refresh', () => null);
-  client.listen();
-  const init = (await client.sendRequest('initialize', {
-    processId: null,
-    rootUri: 'file:///proj',
-    capabilities,
-  })) as { capabilities: { codeActionProvider?: { resolveProvider?: boolean } } };
-  await client.sendNotification('initialized', {});
-  await client.sendNotification('textDocument/didOpen', {
-    textDocument: { uri: LIB_URI, languageId: 'typescript', version: 1, text: LIB },
-  });
+  const init = session.initialized as {
+    capabilities: { codeActionProvider?: { resolveProvider?: boolean } };
+  };
   return {
-    client,
+    client: session.client,
     messages,
     resolveProvider: init.capabilities.codeActionProvider?.resolveProvider,
-    close() {
-      fox.dispose();
-      client.dispose();
-      server.dispose();
-      up.end();
-      down.end();
-    },
+    close: session.close,
   };
 }
 
@@ -130,7 +105,7 @@ describe('language server: task fixes resolved when picked', function () {
   this.timeout(60_000);
   let session: Session;
   before(async () => {
-    session = await openSession({
+    session = await openTaskFixSession({
       textDocument: { codeAction: { resolveSupport: { properties: ['edit'] } } },
     });
   });
@@ -184,7 +159,7 @@ describe('language server: task fixes for a client without codeAction/resolve', 
   this.timeout(60_000);
   let session: Session;
   before(async () => {
-    session = await openSession({});
+    session = await openTaskFixSession({});
   });
   after(() => session.close());
 

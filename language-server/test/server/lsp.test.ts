@@ -1,20 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { PassThrough } from 'node:stream';
 import {
-  StreamMessageReader,
-  StreamMessageWriter,
-  createConnection,
-  createMessageConnection,
   type CodeAction,
   type CodeLens,
   type Diagnostic,
   type FullDocumentDiagnosticReport,
   type Hover,
-  type MessageConnection,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node.js';
-import { FoxAnalyzer, applyEdits, createFoxServer, type LiveStats } from '../../src/index.js';
+import { FoxAnalyzer, applyEdits, type LiveStats } from '../../src/index.js';
+import { startSession, type LspSession } from './support/session.js';
 
 const URI = 'file:///proj/src/app.ts';
 const SOURCE = `import { fox } from '@fox/sdk';
@@ -53,53 +48,25 @@ const live: LiveStats = {
     id === 'src/app.ts#render' ? { p50: 1.2, p99: 14, calls: 1520, errors: 3 } : undefined,
 };
 
-interface Harness {
-  client: MessageConnection;
-  refreshes: () => Promise<void>;
+interface Harness extends LspSession {
   applied: WorkspaceEdit[];
-  close(): void;
 }
 
 function start(): Harness {
-  const up = new PassThrough();
-  const down = new PassThrough();
-  // Reader/writer objects, not raw streams: with streams the library exits the process on 'end'.
-  const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-  const fox = createFoxServer(server, {
-    liveStats: live,
-    debounceMs: 10,
-    createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
-  });
-  server.listen();
-  const client = createMessageConnection(
-    new StreamMessageReader(down),
-    new StreamMessageWriter(up),
-  );
-  let waiters: (() => void)[] = [];
-  client.onRequest('workspace/diagnostic/refresh', () => {
-    const w = waiters;
-    waiters = [];
-    for (const resolve of w) resolve();
-    return null;
-  });
   const applied: WorkspaceEdit[] = [];
-  client.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => {
-    applied.push(p.edit);
-    return { applied: true };
-  });
-  client.listen();
-  return {
-    client,
-    refreshes: () => new Promise<void>((resolve) => waiters.push(resolve)),
-    applied,
-    close() {
-      fox.dispose();
-      client.dispose();
-      server.dispose();
-      up.end();
-      down.end();
+  const session = startSession(
+    {
+      liveStats: live,
+      debounceMs: 10,
+      createAnalyzer: () => FoxAnalyzer.inMemory({ '/proj/package.json': '{ "name": "proj" }' }),
     },
-  };
+    (client) =>
+      client.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => {
+        applied.push(p.edit);
+        return { applied: true };
+      }),
+  );
+  return { ...session, applied };
 }
 
 describe('language server over an in-memory connection', function () {
@@ -136,7 +103,7 @@ describe('language server over an in-memory connection', function () {
   });
 
   it('reports syntax findings at once and type-aware ones after the debounce (refresh + re-pull)', async () => {
-    const refreshed = h.refreshes();
+    const refreshed = h.refreshes('workspace/diagnostic/refresh');
     await h.client.sendNotification('textDocument/didOpen', {
       textDocument: { uri: URI, languageId: 'typescript', version, text },
     });
@@ -216,7 +183,7 @@ describe('language server over an in-memory connection', function () {
       /fetch\(`https:\/\/api\.example\.com\/users\/\$\{id\}`, \{ signal: AbortSignal\.timeout\(5000\) \}\)/,
     );
     version++;
-    const refreshed = h.refreshes();
+    const refreshed = h.refreshes('workspace/diagnostic/refresh');
     await h.client.sendNotification('textDocument/didChange', {
       textDocument: { uri: URI, version },
       contentChanges: [{ text }],
@@ -262,28 +229,22 @@ describe('language server over an in-memory connection', function () {
 
 describe('language server with a bad fox.config.json', () => {
   it('shows the config error once and reports no diagnostics instead of failing requests', async () => {
-    const up = new PassThrough();
-    const down = new PassThrough();
-    const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
-    const fox = createFoxServer(server, {
-      debounceMs: 10,
-      createAnalyzer: () =>
-        FoxAnalyzer.inMemory({
-          '/proj/package.json': '{}',
-          '/proj/fox.config.json': '{ "rules": { "FOX002": "loud" } }',
-        }),
-    });
-    server.listen();
-    const client = createMessageConnection(
-      new StreamMessageReader(down),
-      new StreamMessageWriter(up),
-    );
     const messages: string[] = [];
-    client.onRequest('window/showMessageRequest', (p: { message: string }) => {
-      messages.push(p.message);
-      return null;
-    });
-    client.listen();
+    const { client, close } = startSession(
+      {
+        debounceMs: 10,
+        createAnalyzer: () =>
+          FoxAnalyzer.inMemory({
+            '/proj/package.json': '{}',
+            '/proj/fox.config.json': '{ "rules": { "FOX002": "loud" } }',
+          }),
+      },
+      (c) =>
+        c.onRequest('window/showMessageRequest', (p: { message: string }) => {
+          messages.push(p.message);
+          return null;
+        }),
+    );
     try {
       await client.sendRequest('initialize', {
         processId: null,
@@ -303,9 +264,7 @@ describe('language server with a bad fox.config.json', () => {
       assert.equal(messages.length, 1);
       assert.match(messages[0]!, /Invalid Fox analysis config.*\n.*rules\.FOX002/);
     } finally {
-      fox.dispose();
-      client.dispose();
-      server.dispose();
+      close();
     }
   });
 });

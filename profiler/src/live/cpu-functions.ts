@@ -1,4 +1,4 @@
-import type { CpuProfileFrame } from '@fox/sdk/protocol';
+import type { CpuFunctionStats, CpuProfileFrame } from '@fox/sdk/protocol';
 
 /**
  * One source function's sampled CPU summed over recent windows: what the language server needs
@@ -7,17 +7,11 @@ import type { CpuProfileFrame } from '@fox/sdk/protocol';
  * `column` 1-based in the original source (the function's declaration as V8 and the source map
  * place it).
  */
-export interface CpuFunctionView {
-  file: string;
-  line: number;
+export interface CpuFunctionView extends CpuFunctionStats {
   /** Of the busiest entry at this (file, line). */
   column: number;
   /** Of the busiest entry at this (file, line); `(anonymous)` for unnamed functions. */
   name: string;
-  selfMs: number;
-  totalMs: number;
-  /** Samples with the function on the stack. */
-  samples: number;
   /** The longest synchronous stretch seen in any one window, ms. */
   longestSyncMs: number;
   /** Windows in which the function was sampled. */

@@ -1,3 +1,4 @@
+import type { CpuFunctionStats } from '@fox/sdk/protocol';
 import type { CpuProfileWindows } from './cpu-functions.js';
 import type { HotFunctionView } from './view.js';
 
@@ -8,15 +9,7 @@ export const HOT_FUNCTIONS_PER_PROCESS = 15;
 const LIVE_MINUTES = 30;
 
 /** The fields of a per-function CPU sum the table shows (live windows and stored rows alike). */
-export interface CpuSum {
-  file: string;
-  line: number;
-  name: string;
-  selfMs: number;
-  totalMs: number;
-  samples: number;
-  longestSyncMs: number;
-}
+export type CpuSum = Omit<CpuFunctionStats, 'column'>;
 
 /** One process's sums as table rows, busiest first (whatever order they came in). */
 export function hotFunctionRows(

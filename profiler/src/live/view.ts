@@ -1,5 +1,6 @@
 import type {
   BreakerState,
+  CpuFunctionStats,
   DropCounters,
   SpanRecord,
   UiApprovalMessage,
@@ -131,20 +132,13 @@ export interface ChaosReportView {
 /**
  * One source function's sampled CPU in one process over the current run (the "Hot functions"
  * table): what V8's sampling profiler saw, source-mapped, whether the function is a task or not.
+ * `file` project-relative (forward slashes), `line` 1-based in the source; `selfMs` with the
+ * function innermost among the project's frames, `totalMs` anywhere on the stack,
+ * `longestSyncMs` the longest run of consecutive samples with it on the stack (how long it
+ * held the loop).
  */
-export interface HotFunctionView {
+export interface HotFunctionView extends Omit<CpuFunctionStats, 'column'> {
   processId: string;
-  /** Project-relative, forward slashes (the task-id rule); `line` 1-based in the source. */
-  file: string;
-  line: number;
-  name: string;
-  /** Time with the function innermost among the project's frames, ms. */
-  selfMs: number;
-  /** Time with the function anywhere on the stack, ms. */
-  totalMs: number;
-  samples: number;
-  /** The longest run of consecutive samples with it on the stack: how long it held the loop. */
-  longestSyncMs: number;
 }
 
 /** Set when the state is a stored run rendered as a report (not a live profiler). */

@@ -1,4 +1,4 @@
-import type { WireChaosReport, WireEvent } from '@fox/sdk/protocol';
+import type { CpuFunctionStats, WireChaosReport, WireEvent } from '@fox/sdk/protocol';
 import type { GaugePoint } from '../live/view.js';
 import { writeRows, type RowRejected, type StoreDb } from './store-adapter.js';
 
@@ -32,19 +32,13 @@ export interface SpanTagRow {
 }
 
 /** One function's sampled CPU in one window of one process (a `cpu-profile` frame's entry). */
-export interface CpuFunctionRow {
+export interface CpuFunctionRow extends Omit<CpuFunctionStats, 'longestSyncMs'> {
   processId: string;
   /** Window, epoch ms. */
   from: number;
   to: number;
   intervalUs: number;
-  file: string;
-  line: number;
-  column: number;
-  name: string;
-  selfMs: number;
-  totalMs: number;
-  samples: number;
+  /** Null when the producer did not report it. */
   longestSyncMs: number | null;
 }
 

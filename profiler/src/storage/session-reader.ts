@@ -1,6 +1,6 @@
 import { aggregateRowOf } from '@fox/sdk/store';
 import type { AggregateRecord, AggregateRow } from '@fox/sdk/store';
-import type { SpanRecord, WireEvent } from '@fox/sdk/protocol';
+import type { CpuFunctionStats, SpanRecord, WireEvent } from '@fox/sdk/protocol';
 import type { ProcessRow, StoreDb } from './store-adapter.js';
 import type { GaugeRow, TaskStateRow } from './profiler-tables.js';
 
@@ -22,15 +22,8 @@ export interface StoredTask {
 }
 
 /** One function's stored CPU, summed per (file, line) over a window. */
-export interface StoredCpuFunction {
-  file: string;
-  line: number;
-  column: number;
-  name: string;
-  selfMs: number;
-  totalMs: number;
-  samples: number;
-  longestSyncMs: number;
+export interface StoredCpuFunction extends CpuFunctionStats {
+  /** Windows in which the function was sampled. */
   windows: number;
 }
 

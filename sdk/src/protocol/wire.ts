@@ -330,6 +330,14 @@ export const CpuFunctionSchema = z
 export type CpuFunction = z.infer<typeof CpuFunctionSchema>;
 
 /**
+ * One function's sampled CPU as its consumers hold it (the profiler's sums, the language
+ * server's evidence, the editor's forwarder): a {@link CpuFunction} whose `longestSyncMs` is
+ * always known (0 when the producer did not report it). The one declaration of that shape;
+ * consumers extend it with what they add (a `windows` count, a window, a process id).
+ */
+export type CpuFunctionStats = Required<CpuFunction>;
+
+/**
  * One window of the process's sampled CPU, per project function (the process is the one the
  * connection's hello named). Sent only while a profiler listens: see the sdk's cpu-sampler.ts.
  */

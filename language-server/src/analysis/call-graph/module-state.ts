@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { resolveBinding } from '../bindings.js';
 import type { FileContext } from '../file-context.js';
 import type { FunctionUnit } from '../units.js';
-import { walkFunction } from '../walk.js';
+import { MUTATING_METHODS, walkFunction } from '../walk.js';
 
 /** One function's first read or write of a piece of module-level mutable state. */
 export interface StateAccess {
@@ -13,23 +13,6 @@ export interface StateAccess {
   write: boolean;
   node: ts.Identifier;
 }
-
-/** Methods that change a Map, Set, array or object in place. */
-const MUTATING_METHODS = new Set([
-  'set',
-  'add',
-  'delete',
-  'clear',
-  'push',
-  'pop',
-  'shift',
-  'unshift',
-  'splice',
-  'sort',
-  'reverse',
-  'fill',
-  'copyWithin',
-]);
 
 /** `new Map()`, `[]`, `{}` …: a module-level const whose contents can change. */
 function isCollection(init: ts.Expression | undefined): boolean {

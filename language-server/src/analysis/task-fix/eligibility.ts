@@ -7,29 +7,13 @@ import { notCloneable, workerProblems, type WorkerProblem } from '../rules/strat
 import { moduleStateProblems } from '../rules/worker-state.js';
 import type { FoxMode } from '../types.js';
 import type { FunctionUnit } from '../units.js';
+import { MUTATING_METHODS } from '../walk.js';
 
 /**
  * Can a function become a fox task without changing what it does? Two levels: `syntaxBlocker`
  * reads only the file (it runs with every syntax analysis, so it must stay cheap);
  * `typedBlocker` asks the checker (it runs when a fix is resolved).
  */
-
-/** Methods that change the object they are called on. */
-const MUTATING_METHODS = new Set([
-  'push',
-  'pop',
-  'shift',
-  'unshift',
-  'splice',
-  'sort',
-  'reverse',
-  'fill',
-  'copyWithin',
-  'set',
-  'delete',
-  'clear',
-  'add',
-]);
 
 const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);

@@ -19,7 +19,7 @@ import {
   type ProposalItem,
 } from './approvals/proposal-book.js';
 import { createLanguageClient, watchServerState } from './language/language-client.js';
-import { LiveStatsForwarder, type CpuFunctionLike } from './language/live-stats-forwarder.js';
+import { LiveStatsForwarder } from './language/live-stats-forwarder.js';
 import { newlyConnected, type PanelActions } from './panel/panel-bridge.js';
 import { ProfilerPanel } from './panel/profiler-panel.js';
 import { PROFILER_ENV_VAR, withProfilerEnv } from './profiler-env.js';
@@ -104,10 +104,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     profilerHost.onTick((state) => {
       const profiler = profilerHost.profiler;
-      // cpuFunctions() comes with CPU sampling; older profilers do not have it.
-      const cpu = (
-        profiler as { cpuFunctions?: (q?: { minutes?: number }) => CpuFunctionLike[] } | undefined
-      )?.cpuFunctions?.({ minutes: 5 });
+      const cpu = profiler?.cpuFunctions({ minutes: 5 });
       const runId =
         profiler?.sessionId ??
         state?.processes

@@ -8,8 +8,15 @@ export const LIVE_STATS_METHOD: LiveStatsMethod = 'fox/liveStats';
 /** Intervals kept per task for the server's burst detection (about two minutes at 1/s). */
 const MAX_INTERVALS = 120;
 
-/** A CPU aggregate as the profiler's `cpuFunctions()` returns it (absent in older profilers). */
+/** A CPU aggregate as the profiler's `cpuFunctions()` returns it. */
 export type CpuFunctionLike = CpuFunctionStats;
+
+/** Per task: cumulative calls/errors seen at the previous tick, and the interval deltas. */
+interface TaskSeries {
+  calls: number;
+  errors: number;
+  intervals: { calls: number; errors: number }[];
+}
 
 export interface ForwarderOptions {
   /** Sends the notification (the language client's `sendNotification`); false: not running. */
@@ -33,11 +40,7 @@ export class LiveStatsForwarder {
   private lastSent = -Infinity;
   private lastKey = '';
   private lastLabel: string | undefined;
-  /** Per task: cumulative calls/errors seen at the previous tick, and the interval deltas. */
-  private readonly series = new Map<
-    string,
-    { calls: number; errors: number; intervals: { calls: number; errors: number }[] }
-  >();
+  private readonly series = new Map<string, TaskSeries>();
 
   constructor(private readonly options: ForwarderOptions) {}
 
@@ -98,13 +101,7 @@ function cpuRecord(c: CpuFunctionLike): NonNullable<LiveStatsParams['functions']
  * the most calls (quantiles do not add up, and the busiest process is the best estimate);
  * the window from the earliest of those processes' start to the state's time.
  */
-export function liveTasks(
-  state: UiState,
-  series: Map<
-    string,
-    { calls: number; errors: number; intervals: { calls: number; errors: number }[] }
-  > = new Map(),
-): LiveTask[] {
+export function liveTasks(state: UiState, series: Map<string, TaskSeries> = new Map()): LiveTask[] {
   const byId = new Map<string, TaskView[]>();
   for (const t of state.tasks) byId.set(t.id, [...(byId.get(t.id) ?? []), t]);
   const started = new Map(state.processes.map((p) => [p.id, p.startedAt]));

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import type { FileContext } from './file-context.js';
 import { SERVER_MODULES, packageOf, receiverKind } from './handler-receivers.js';
 import type { HandlerRole } from './types.js';
-import { isFoxCall, unwrapExpression } from './units.js';
+import { isFoxCall, isFunctionExpressionLike, unwrapExpression } from './units.js';
 
 /** One call that registers functions as handlers: a route, a listener, a job processor. */
 export interface HandlerRegistration {
@@ -49,10 +49,6 @@ const LISTENER_METHODS = new Set([
 
 /** Longest source text an id may quote for a non-literal path or event (`paths.users`). */
 const MAX_QUOTED = 60;
-
-function isFunctionExpressionLike(e: ts.Node): e is ts.ArrowFunction | ts.FunctionExpression {
-  return ts.isArrowFunction(e) || ts.isFunctionExpression(e);
-}
 
 /**
  * The handler an argument carries, if it is one: a function written inline, `fox(opts, fn)`,

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { resolveBinding } from './bindings.js';
 import type { FileContext } from './file-context.js';
 import { resolveNetworkCall } from './network-calls.js';
-import { unwrapExpression } from './units.js';
+import { isAsyncFunction, unwrapExpression } from './units.js';
 
 /**
  * Does a `.map` callback return a promise? Answers from types when a checker is at hand; from
@@ -29,10 +29,6 @@ function typeReturnsPromise(checker: ts.TypeChecker, fn: ts.Expression): boolean
     .some((s) => checker.getPropertyOfType(s.getReturnType(), 'then') !== undefined);
 }
 
-const isAsync = (fn: ts.Node): boolean =>
-  ts.canHaveModifiers(fn) &&
-  (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-
 /** Expressions a function returns (its expression body, or its `return`s outside nested functions). */
 function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
   const body = fn.body;
@@ -49,7 +45,7 @@ function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
 }
 
 function functionReturnsPromise(ctx: FileContext, fn: ts.FunctionLikeDeclaration): boolean {
-  if (isAsync(fn)) return true;
+  if (isAsyncFunction(fn)) return true;
   if (fn.type) return /\b(Promise|PromiseLike)\s*</.test(fn.type.getText());
   return returnedExpressions(fn).some((r) => expressionIsPromise(ctx, r));
 }

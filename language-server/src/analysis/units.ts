@@ -32,10 +32,19 @@ export interface FunctionUnit {
   handler?: HandlerRole;
 }
 
-const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+/** Does the node carry the modifier (`export`, `default`, `async`…)? */
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}
 
-function isFunctionExpressionLike(node: ts.Node): node is ts.ArrowFunction | ts.FunctionExpression {
+/** Is the function declared `async`? */
+export function isAsyncFunction(node: ts.Node): boolean {
+  return hasModifier(node, ts.SyntaxKind.AsyncKeyword);
+}
+
+export function isFunctionExpressionLike(
+  node: ts.Node,
+): node is ts.ArrowFunction | ts.FunctionExpression {
   return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
 }
 

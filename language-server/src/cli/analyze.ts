@@ -41,10 +41,6 @@ Options:
   -h, --help                 show this help
 `;
 
-/**
- * `fox analyze` — returns the exit code: 0 clean, 1 when a finding at or above `--fail-on`
- * exists, 2 for bad arguments, a bad config, a missing tsconfig or nothing to analyse. The root `fox` command dispatches here.
- */
 const FLAGS = {
   format: { type: 'string', default: 'text' },
   output: { type: 'string' },
@@ -56,6 +52,11 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/**
+ * `fox analyze` — returns the exit code: 0 clean, 1 when a finding at or above `--fail-on`
+ * exists, 2 for bad arguments, a bad config, a missing tsconfig or nothing to analyse. The root
+ * `fox` command dispatches here.
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let parsed;
   try {

@@ -256,32 +256,49 @@ export function mergeEvidence(input: MergeInput): MeasuredFinding[] {
     const stats = input.stats(fn.id);
     const declared = input.sourceOptions?.get(fn.id);
     const keys = new Set(declared?.keys ?? fn.task.options);
+    /** A finding about the task itself (not a static finding's line): the runtime rules'. */
+    const taskFinding = (
+      rule: RuntimeRuleId,
+      severity: Severity,
+      message: string,
+      pattern: string,
+      measured: Measurement,
+      change?: MeasuredFinding['change'],
+    ): MeasuredFinding => ({
+      rule,
+      severity,
+      confidence: 'certain',
+      file: analysis.file,
+      path: analysis.path,
+      line: fn.line,
+      column: fn.column,
+      range: fn.range,
+      message,
+      pattern,
+      functionId: fn.id,
+      evidence: [],
+      fixes: [],
+      measured,
+      ...(change ? { change } : {}),
+    });
     const report = (
       rule: RuntimeRuleId,
       message: string,
       measured: Measurement,
       change?: MeasuredFinding['change'],
-      severity?: Severity,
     ): void => {
       const configured = severityFor(rule, input.rules);
       if (!configured) return;
-      out.push({
-        rule,
-        severity: severity ?? configured,
-        confidence: 'certain',
-        file: analysis.file,
-        path: analysis.path,
-        line: fn.line,
-        column: fn.column,
-        range: fn.range,
-        message,
-        pattern: change?.changes[0]?.key ?? 'runtime',
-        functionId: fn.id,
-        evidence: [],
-        fixes: [],
-        measured,
-        ...(change ? { change } : {}),
-      });
+      out.push(
+        taskFinding(
+          rule,
+          configured,
+          message,
+          change?.changes[0]?.key ?? 'runtime',
+          measured,
+          change,
+        ),
+      );
     };
 
     // FOX106 needs no sample size: it compares parameters, not measurements.
@@ -294,24 +311,17 @@ export function mergeEvidence(input: MergeInput): MeasuredFinding[] {
       if (diff.length > 0) {
         const approval = running.approval;
         out.push({
-          rule: 'FOX106',
-          severity: 'hint',
-          confidence: 'certain',
-          file: analysis.file,
-          path: analysis.path,
-          line: fn.line,
-          column: fn.column,
-          range: fn.range,
-          message: `running: ${diff.map((d) => d.running).join(', ')} (source: ${diff.map((d) => d.source).join(', ')})${approval ? ` — ${approval.summary}` : ''}`,
-          pattern: 'running-parameters',
-          functionId: fn.id,
-          evidence: [],
-          fixes: [],
-          measured: taskMeasurement(stats),
-          change: {
-            title: 'Write the running values into the source',
-            changes: diff.map((d) => d.change),
-          },
+          ...taskFinding(
+            'FOX106',
+            'hint',
+            `running: ${diff.map((d) => d.running).join(', ')} (source: ${diff.map((d) => d.source).join(', ')})${approval ? ` — ${approval.summary}` : ''}`,
+            'running-parameters',
+            taskMeasurement(stats),
+            {
+              title: 'Write the running values into the source',
+              changes: diff.map((d) => d.change),
+            },
+          ),
           ...(approval ? { approval } : {}),
         });
       }
@@ -331,8 +341,9 @@ export function mergeEvidence(input: MergeInput): MeasuredFinding[] {
       stats.p99 >= t.tailMinMs &&
       stats.p99 >= t.tailRatio * Math.max(stats.p50, 0.001)
     ) {
-      const q = t.timeoutQuantile === 0.95 && stats.p95 !== undefined ? stats.p95 : stats.p99;
-      const qName = q === stats.p95 && t.timeoutQuantile === 0.95 ? 'p95' : 'p99';
+      const useP95 = t.timeoutQuantile === 0.95 && stats.p95 !== undefined;
+      const q = useP95 ? stats.p95! : stats.p99;
+      const qName = useP95 ? 'p95' : 'p99';
       const s = suggestTimeout(q, t.timeoutQuantile, t.timeoutMargin);
       report(
         'FOX101',
@@ -419,11 +430,7 @@ export function mergeEvidence(input: MergeInput): MeasuredFinding[] {
 
 /** Readable option value for messages: `timeout 1.5s`, `retry 5`. */
 function durationText(ms: number): string {
-  return ms % 1000 === 0
-    ? `${ms / 1000}s`
-    : ms >= 1000 && ms % 100 === 0
-      ? `${ms / 1000}s`
-      : `${ms}ms`;
+  return ms % 1000 === 0 || (ms >= 1000 && ms % 100 === 0) ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 interface RunningDifference {

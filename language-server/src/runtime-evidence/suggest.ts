@@ -20,7 +20,7 @@ export interface ReadableDuration {
 export function readableDurationAtLeast(ms: number): ReadableDuration {
   const v = Math.min(MAX_TIMER_MS, Math.max(1, ms));
   if (v < 1000) {
-    const step = v < 10 ? 1 : v < 100 ? 1 : 10;
+    const step = v < 100 ? 1 : 10;
     const r = Math.min(1000, Math.ceil(v / step) * step);
     return r === 1000 ? { ms: 1000, text: '1s' } : { ms: r, text: `${r}ms` };
   }

@@ -29,6 +29,14 @@ export interface CpuFunctionQuery {
   now?: number;
 }
 
+/** Order of CPU sums: most total time first, then most self time. */
+export function busiestFirst(
+  a: Pick<CpuFunctionStats, 'totalMs' | 'selfMs'>,
+  b: Pick<CpuFunctionStats, 'totalMs' | 'selfMs'>,
+): number {
+  return b.totalMs - a.totalMs || b.selfMs - a.selfMs;
+}
+
 /** Windows older than this are forgotten (the store keeps them). */
 const MAX_AGE_MS = 30 * 60_000;
 /** Windows kept over all processes: bounds memory whatever the senders do. */
@@ -87,7 +95,7 @@ export class CpuProfileWindows {
       }
     }
     return [...sums.values()]
-      .sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs)
+      .sort(busiestFirst)
       .slice(0, Math.max(0, query.limit ?? 500))
       .map(({ best: _best, ...view }) => view);
   }

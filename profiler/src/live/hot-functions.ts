@@ -1,5 +1,5 @@
 import type { CpuFunctionStats } from '@fox/sdk/protocol';
-import type { CpuProfileWindows } from './cpu-functions.js';
+import { busiestFirst, type CpuProfileWindows } from './cpu-functions.js';
 import type { HotFunctionView } from './view.js';
 
 /** Rows per process in the "Hot functions" table: the busiest, enough to find the culprit. */
@@ -18,7 +18,7 @@ export function hotFunctionRows(
   limit = HOT_FUNCTIONS_PER_PROCESS,
 ): HotFunctionView[] {
   return [...sums]
-    .sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs)
+    .sort(busiestFirst)
     .slice(0, limit)
     .map(({ file, line, name, selfMs, totalMs, samples, longestSyncMs }) => ({
       processId,

@@ -169,7 +169,7 @@ function foxImpl(options?: FoxOptions, fn?: (...args: never[]) => unknown): unkn
       const method = String(key.name);
       const id = resolved.id ?? methodTaskId(location, undefined, method);
       const className = parseTaskId(id)?.name.split('.')[0] ?? '';
-      const opts = methodTarget(resolved, id, className ?? '', method, key.static === true);
+      const opts = methodTarget(resolved, id, className, method, key.static === true);
       return wrap(makeTask(id, target as never, opts, location), target as never);
     }
     // experimentalDecorators: (prototype or constructor, name, descriptor)
@@ -333,12 +333,8 @@ function tryTaskId(derive: () => string): string | undefined {
 function decoratedTaskId(location: SourceLocation | undefined): string | undefined {
   const source = location ? sourceOf(location) : undefined;
   if (!location || !source) return undefined;
-  const offset = offsetOf(source, location.line, location.column);
-  const member = decoratedMemberAt(source, offset);
-  const owner = enclosingClassAt(source, offset);
-  return member && owner
-    ? formatTaskId(runtime().relativePath(location.file), `${owner}.${member}`)
-    : undefined;
+  const member = decoratedMemberAt(source, offsetOf(source, location.line, location.column));
+  return member ? tryTaskId(() => methodTaskId(location, undefined, member)) : undefined;
 }
 
 const sources = new Map<string, string | undefined>();

@@ -132,7 +132,6 @@ class InspectorCpuSampler implements CpuSampler {
   private readonly diagnose: (message: string) => void;
   private windowStart = Date.now();
   private stopped = false;
-  private windows = 0;
   private readonly stats: CpuSamplerCounters = { windows: 0, errors: 0, busyMs: 0 };
 
   constructor(
@@ -184,8 +183,9 @@ class InspectorCpuSampler implements CpuSampler {
   cut(): CpuProfileFrame | undefined {
     if (this.stopped) return undefined;
     const t0 = performance.now();
-    // While the window's profile still runs, so the profiler never stops.
-    if (++this.windows % ANCHOR_WINDOWS === 0) {
+    // Every ANCHOR_WINDOWS-th cut (`stats.windows` counts the cuts so far), while the window's
+    // profile still runs, so the profiler never stops.
+    if ((this.stats.windows + 1) % ANCHOR_WINDOWS === 0) {
       this.anchor('end');
       this.anchor('start');
     }

@@ -264,6 +264,9 @@ const answer = fc.constantFrom<Answer>('applied', 'applied', 'denied', 'pending'
 
 describe('auto step: properties', () => {
   it('never proposes during a cooldown, one proposal at a time, only to another existing mode; never changes its input', () => {
+    // The per-proposal checks below run only for steps that propose: count them, so the property
+    // cannot pass on runs that never reach a proposal, a reset or sampling.
+    const seen = { proposals: 0, resets: 0, sampling: 0 };
     fc.assert(
       fc.property(
         fc.array(fc.tuple(stepArb, answer), { minLength: 20, maxLength: 300, size: 'max' }),
@@ -295,6 +298,7 @@ describe('auto step: properties', () => {
             assert.deepEqual(step(before, input, now), next, 'step is deterministic');
             for (const action of next.actions) {
               if (action.kind !== 'propose') continue;
+              seen.proposals++;
               assert.ok(AUTO_MODES.includes(action.to), action.to);
               assert.notEqual(action.to, now.mode, 'a switch to the mode in use');
               assert.equal(before.kept.inFlight, undefined, 'two proposals at once');
@@ -311,6 +315,7 @@ describe('auto step: properties', () => {
               }
             }
             if (input.kind === 'reset') {
+              seen.resets++;
               assert.deepEqual(next.state.kept, before.kept, 'reset keeps Kept');
               assert.deepEqual(
                 next.state.learned,
@@ -320,6 +325,7 @@ describe('auto step: properties', () => {
               assert.equal(next.state.phase, 'evaluating');
             }
             if (next.actions.some((x) => x.kind === 'start-sampling')) {
+              seen.sampling++;
               assert.ok(next.state.phase === 'evaluating' && next.state.sampling);
             }
             // Carry the step out as the adapter would.
@@ -330,6 +336,7 @@ describe('auto step: properties', () => {
       ),
       { numRuns: 200 },
     );
+    for (const [what, n] of Object.entries(seen)) assert.ok(n > 0, `no ${what} in 200 runs`);
   });
 
   it('a trial ends, kept or undone, within its bound, and is kept exactly when the new mode is not worse', () => {

@@ -11,6 +11,12 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 async function layerErrors(file: string, code: string): Promise<string[]> {
   const eslint = new ESLint({ cwd: repoRoot });
   const [result] = await eslint.lintText(code, { filePath: join(repoRoot, file) });
+  // An empty list must mean "linted, no layer error": not a parse error or an ignored file
+  // (both reported as messages without a ruleId, which the filter below would drop).
+  assert.deepEqual(
+    result!.messages.filter((m) => m.fatal || m.ruleId === null).map((m) => m.message),
+    [],
+  );
   return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startProfiler, type Profiler } from '@fox/profiler';
 import { ProfiledRun, redactToken, toTerminalText } from '../../../src/tasks/profiled-run.js';
-import { until } from '../../support/until.js';
+import { until } from '../../../../sdk/test/support/until.js';
 
 /** A terminal that records what it shows and resolves when the command ends. */
 function terminal() {

@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import { classify, type Classification } from '../classify.js';
 import { FileContext } from '../file-context.js';
-import { collectUnits, unwrapExpression, type FunctionUnit } from '../units.js';
+import { collectUnits, isAsyncFunction, unwrapExpression, type FunctionUnit } from '../units.js';
 import { isIterationCall, walkFunction } from '../walk.js';
 import { moduleStateNames, StateCollector, type StateAccess } from './module-state.js';
 import { relativeImports, syntacticTarget, type CallTarget } from './resolution.js';
@@ -51,9 +51,6 @@ export interface FileSummary {
   byName: Map<string, UnitSummary>;
   exports: ExportTable;
 }
-
-const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 
 /** Receivers whose methods are the platform's, never the project's. */
 const PLATFORM =
@@ -148,7 +145,7 @@ export function summarizeFile(sf: ts.SourceFile, path: string, file: string): Fi
       own: classify(ctx, unit, unitNodes),
       calls,
       state: state?.accesses() ?? [],
-      isAsync: hasModifier(unit.node, ts.SyntaxKind.AsyncKeyword),
+      isAsync: isAsyncFunction(unit.node),
       offLoop: unit.task !== undefined && mode !== 'sfox',
     };
   });

@@ -6,7 +6,7 @@ import type { FileContext } from '../file-context.js';
 import { tfoxSwitchBlocker } from '../task-fix/eligibility.js';
 import { offerTaskFix } from '../task-fix/offer.js';
 import type { Confidence, Evidence, FoxMode, QuickFix } from '../types.js';
-import type { FunctionUnit } from '../units.js';
+import { isAsyncFunction, type FunctionUnit } from '../units.js';
 import { walkFunction } from '../walk.js';
 import type { AnalyzedUnit, Rule } from './rule.js';
 import { moduleStateProblems } from './worker-state.js';
@@ -72,9 +72,6 @@ function taskFixOf(
  */
 const waitsOnIo = (c: Classification): boolean => c.evidence.some((e) => e.kind === 'io' && !e.via);
 
-const isAsync = (u: AnalyzedUnit): boolean =>
-  (ts.getModifiers(u.node) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-
 /** FOX001: CPU-heavy work on the event loop → tfox. */
 export const cpuOnEventLoop: Rule = {
   id: 'FOX001',
@@ -99,11 +96,13 @@ export const cpuOnEventLoop: Rule = {
           evidence: c.evidence.filter((e) => e.kind === 'cpu'),
           ...taskFixOf(rc.file, u),
         });
-      } else if (isAsync(u) || (c.kind === 'mixed' && waitsOnIo(c))) {
+      } else if (isAsyncFunction(u.node) || (c.kind === 'mixed' && waitsOnIo(c))) {
         // A certain blocking call (*Sync I/O, sync crypto/zlib/transform) inside an async path
         // stalls every other request on the loop, even when the function is mostly I/O. With
         // the call graph, the call may be a helper's, named by the evidence's path.
-        const where = isAsync(u) ? `async '${u.name}'` : `'${u.name}', which also waits on I/O,`;
+        const where = isAsyncFunction(u.node)
+          ? `async '${u.name}'`
+          : `'${u.name}', which also waits on I/O,`;
         walkFunction(u.node, rc.unitNodes, (node) => {
           if (!ts.isCallExpression(node)) return;
           // Every blocking call reached at this node, not only the first: a helper that checks

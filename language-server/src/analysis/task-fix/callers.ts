@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { ts, type Node, type Project } from 'ts-morph';
 import type { FileEdits, TextEdit } from '../types.js';
-import { isAsyncFunction, returnsPromise } from './eligibility.js';
+import { isAsyncFunction } from '../units.js';
+import { returnsPromise } from './eligibility.js';
 
 /**
  * Callers of a function that is about to return a promise: every call must be awaited, and only

@@ -6,7 +6,7 @@ import type { AnalyzedUnit } from '../rules/rule.js';
 import { notCloneable, workerProblems, type WorkerProblem } from '../rules/strategy-rules.js';
 import { moduleStateProblems } from '../rules/worker-state.js';
 import type { FoxMode } from '../types.js';
-import type { FunctionUnit } from '../units.js';
+import { isAsyncFunction, type FunctionUnit } from '../units.js';
 import { MUTATING_METHODS } from '../walk.js';
 
 /**
@@ -14,13 +14,6 @@ import { MUTATING_METHODS } from '../walk.js';
  * reads only the file (it runs with every syntax analysis, so it must stay cheap);
  * `typedBlocker` asks the checker (it runs when a fix is resolved).
  */
-
-const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
-
-/** Is the function declared `async`? */
-export const isAsyncFunction = (node: ts.Node): boolean =>
-  hasModifier(node, ts.SyntaxKind.AsyncKeyword);
 
 /** Is the unit declared at module level (a worker can import it; a wrap keeps its scope)? */
 function isModuleLevel(ctx: FileContext, unit: FunctionUnit): boolean {

@@ -17,7 +17,7 @@ import {
   type StartMark,
   type WindowEvidence,
 } from './evidence-window.js';
-import { EXPRESS_MIN_STRENGTH, ExpressRun } from './express-run.js';
+import { ExpressRun } from './express-run.js';
 import { endSample, LoopSample, runSampled } from './loop-time.js';
 import { newProposalId, propose, type AutoEvidence } from './proposals.js';
 
@@ -170,10 +170,7 @@ export class AutoController {
   /** Adds one measured call: to the run of strong calls, and to the window (closing it when full). */
   record(timing: CallTiming): void {
     if (timing.busyMs !== undefined) this.addToRun(timing);
-    else if (
-      timing.syncMs >= EXPRESS_MIN_STRENGTH * this.thresholds.promoteMs &&
-      this.probeLeft === 0
-    ) {
+    else if (timing.syncMs >= this.express.strongMs && this.probeLeft === 0) {
       void this.feed({ kind: 'long-call' });
     }
     if (timing.probe) this.window.skip();

@@ -96,13 +96,13 @@ export class EvidenceWindow {
   /** Loop time of the task's sampled calls, segment by segment (loop-time.ts adds to it). */
   readonly tally: LoopTally = { ms: 0 };
   private tallyAtStart = 0;
-  private syncs: number[] = [];
-  private walls: number[] = [];
-  private busies: number[] = [];
-  private longests: number[] = [];
-  private waits: number[] = [];
-  private waitShares: number[] = [];
-  private workerWaitShares: number[] = [];
+  private readonly syncs: number[] = [];
+  private readonly walls: number[] = [];
+  private readonly busies: number[] = [];
+  private readonly longests: number[] = [];
+  private readonly waits: number[] = [];
+  private readonly waitShares: number[] = [];
+  private readonly workerWaitShares: number[] = [];
   private peakFanOut = 0;
   private startedAt = performance.now();
   private elu = performance.eventLoopUtilization();
@@ -184,13 +184,15 @@ export class EvidenceWindow {
   }
 
   reset(now = performance.now()): void {
-    this.syncs = [];
-    this.walls = [];
-    this.busies = [];
-    this.longests = [];
-    this.waits = [];
-    this.waitShares = [];
-    this.workerWaitShares = [];
+    // Emptied in place: an express run resets its window on every call that breaks it, and no
+    // array leaves the window (close() takes medians of copies).
+    this.syncs.length = 0;
+    this.walls.length = 0;
+    this.busies.length = 0;
+    this.longests.length = 0;
+    this.waits.length = 0;
+    this.waitShares.length = 0;
+    this.workerWaitShares.length = 0;
     this.peakFanOut = 0;
     this.startedAt = now;
     this.elu = performance.eventLoopUtilization();

@@ -59,15 +59,20 @@ export class ExpressRun {
   private since: StartMark | undefined;
   private marked = true;
 
+  /** How long a call must hold the loop to be strong: EXPRESS_MIN_STRENGTH× the threshold. */
+  readonly strongMs: number;
+
   /** @param promoteMs the promotion threshold (AutoThresholds.promoteMs) */
-  constructor(private readonly promoteMs: number) {}
+  constructor(private readonly promoteMs: number) {
+    this.strongMs = EXPRESS_MIN_STRENGTH * promoteMs;
+  }
 
   /** Whether a sampled call counts towards a run by itself. */
   strong(t: CallTiming): boolean {
     return (
       t.longestMs !== undefined &&
       (t.fanOut <= 1 || t.segments === 1) &&
-      t.longestMs >= EXPRESS_MIN_STRENGTH * this.promoteMs
+      t.longestMs >= this.strongMs
     );
   }
 

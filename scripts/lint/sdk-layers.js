@@ -54,6 +54,11 @@ export const layers = [
     why: 'the task that composes input check → tracing → policies → chaos → strategy',
     members: ['task/task.ts', 'task/registry.ts', 'task/options.ts'],
   },
+  {
+    name: 'orchestration',
+    why: 'what composes whole tasks: flows (task graphs) and the tuner (experiments on a task)',
+    members: ['flow', 'tuner'],
+  },
   { name: 'wiring', members: ['runtime', 'cli', 'testing'] },
   {
     name: 'entries',

@@ -301,9 +301,10 @@ export function mergeEvidence(input: MergeInput): MeasuredFinding[] {
       );
     };
 
-    // FOX106 needs no sample size: it compares parameters, not measurements.
+    // FOX106 needs no sample size: it compares parameters, not measurements. It is a hint
+    // whatever its setting, so only `off` changes anything.
     const running = stats?.running;
-    if (running && stats) {
+    if (running && stats && input.rules?.FOX106 !== 'off') {
       const diff = runningDiff(
         declared ?? { keys: [...keys], ...(fn.task.mode ? { mode: fn.task.mode } : {}) },
         running,

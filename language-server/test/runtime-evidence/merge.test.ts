@@ -321,6 +321,14 @@ describe('mergeEvidence: runtime-only findings', () => {
       ],
     },
     {
+      name: 'FOX106 set to off: no hint though the running timeout differs',
+      fn: task('wfox', ['mode', 'timeout']),
+      stats: liveStats({ running: { timeoutMs: 1500 } }),
+      sourceOptions: { keys: ['mode', 'timeout'], mode: 'wfox', timeoutMs: 2000 },
+      rules: { FOX106: 'off' },
+      expect: [],
+    },
+    {
       name: 'FOX106 is silent when running equals source',
       fn: task('wfox', ['mode', 'timeout']),
       stats: liveStats({ running: { timeoutMs: 2000, mode: 'wfox' } }),

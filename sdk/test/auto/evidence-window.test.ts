@@ -1,7 +1,32 @@
 import assert from 'node:assert/strict';
+import type { LoopCounters } from '../../src/modes/auto/auto-state.js';
 import { EvidenceWindow } from '../../src/modes/auto/evidence-window.js';
+import { createFakeClock } from '../../src/testing/index.js';
 
 describe('auto: evidence of a window of calls', () => {
+  it('measures the window on the clock and event loop it is given', () => {
+    const clock = createFakeClock({ now: 1_000 });
+    const loop: LoopCounters = { idle: 500, active: 200 };
+    const w = new EvidenceWindow({ clock, loop: () => ({ ...loop }) });
+    for (let i = 0; i < 4; i++) {
+      w.add({ syncMs: 5, wallMs: 5, fanOut: 1, busyMs: 5, longestMs: 5, segments: 1 });
+    }
+    // 100 ms pass; the task's sampled calls held the loop for 50 of them, all work 30 of 100.
+    clock.tick(100);
+    w.tally.ms += 50;
+    loop.active += 30;
+    loop.idle += 70;
+    const e = w.close();
+    assert.equal(e.loopShare, 0.5);
+    assert.equal(e.loopBusy, 0.3);
+    assert.deepEqual(e.eluAtStart, { idle: 500, active: 200 });
+    // The next window starts where this one ended.
+    w.add({ syncMs: 5, wallMs: 5, fanOut: 1, busyMs: 5, longestMs: 5, segments: 1 });
+    clock.tick(40);
+    w.tally.ms += 10;
+    assert.equal(w.close().loopShare, 0.25);
+  });
+
   it('counts no I/O wait for calls that ran in one segment, however late they settled', () => {
     // Pure compute with 8 calls in flight: each call's result waits behind the others' work.
     const w = new EvidenceWindow();

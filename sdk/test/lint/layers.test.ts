@@ -66,23 +66,12 @@ describe('sdk layering (lint)', function () {
     );
   });
 
-  it("lets auto's known back-edge through as a type import only", async () => {
-    const file = 'sdk/src/modes/auto/auto-controller.ts';
-    assert.deepEqual(
-      await layerErrors(
-        file,
-        "import type { Task } from '../../task/task.js';\nexport type T = Task;\n",
-      ),
-      [],
+  it("rejects a type import up the layers too (auto reading the pipeline's Task)", async () => {
+    const errors = await layerErrors(
+      'sdk/src/modes/auto/auto-controller.ts',
+      "import type { Task } from '../../task/task.js';\nexport type T = Task;\n",
     );
-    assert.equal(
-      (
-        await layerErrors(
-          file,
-          "import { Task } from '../../task/task.js';\nexport const T = Task;\n",
-        )
-      ).length,
-      1,
-    );
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /'strategy' layer must not import 'task\/task.ts'/);
   });
 });

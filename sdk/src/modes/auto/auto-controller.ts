@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ConcreteMode } from '../../protocol/modes.js';
 import { processSlot } from '../../state/process-state.js';
-import type { Task } from '../../task/task.js';
 import type { AutoAction, AutoInput, AutoPhase, AutoState, Instant } from './auto-state.js';
 import { isSampling } from './auto-state.js';
 import { initialState, isSettled, runOpen, step } from './auto-step.js';
@@ -17,6 +16,8 @@ import {
   type StartMark,
   type WindowEvidence,
 } from './evidence-window.js';
+import { autoSources, type AutoSources } from './auto-sources.js';
+import type { AutoTask } from './auto-task.js';
 import { ExpressRun } from './express-run.js';
 import { endSample, LoopSample, runSampled } from './loop-time.js';
 import { newProposalId, propose, type AutoEvidence } from './proposals.js';
@@ -34,14 +35,14 @@ export type { AutoPhase } from './auto-state.js';
  */
 export class AutoController {
   private state: AutoState;
-  private window = new EvidenceWindow();
+  private readonly window: EvidenceWindow;
   /** The current run of strong sampled calls (the fast path to tfox). */
   private readonly express: ExpressRun;
   /** Calls still to sample for a run, outside the windows (counted per call, so kept here). */
   private probeLeft = 0;
   /** Whether calls starting now are sampled (the state's, cached for the hot path). */
   private sampling = false;
-  private task: Task | undefined;
+  private task: AutoTask | undefined;
   readonly thresholds: AutoThresholds;
   /**
    * While true, calls run unmeasured and nothing is decided — e.g. for a benchmark that times
@@ -49,9 +50,17 @@ export class AutoController {
    */
   paused = false;
 
-  constructor(thresholds: Partial<AutoThresholds> = {}) {
+  /**
+   * @param sources time and the event loop's counters (the real ones by default; see
+   *   {@link AutoSources} for what stays on the real clock)
+   */
+  constructor(
+    thresholds: Partial<AutoThresholds> = {},
+    private readonly sources: AutoSources = autoSources(),
+  ) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
-    this.express = new ExpressRun(this.thresholds.promoteMs);
+    this.window = new EvidenceWindow(sources);
+    this.express = new ExpressRun(this.thresholds.promoteMs, sources);
     const start = initialState(this.thresholds);
     this.state = start.state;
     // The initial actions propose nothing, so there is no outcome to wait for.
@@ -81,7 +90,7 @@ export class AutoController {
     return this.state.learned.lastEvidence;
   }
 
-  attach(task: Task, ineligible: string | undefined): void {
+  attach(task: AutoTask, ineligible: string | undefined): void {
     this.task = task;
     this.state = { ...this.state, kept: { ...this.state.kept, ineligible } };
     task.metrics.trackBusyTime();
@@ -290,7 +299,7 @@ export class AutoController {
           taskId: task.id,
           from: task.current,
           to,
-          at: Date.now(),
+          at: this.sources.clock.wallNow(),
           reason,
           evidence,
         },
@@ -310,7 +319,7 @@ export class AutoController {
     const m = task?.metrics;
     return {
       mode: task?.current ?? 'sfox',
-      loop: performance.eventLoopUtilization(),
+      loop: this.sources.loop(),
       task: m
         ? { calls: m.successes + m.errors, busyMs: m.busyTime(), started: m.calls }
         : { calls: 0, busyMs: 0, started: 0 },
@@ -319,7 +328,7 @@ export class AutoController {
 }
 
 /** The calls `task` has started and its busy time so far (undefined before it is attached). */
-function startMark(task: Task | undefined): StartMark | undefined {
+function startMark(task: AutoTask | undefined): StartMark | undefined {
   const m = task?.metrics;
   return m ? { calls: m.calls, busyMs: m.busyTime() } : undefined;
 }
@@ -331,12 +340,15 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 }
 
 /** Shared by every copy of the sdk: the runtime's timing hook looks up tasks of any copy. */
-const controllers = processSlot('auto.controllers.v1', () => new WeakMap<Task, AutoController>());
+const controllers = processSlot(
+  'auto.controllers.v1',
+  () => new WeakMap<AutoTask, AutoController>(),
+);
 
-export function autoControllerOf(task: Task): AutoController | undefined {
+export function autoControllerOf(task: AutoTask): AutoController | undefined {
   return controllers.get(task);
 }
 
-export function registerAutoController(task: Task, controller: AutoController): void {
+export function registerAutoController(task: AutoTask, controller: AutoController): void {
   controllers.set(task, controller);
 }

@@ -1,5 +1,6 @@
 import type { ConcreteMode } from '../../protocol/modes.js';
-import type { Instant, Learned, LoopCounters } from './auto-state.js';
+import type { Instant, Learned } from './auto-state.js';
+import { utilization } from './auto-sources.js';
 import type { WindowEvidence } from './evidence-window.js';
 
 /**
@@ -86,11 +87,4 @@ export function baselineDone(learned: Learned, current: ConcreteMode, fanOut: nu
       st.busyMs < st.calls * SHORT_CALL_MS ||
       st.windows >= BASELINE_BUSY_MAX_WINDOWS)
   );
-}
-
-/** The loop's utilization between two readings of its counters, 0..1. */
-export function utilization(since: LoopCounters, now: LoopCounters): number {
-  const active = now.active - since.active;
-  const total = active + now.idle - since.idle;
-  return total > 0 ? active / total : 0;
 }

@@ -1,4 +1,5 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { LoopCounters } from './auto-state.js';
+import { autoSources, utilization, type AutoSources } from './auto-sources.js';
 import type { LoopTally } from './loop-time.js';
 
 /** One measured call. */
@@ -88,7 +89,7 @@ export interface WindowEvidence {
    */
   unhooked: boolean;
   /** The loop's utilization counters when the window started (to measure longer spans). */
-  eluAtStart: EventLoopUtilization;
+  eluAtStart: LoopCounters;
 }
 
 /** Collects the calls of one decision window. */
@@ -104,8 +105,8 @@ export class EvidenceWindow {
   private readonly waitShares: number[] = [];
   private readonly workerWaitShares: number[] = [];
   private peakFanOut = 0;
-  private startedAt = performance.now();
-  private elu = performance.eventLoopUtilization();
+  private startedAt: number;
+  private elu: LoopCounters;
   private hooked = false;
   /** Calls measured elsewhere (see {@link skip}). */
   private skipped = 0;
@@ -146,7 +147,12 @@ export class EvidenceWindow {
   }
 
   /** The window's evidence; starts the next window. */
-  close(now = performance.now()): WindowEvidence {
+  constructor(private readonly sources: AutoSources = autoSources()) {
+    this.startedAt = sources.clock.now();
+    this.elu = sources.loop();
+  }
+
+  close(now = this.sources.clock.now()): WindowEvidence {
     const calls = this.syncs.length;
     const sampledCalls = this.busies.length;
     const sampled = sampledCalls === calls && calls > 0;
@@ -159,7 +165,7 @@ export class EvidenceWindow {
     // come in bursts, and a window of them would span only part of their loop time.
     const loopShare =
       sampled && elapsed > 0 ? Math.min(1, (this.tally.ms - this.tallyAtStart) / elapsed) : 0;
-    const loopBusy = performance.eventLoopUtilization(this.elu).utilization;
+    const loopBusy = utilization(this.elu, this.sources.loop());
     const waitMs = median(this.waits);
     const workerWaitShare = sampled ? median(this.workerWaitShares) : 0;
     const ioShare = median(this.waitShares);
@@ -183,7 +189,7 @@ export class EvidenceWindow {
     return evidence;
   }
 
-  reset(now = performance.now()): void {
+  reset(now = this.sources.clock.now()): void {
     // Emptied in place: an express run resets its window on every call that breaks it, and no
     // array leaves the window (close() takes medians of copies).
     this.syncs.length = 0;
@@ -195,7 +201,7 @@ export class EvidenceWindow {
     this.workerWaitShares.length = 0;
     this.peakFanOut = 0;
     this.startedAt = now;
-    this.elu = performance.eventLoopUtilization();
+    this.elu = this.sources.loop();
     this.hooked = false;
     this.skipped = 0;
     this.tallyAtStart = this.tally.ms;

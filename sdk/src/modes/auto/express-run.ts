@@ -1,3 +1,4 @@
+import { autoSources, type AutoSources } from './auto-sources.js';
 import {
   EvidenceWindow,
   type CallTiming,
@@ -53,7 +54,7 @@ export interface ExpressDecision {
  * worker, which a single call does not tell; see decision-rule.ts).
  */
 export class ExpressRun {
-  private calls = new EvidenceWindow();
+  private readonly calls: EvidenceWindow;
   private lo = Infinity;
   private hi = 0;
   private since: StartMark | undefined;
@@ -63,8 +64,12 @@ export class ExpressRun {
   readonly strongMs: number;
 
   /** @param promoteMs the promotion threshold (AutoThresholds.promoteMs) */
-  constructor(private readonly promoteMs: number) {
+  constructor(
+    private readonly promoteMs: number,
+    sources: AutoSources = autoSources(),
+  ) {
     this.strongMs = EXPRESS_MIN_STRENGTH * promoteMs;
+    this.calls = new EvidenceWindow(sources);
   }
 
   /** Whether a sampled call counts towards a run by itself. */

@@ -4,6 +4,8 @@ export {
   registerAutoController,
   type AutoPhase,
 } from './auto-controller.js';
+export { autoSources, systemLoopCounters, type AutoSources } from './auto-sources.js';
+export type { AutoTask, AutoTaskCounters } from './auto-task.js';
 export type {
   AutoAction,
   AutoInput,

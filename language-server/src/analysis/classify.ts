@@ -153,6 +153,8 @@ export function classify(
   const countedLoops = new Set<ts.Node>();
 
   walkFunction(unit.node, skip, (node, state) => {
+    // A closure the function returns (or an object method it builds) runs later, on its own.
+    if (state.deferred) return;
     const inLoop = state.loopDepth > 0;
     if ((isLoop(node) || isIterationCall(node)) && !countedLoops.has(node)) {
       const body = isLoop(node) ? node.statement : node;

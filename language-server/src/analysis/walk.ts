@@ -23,6 +23,24 @@ export interface WalkState {
   loopDepth: number;
   /** The node sits in the operand of an `await` (or is the await). */
   awaited: boolean;
+  /**
+   * The node is inside a function the unit defines but does not run: one it returns, or a
+   * method or accessor of an object literal. Its work happens when someone calls it later, so
+   * it is not the unit's own cost (rules about what the code calls still see it).
+   */
+  deferred?: true;
+}
+
+/** A function the enclosing code hands out instead of running: returned, or an object's method. */
+function isDeferredDefinition(node: ts.Node): boolean {
+  const p = node.parent;
+  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
+    return ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === node);
+  }
+  return (
+    (ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
+    ts.isObjectLiteralExpression(p)
+  );
 }
 
 const ITERATION_METHODS = new Set([
@@ -111,6 +129,10 @@ export function walkFunction(
     }
     if (node.kind === ts.SyntaxKind.AwaitExpression) {
       go((node as ts.AwaitExpression).expression, { ...state, awaited: true });
+      return;
+    }
+    if (!state.deferred && isDeferredDefinition(node)) {
+      ts.forEachChild(node, childrenOf({ loopDepth: 0, awaited: false, deferred: true }));
       return;
     }
     ts.forEachChild(node, childrenOf(state));

@@ -13,6 +13,35 @@ const kindOf = (source: string, name: string): string | undefined =>
 
 describe('precision patterns (real-code benchmark)', () => {
   describe('classification: small helpers are not cpu', () => {
+    it('work in closures it returns or object methods it builds (zod ZodError initializer)', () => {
+      const src = `
+        function format(issues: { path: string[] }[]): string {
+          let out = '';
+          for (const a of issues) for (const b of a.path) out += b.length * 31 + ':' + a.path.length;
+          return out;
+        }
+        function lazy(proto: object, key: string, make: (self: any) => unknown): void {
+          Object.defineProperty(proto, key, { get() { return make(this); } });
+        }
+        export function install(proto: { issues: { path: string[] }[] }): void {
+          lazy(proto, 'format', (self) => () => format(self.issues));
+          lazy(proto, 'add', (self) => (issue: { path: string[] }) => {
+            self.issues.push(issue);
+            self.message = JSON.stringify(self.issues, null, 2);
+          });
+          Object.defineProperty(proto, 'text', {
+            get() { return JSON.stringify(this) + format(this.issues); },
+          });
+        }
+        export function formatAll(groups: { issues: { path: string[] }[] }[]): string[] {
+          // Inline iteration callbacks run now: their work is this function's.
+          return groups.map((g) => format(g.issues));
+        }`;
+      assert.equal(kindOf(src, 'format'), 'cpu');
+      assert.equal(kindOf(src, 'install'), 'light');
+      assert.equal(kindOf(src, 'formatAll'), 'cpu');
+    });
+
     it('a sort, one hash and a plain loop (msal computeAdditionalCacheKeyHash)', () => {
       const src = `
         import { createHash } from 'node:crypto';

@@ -128,7 +128,8 @@ export function summarizeFile(sf: ts.SourceFile, path: string, file: string): Fi
     const state = stateNames.size > 0 ? new StateCollector(ctx, stateNames) : undefined;
     walkFunction(unit.node, unitNodes, (node, walk) => {
       state?.visit(node);
-      if (!ts.isCallExpression(node)) return;
+      // Calls in a closure the unit returns are not the unit's work (they run when it is called).
+      if (!ts.isCallExpression(node) || walk.deferred) return;
       const target = syntacticTarget(ctx, unit, node, units, imports);
       // Calls that are certainly not project functions (`console.log`) need no entry.
       if (!target && !mayBeProjectCall(node)) return;

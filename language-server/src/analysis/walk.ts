@@ -33,14 +33,23 @@ export interface WalkState {
 
 /** A function the enclosing code hands out instead of running: returned, or an object's method. */
 function isDeferredDefinition(node: ts.Node): boolean {
-  const p = node.parent;
-  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-    return ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === node);
+  // By kind first: this runs for every node of every walk.
+  switch (node.kind) {
+    case ts.SyntaxKind.ArrowFunction:
+    case ts.SyntaxKind.FunctionExpression: {
+      const p = node.parent;
+      return (
+        p.kind === ts.SyntaxKind.ReturnStatement ||
+        (p.kind === ts.SyntaxKind.ArrowFunction && (p as ts.ArrowFunction).body === node)
+      );
+    }
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+      return node.parent.kind === ts.SyntaxKind.ObjectLiteralExpression;
+    default:
+      return false;
   }
-  return (
-    (ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
-    ts.isObjectLiteralExpression(p)
-  );
 }
 
 const ITERATION_METHODS = new Set([

@@ -1,5 +1,5 @@
 /**
- * @fox/language-server — the Fox analyser (classification, rules FOX001–FOX008, quick fixes),
+ * @fox/language-server — the Fox analyser (classification, rules FOX001–FOX009, quick fixes),
  * the `fox analyze` command and the LSP server.
  *
  * ```ts

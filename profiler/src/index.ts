@@ -6,6 +6,7 @@ export { generateToken, tokenMatches } from './collector/token.js';
 export { startProfiler } from './server/profiler-server.js';
 export type { Profiler, ProfilerCounters, ProfilerOptions } from './server/profiler-server.js';
 export type { UiChannelCounters } from './server/ui-channel.js';
+export type { FlowRunSummary } from './server/flow-runs-api.js';
 export type { IngestCounters } from './ingest/ingest.js';
 export type * from './live/view.js';
 export { CpuProfileWindows } from './live/cpu-functions.js';

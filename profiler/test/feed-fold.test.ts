@@ -53,6 +53,19 @@ describe('folding the events feed', () => {
     assert.equal(proposals[0]!.approvalsNeeded, undefined);
   });
 
+  it('keeps who approved a proposal and the audit entry behind it once it is applied', () => {
+    const approved = proposalEvent('Z', 2, 'approved');
+    const { proposals } = foldFeed([
+      proposalEvent('Z', 1, 'pending'),
+      { ...approved, event: { ...approved.event, approvers: ['alice'], auditId: 'A1' } as never },
+      proposalEvent('Z', 3, 'applied'),
+    ]);
+    assert.deepEqual(
+      { approvers: proposals[0]!.approvers, auditId: proposals[0]!.auditId },
+      { approvers: ['alice'], auditId: 'A1' },
+    );
+  });
+
   it('follows a chaos experiment from start to abort, and keeps the abort over the stop', () => {
     const chaos = (at: number, action: 'start' | 'stop' | 'abort'): EventView => ({
       processId: 'P',

@@ -83,9 +83,9 @@ describe('gauges without data', function () {
       `);
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(LEGACY_VERSION_META_KEY, '1');
 
-      // Up to the latest version (3 added the CPU table) from 1, the gauges rebuilt on the way.
+      // Up to the latest version (3 added the CPU table, 4 flow runs) from 1, the gauges rebuilt.
       useProfilerStore(store);
-      assert.equal(store.schemaVersions().get('profiler'), 3);
+      assert.equal(store.schemaVersions().get('profiler'), 4);
       db.exec(
         "INSERT INTO profiler_gauges VALUES ('P', 2000, NULL, NULL, NULL, NULL, NULL, 100, '{}')",
       );

@@ -308,3 +308,48 @@ describe('hostile values next to a good client', () => {
     }
   });
 });
+
+describe('hostile flow-run frames', () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const good = {
+    type: 'flow-run',
+    v: 1,
+    runId: 'R1',
+    flow: 'f',
+    parentRunId: null,
+    status: 'ok',
+    start: t0,
+    end: t0 + 2,
+    nodes: [
+      { name: 'a', needs: [], status: 'ok', start: t0, end: t0 + 1 },
+      { name: 'b', needs: ['a'], status: 'ok', start: t0 + 1, end: t0 + 2 },
+    ],
+    omitted: 0,
+    criticalPath: ['a', 'b'],
+  };
+
+  it('the wire refuses times, sizes and references no store or UI could hold', () => {
+    assert.ok(parseExporterFrame(JSON.stringify(good)).ok);
+    for (const [path, value] of [
+      ['start', 1e300],
+      ['start', -1],
+      ['end', MAX_EPOCH_MS + 1],
+      ['nodes.0.start', -5],
+      ['nodes.1.end', 1e300],
+      ['nodes.1.needs', ['a', 'zz']],
+      ['nodes.1.name', 'a'],
+      ['nodes.0.name', 'x'.repeat(201)],
+      ['criticalPath', ['b', 'nowhere']],
+      ['omitted', -1],
+      ['omitted', 2 ** 60],
+      ['flow', ''],
+      ['runId', 'r'.repeat(513)],
+      ['parentRunId', 7],
+    ] as const) {
+      const r = parseExporterFrame(JSON.stringify(withValue(good, path, value)));
+      assert.equal(r.ok, false, `${path} = ${String(value).slice(0, 20)} was accepted`);
+    }
+    const text = JSON.stringify(good).replace(`"start":${t0},"end"`, '"start":1e999,"end"');
+    assert.equal(parseExporterFrame(text).ok, false);
+  });
+});

@@ -63,7 +63,10 @@ function taskOf(entry: CorpusEntry): Task {
 /** Times the workload under every mode: interleaved rounds after a warm-up each. */
 async function timeModes(entry: CorpusEntry): Promise<Record<ConcreteMode, number[]>> {
   const task = taskOf(entry);
-  const runs = { sfox: [], wfox: [], tfox: [], mfox: [] } as Record<ConcreteMode, number[]>;
+  const runs = { sfox: [], wfox: [], tfox: [], mfox: [], dfox: [] } as Record<
+    ConcreteMode,
+    number[]
+  >;
   for (const mode of MODES) {
     await task.setStrategy(mode);
     await workload(entry); // warm-up (JIT, workers, connections)

@@ -92,7 +92,9 @@ export async function runGuardianBench(options: { quick?: boolean } = {}): Promi
       const p = await decision('pending', warm, () =>
         guardian.propose({
           kind: 'policy-change',
-          taskId: 'src/a.ts#f',
+          // One task per pending change: the same change still pending would be answered with
+          // the open proposal, which is not the write path measured here.
+          taskId: `src/a.ts#f${i}`,
           payload: payload(i),
           impact: 'high',
           proposer: 'tuner',

@@ -29,7 +29,14 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   auto: async () => (await import('./auto.js')).runAutoBench,
   'auto-latency': async () => (await import('./auto-latency.js')).runAutoLatencyBench,
   guardian: async () => (await import('./guardian.js')).runGuardianBench,
+  'guardian-webhooks': async () =>
+    (await import('./guardian-webhooks.js')).runGuardianWebhooksBench,
   chaos: async () => (await import('./chaos.js')).runChaosBench,
+  flows: async () => (await import('./flows.js')).runFlowsBench,
+  cache: async () => (await import('./cache.js')).runCacheBench,
+  metrics: async () => (await import('./metrics.js')).runMetricsBench,
+  dfox: async () => (await import('./dfox.js')).runDfoxBench,
+  tune: async () => (await import('./tune.js')).runTuneBench,
 };
 
 /** The policy overhead benchmark as a report section, with the targets. */

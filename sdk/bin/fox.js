@@ -31,6 +31,21 @@ const COMMANDS = {
     fn: 'chaosMain',
     about: 'chaos experiments: fox chaos run exp.json -- node app.js | fox chaos kill [--clear]',
   },
+  flows: {
+    pkg: '@fox/sdk/cli',
+    fn: 'flowsMain',
+    about: 'durable flow runs: fox flows list | show RUN | resume RUN',
+  },
+  tune: {
+    pkg: '@fox/sdk/cli',
+    fn: 'tuneMain',
+    about: "the tuner's lineage: fox tune status|history|export [TASK] [--json]",
+  },
+  worker: {
+    pkg: '@fox/sdk/cli',
+    fn: 'workerMain',
+    about: 'run dfox jobs: fox worker --queue NAME [--concurrency N] [--root DIR]',
+  },
 };
 
 function help() {

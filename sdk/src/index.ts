@@ -16,10 +16,20 @@
 export { fox, FOX_TASK } from './runtime/fox.js';
 export type { FoxApi, FoxDecorator, Foxed, TaskHandle } from './runtime/fox.js';
 export type { RuntimeConfig } from './runtime/config.js';
+export type { FoxTunerApi } from './runtime/fox.js';
+export type { TuneOptionInput } from './policies/tune-options.js';
+export type { TunerConfigInput } from './tuner/tuner-options.js';
+export type { TaskTunerStatus, TunerPhase } from './tuner/task-tuner.js';
+export type { Generation, GenerationChange, GenerationDecision } from './tuner/lineage-store.js';
+export type { GeneName } from './tuner/genome.js';
 export type { FoxOptions } from './task/options.js';
 export type { FoxIo, LaneStats } from './modes/mfox/index.js';
 export type { PoolOptions } from './modes/tfox/index.js';
 export * from './modes/errors.js';
+export * from './modes/dfox/errors.js';
+export type { DfoxConfig, QueueGauges, RedisOption } from './modes/dfox/index.js';
+export type { QueueOption } from './modes/dfox/queue-option.js';
+export type { FoxWorker, FoxWorkerOptions } from './runtime/dfox/fox-worker.js';
 export {
   applyProposal,
   onProposal,
@@ -45,12 +55,15 @@ export type {
   LatencySummary,
   ProcessStats,
   StatsSnapshot,
+  TaskCounterStats,
   TaskStats,
 } from './protocol/stats.js';
+export type { QueueStats } from './protocol/dfox-job.js';
 export type { ConcreteMode, Mode } from './protocol/modes.js';
 export type { Disposable, FoxEvent } from './events/emitter.js';
 export * from './policies/errors.js';
 export { parseDuration } from './policies/index.js';
+export { FoxCacheValueError } from './policies/index.js';
 export type {
   AnyPolicy,
   BreakerConfig,
@@ -58,6 +71,9 @@ export type {
   BreakerState as PolicyBreakerState,
   CacheL2,
   CacheL2Entry,
+  CacheRedisConnection,
+  CacheStatsSnapshot,
+  CacheTierName,
   Duration,
   PolicyChain,
   PolicyEventMap,
@@ -75,3 +91,25 @@ export { GuardianError, isGuardianError, type GuardianErrorCode } from './guardi
 export { ChaosExperimentError } from './chaos/experiment.js';
 export { ChaosInjectedError } from './chaos/injected-error.js';
 export { ChaosKillSwitchError } from './chaos/kill-switch.js';
+export {
+  Flow,
+  FlowBuilder,
+  FoxFlowError,
+  FoxFlowNotSerializableError,
+  FoxFlowUnknownRunError,
+} from './flow/index.js';
+export type {
+  FlowOptions,
+  FlowOutcomes,
+  FlowResult,
+  FlowResults,
+  FlowRunOptions,
+  FlowSettled,
+  NodeContext,
+  NodeDeps,
+  NodeFunction,
+  NodeOptions,
+  NodeOutcome,
+  NodeTiming,
+  SkipReason,
+} from './flow/index.js';

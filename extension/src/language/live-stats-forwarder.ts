@@ -166,8 +166,17 @@ function runningOf(
   return {
     ...params,
     ...(switched ? { mode: t.current } : {}),
-    ...(applied
-      ? { approval: { proposalId: applied.proposalId, summary: applied.summary, at: applied.at } }
-      : {}),
+    ...(applied ? { approval: approvalOf(applied) } : {}),
+  };
+}
+
+/** The approval behind a running change, as the hover cites it (approver, audit entry). */
+function approvalOf(p: ProposalView): NonNullable<NonNullable<LiveTask['running']>['approval']> {
+  return {
+    proposalId: p.proposalId,
+    summary: p.summary,
+    at: p.at,
+    ...(p.approvers?.length ? { approver: p.approvers.join(', ').slice(0, 128) } : {}),
+    ...(p.auditId !== undefined ? { auditId: p.auditId } : {}),
   };
 }

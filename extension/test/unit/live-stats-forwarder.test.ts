@@ -78,6 +78,8 @@ describe('LiveStatsForwarder', () => {
         taskId: 'src/app.ts#render',
         summary: 'switch to tfox',
         state: 'applied',
+        approvers: ['alice', 'bob'],
+        auditId: '01JAUDIT',
         createdAt: 1,
         at: 2,
       },
@@ -87,7 +89,13 @@ describe('LiveStatsForwarder', () => {
       timeoutMs: 1500,
       retryAttempts: 5,
       mode: 'tfox',
-      approval: { proposalId: '01JPROP', summary: 'switch to tfox', at: 2 },
+      approval: {
+        proposalId: '01JPROP',
+        summary: 'switch to tfox',
+        at: 2,
+        approver: 'alice, bob',
+        auditId: '01JAUDIT',
+      },
     });
   });
 

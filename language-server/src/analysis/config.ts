@@ -12,6 +12,7 @@ export const RULE_IDS = [
   'FOX006',
   'FOX007',
   'FOX008',
+  'FOX009',
   // Runtime-evidence rules (language-server/src/runtime-evidence): configurable the same way.
   'FOX101',
   'FOX102',

@@ -16,6 +16,7 @@ export type RuleId =
   | 'FOX006'
   | 'FOX007'
   | 'FOX008'
+  | 'FOX009'
   | RuntimeRuleId;
 
 /** Rules whose findings come from measurements of a run, merged into the static findings. */

@@ -26,7 +26,7 @@ const processIo: CliIo = {
 
 export const ANALYZE_USAGE = `Usage: fox analyze [dir] [options]
 
-Classifies every function (cpu | io | light | mixed) and runs the Fox rules FOX001–FOX008.
+Classifies every function (cpu | io | light | mixed) and runs the Fox rules FOX001–FOX009.
 
 Options:
   --format text|json|sarif   output format (default: text)

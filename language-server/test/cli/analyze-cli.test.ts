@@ -156,7 +156,7 @@ export async function ping(url: string) {
     const run = sarif.runs[0]!;
     assert.deepEqual(
       run.tool.driver.rules.map((r) => r.id),
-      ['FOX001', 'FOX002', 'FOX003', 'FOX004', 'FOX005', 'FOX006', 'FOX007', 'FOX008'],
+      ['FOX001', 'FOX002', 'FOX003', 'FOX004', 'FOX005', 'FOX006', 'FOX007', 'FOX008', 'FOX009'],
     );
     assert.ok(run.results.length >= 3);
     for (const r of run.results) {

@@ -3,6 +3,7 @@ import { MAX_FRAME_BYTES, parseExporterFrame } from '@fox/sdk/protocol';
 import type {
   AggregatesFrame,
   CpuProfileFrame,
+  FlowRunFrame,
   HelloFrame,
   SpanRecord,
   WireEvent,
@@ -114,6 +115,9 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
         break;
       case 'cpu-profile':
         onCpuProfile(processId, frame);
+        break;
+      case 'flow-run':
+        onFlowRun(processId, frame);
         break;
     }
   });
@@ -300,6 +304,11 @@ export function serveExporter(ws: WebSocket, options: IngestOptions): void {
         longestSyncMs: f.longestSyncMs ?? null,
       })),
     );
+  }
+
+  function onFlowRun(pid: string, frame: FlowRunFrame): void {
+    live.flowRun(pid, frame);
+    writer?.flowRun({ processId: pid, run: frame });
   }
 
   function onSpans(pid: string, spans: SpanRecord[]): void {

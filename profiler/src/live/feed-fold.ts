@@ -38,6 +38,10 @@ export function foldProposal(
   if (hash !== undefined) view.payloadHash = hash;
   if (e.state === 'pending' && e.approvalsNeeded !== undefined)
     view.approvalsNeeded = e.approvalsNeeded;
+  const approvers = e.approvers ?? known?.approvers;
+  if (approvers !== undefined) view.approvers = approvers;
+  const auditId = e.auditId ?? known?.auditId;
+  if (auditId !== undefined) view.auditId = auditId;
   into.set(e.proposalId, view);
 }
 

@@ -1,4 +1,10 @@
-import type { AggregatesFrame, HelloFrame, SpanRecord, WireEvent } from '@fox/sdk/protocol';
+import type {
+  AggregatesFrame,
+  FlowRunFrame,
+  HelloFrame,
+  SpanRecord,
+  WireEvent,
+} from '@fox/sdk/protocol';
 import { foldChaos, foldProposal, trimMap } from './feed-fold.js';
 import { gaugePointOf } from './gauge-point.js';
 import { buildTimeline } from './timeline.js';
@@ -7,6 +13,7 @@ import type {
   ChaosRunView,
   CollectorStatsView,
   EventView,
+  FlowRunView,
   ProcessView,
   ProposalView,
   TaskView,
@@ -20,6 +27,11 @@ const EVENTS = 200;
 const PROPOSALS = 200;
 const CHAOS_RUNS = 50;
 const CHAOS_REPORTS = 20;
+/** Flow runs kept in memory (newest by start), and how many of them each state push carries. */
+const FLOW_RUNS = 100;
+const FLOW_RUNS_IN_STATE = 20;
+/** Nodes over all the runs one state push carries: a push each second stays small. */
+const FLOW_NODES_IN_STATE = 3000;
 
 interface ProcessEntry {
   view: ProcessView;
@@ -43,6 +55,8 @@ export class LiveState {
   private readonly proposals = new Map<string, ProposalView>();
   private readonly chaosRuns = new Map<string, ChaosRunView>();
   private chaosReports: ChaosReportView[] = [];
+  /** By run id: a run's later frame (it ended) replaces its earlier one (it started). */
+  private readonly flowRunsById = new Map<string, FlowRunView>();
 
   constructor(private readonly maxProcesses = 50) {}
 
@@ -191,6 +205,29 @@ export class LiveState {
       .slice(0, CHAOS_REPORTS);
   }
 
+  flowRun(processId: string, run: FlowRunFrame): void {
+    this.flowRunsById.set(run.runId, { processId, run });
+    if (this.flowRunsById.size <= FLOW_RUNS) return;
+    let oldest: FlowRunView | undefined;
+    for (const v of this.flowRunsById.values()) {
+      if (!oldest || v.run.start < oldest.run.start) oldest = v;
+    }
+    this.flowRunsById.delete(oldest!.run.runId);
+  }
+
+  /** Recent flow runs, newest first (at most `limit`), optionally of one process. */
+  flowRuns(limit = FLOW_RUNS, processId?: string): FlowRunView[] {
+    return [...this.flowRunsById.values()]
+      .filter((v) => processId === undefined || v.processId === processId)
+      .sort((a, b) => b.run.start - a.run.start)
+      .slice(0, limit);
+  }
+
+  /** One recent flow run by its run id. */
+  flowRunById(runId: string): FlowRunView | undefined {
+    return this.flowRunsById.get(runId);
+  }
+
   knowsTask(processId: string, taskId: string): boolean {
     return this.processes.get(processId)?.tasks.has(taskId) ?? false;
   }
@@ -213,7 +250,19 @@ export class LiveState {
       proposals: [...this.proposals.values()].sort((a, b) => b.createdAt - a.createdAt),
       chaosRuns: [...this.chaosRuns.values()].sort((a, b) => b.startedAt - a.startedAt),
       chaosReports: this.chaosReports,
+      flowRuns: this.flowRunsForState(),
     };
+  }
+
+  private flowRunsForState(): FlowRunView[] {
+    const out: FlowRunView[] = [];
+    let nodes = 0;
+    for (const v of this.flowRuns(FLOW_RUNS_IN_STATE)) {
+      nodes += v.run.nodes.length;
+      if (nodes > FLOW_NODES_IN_STATE && out.length > 0) break;
+      out.push(v);
+    }
+    return out;
   }
 
   private evict(): void {

@@ -2,6 +2,7 @@ import type {
   BreakerState,
   CpuFunctionStats,
   DropCounters,
+  FlowRunFrame,
   SpanRecord,
   UiApprovalMessage,
   UiChaosKillMessage,
@@ -104,6 +105,10 @@ export interface ProposalView {
   payloadHash?: string;
   /** Approvals still needed while pending. */
   approvalsNeeded?: number;
+  /** Named approvers so far. */
+  approvers?: string[];
+  /** The newest audit log entry about it (entry id). */
+  auditId?: string;
   /** The first event seen about it, epoch ms. */
   createdAt: number;
   /** The latest event about it, epoch ms. */
@@ -141,6 +146,15 @@ export interface HotFunctionView extends Omit<CpuFunctionStats, 'column'> {
   processId: string;
 }
 
+/**
+ * One flow run as its latest `flow-run` frame describes it: the graph (nodes, needs), each
+ * node's status and timing, the critical path. Times are epoch ms.
+ */
+export interface FlowRunView {
+  processId: string;
+  run: FlowRunFrame;
+}
+
 /** Set when the state is a stored run rendered as a report (not a live profiler). */
 export interface ReportInfo {
   sessionId: string;
@@ -168,6 +182,11 @@ export interface UiState {
    * Optional: absent when nothing was sampled, or from an older host.
    */
   hotFunctions?: HotFunctionView[];
+  /**
+   * Recent flow runs, newest first, with their graphs (bounded in runs and nodes; the HTTP API
+   * `/api/flows` serves more). Optional: absent from older hosts.
+   */
+  flowRuns?: FlowRunView[];
   report?: ReportInfo;
 }
 

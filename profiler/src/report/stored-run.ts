@@ -1,10 +1,11 @@
 import { LatencyHistogram } from '@fox/sdk/telemetry';
-import { WireChaosReportSchema, type DropCounters } from '@fox/sdk/protocol';
+import { FlowRunFrameSchema, WireChaosReportSchema, type DropCounters } from '@fox/sdk/protocol';
 import { foldFeed } from '../live/feed-fold.js';
 import { HOT_FUNCTIONS_PER_PROCESS, hotFunctionRows } from '../live/hot-functions.js';
 import { buildTimeline, TIMELINE_ROOTS } from '../live/timeline.js';
 import type {
   ChaosReportView,
+  FlowRunView,
   GaugePoint,
   HotFunctionView,
   ProcessView,
@@ -26,6 +27,8 @@ const SPARK_POINTS = 120;
 const FEED_EVENTS = 200;
 /** Chaos reports are written when an experiment ends, a moment after its last frame. */
 const REPORT_GRACE_MS = 10_000;
+/** Flow runs a report carries with their graphs (the newest that started in the run). */
+const FLOW_RUNS = 20;
 
 /**
  * The messages a report replays (one `state`, then one `spans` per task), rebuilt from what a
@@ -102,6 +105,7 @@ export function storedRunMessages(
     chaosRuns: folded.chaosRuns,
     chaosReports: chaosReports(reader, { from: w.from, to: w.to + REPORT_GRACE_MS }),
     ...(hot.length > 0 ? { hotFunctions: hot.sort((a, b) => b.totalMs - a.totalMs) } : {}),
+    flowRuns: flowRuns(reader, ids, w),
     report: reportInfo(session),
   };
   return [{ type: 'state', state }, ...timelines];
@@ -109,6 +113,14 @@ export function storedRunMessages(
 
 function reportInfo(s: StoredSession): NonNullable<UiState['report']> {
   return { sessionId: s.id, startedAt: s.startedAt, endedAt: s.endedAt };
+}
+
+/** Stored runs are checked again: the report page draws only what the wire would accept. */
+function flowRuns(reader: SessionReader, ids: readonly string[], w: Window): FlowRunView[] {
+  return reader.flowRuns(ids, w, FLOW_RUNS).flatMap(({ processId, run }) => {
+    const r = FlowRunFrameSchema.safeParse(run);
+    return r.success ? [{ processId, run: r.data }] : [];
+  });
 }
 
 function chaosReports(reader: SessionReader, w: Window): ChaosReportView[] {

@@ -32,6 +32,7 @@ import {
   type UiChannelCounters,
   type UiSession,
 } from './ui-channel.js';
+import { findFlowRun, listFlowRuns } from './flow-runs-api.js';
 
 /** Stored chaos reports shown at start-up, so the last experiments survive a restart. */
 const PRELOADED_CHAOS_REPORTS = 10;
@@ -282,6 +283,10 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
         if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
         return reply(res, 200, 'application/json', JSON.stringify(cpu.functions(cpuQueryOf(url))));
       }
+      if (url.pathname === '/api/flows' || url.pathname.startsWith('/api/flows/')) {
+        if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
+        return serveFlowRuns(url, res);
+      }
       if (url.pathname === '/api/state') {
         if (!authorised) return reply(res, 401, 'text/plain', 'token required\n');
         return reply(res, 200, 'application/json', JSON.stringify(state()));
@@ -292,6 +297,26 @@ export async function startProfiler(options: ProfilerOptions = {}): Promise<Prof
       if (!res.headersSent) reply(res, 500, 'text/plain', 'internal error\n');
       else res.destroy();
     }
+  }
+
+  /** `GET /api/flows[?limit=&processId=]` (summaries) and `GET /api/flows/<runId>` (a graph). */
+  function serveFlowRuns(url: URL, res: ServerResponse): void {
+    const rest = url.pathname.slice('/api/flows'.length);
+    if (rest === '' || rest === '/') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const processId = url.searchParams.get('processId') ?? undefined;
+      const list = listFlowRuns(live, writer, Number.isFinite(limit) ? limit : 50, processId);
+      return reply(res, 200, 'application/json', JSON.stringify(list));
+    }
+    let runId: string;
+    try {
+      runId = decodeURIComponent(rest.slice(1));
+    } catch {
+      return reply(res, 400, 'text/plain', 'bad run id\n');
+    }
+    const run = runId.length <= 512 ? findFlowRun(live, writer, runId) : undefined;
+    if (!run) return reply(res, 404, 'text/plain', 'no such flow run\n');
+    reply(res, 200, 'application/json', JSON.stringify(run));
   }
 
   let closing: Promise<void> | undefined;

@@ -4,6 +4,7 @@ import {
   type ProfilerTables,
   type CpuFunctionRow,
   type EventRow,
+  type FlowRunRow,
   type GaugeRow,
   type SpanTagRow,
   type TaskStateRow,
@@ -50,6 +51,7 @@ interface Queues {
   events: EventRow[];
   reports: WireChaosReport[];
   cpu: CpuFunctionRow[];
+  flowRuns: FlowRunRow[];
 }
 
 export interface WriterCounters {
@@ -79,7 +81,14 @@ export class BatchWriter {
   /** Run once the queued aggregates (and their gauges) have committed: the exporter's acks. */
   private committed: (() => void)[] = [];
   private spans: SpanRow[] = [];
-  private queued: Queues = { spanTags: [], gauges: [], events: [], reports: [], cpu: [] };
+  private queued: Queues = {
+    spanTags: [],
+    gauges: [],
+    events: [],
+    reports: [],
+    cpu: [],
+    flowRuns: [],
+  };
   private readonly sessionId: string | undefined;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly pruneTimer: ReturnType<typeof setInterval>;
@@ -193,6 +202,13 @@ export class BatchWriter {
     this.counters.cpuRowsDropped += rows.length - take;
   }
 
+  /** Flow runs beyond `maxQueuedSpans` waiting rows are dropped and counted as events. */
+  flowRun(row: FlowRunRow): void {
+    if (this.closed) return;
+    if (this.queued.flowRuns.length < this.maxQueuedSpans) this.queued.flowRuns.push(row);
+    else this.counters.eventsDropped++;
+  }
+
   chaosReport(report: WireChaosReport): void {
     if (!this.closed) this.queued.reports.push(report);
   }
@@ -257,6 +273,9 @@ export class BatchWriter {
         this.tables.gauges(rows, rejected),
       ) && stored;
     this.drain('events', 'profiler_events', (rows, rejected) => this.tables.events(rows, rejected));
+    this.drain('flowRuns', 'profiler_flow_runs', (rows, rejected) =>
+      this.tables.flowRuns(rows, rejected),
+    );
     this.drain('reports', 'chaos_reports', (rows, rejected) =>
       this.tables.chaosReports(rows, rejected),
     );

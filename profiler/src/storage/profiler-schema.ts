@@ -10,8 +10,8 @@ import {
 /**
  * The profiler's own tables, next to the sdk's in the same store file (one file per project).
  * What the sdk's tables do not hold: which processes a `fox profile` run saw, process gauges,
- * the events feed, each task's live strategy and breaker state, span tags, and sampled CPU per
- * source function. All names start with `profiler_` so they can never collide with a table the
+ * the events feed, each task's live strategy and breaker state, span tags, sampled CPU per
+ * source function, and flow run graphs. All names start with `profiler_` so they can never collide with a table the
  * sdk adds later. Versioned by the store's migration runner as subsystem `profiler`.
  *
  * Rows reference `processes(id)` with `ON DELETE CASCADE`, so the store's own retention prune
@@ -129,6 +129,26 @@ export const PROFILER_SCHEMA: SubsystemSchema = {
           ) STRICT;
           CREATE INDEX profiler_cpu_functions_file ON profiler_cpu_functions (file, line);
           CREATE INDEX profiler_cpu_functions_to ON profiler_cpu_functions (window_to);
+        `);
+      },
+    },
+    {
+      version: 4,
+      name: 'flow run graphs',
+      up(db) {
+        // The latest `flow-run` frame of each sampled flow run (its graph, node statuses and
+        // critical path) as JSON: the UI draws it whole, nothing queries inside it.
+        db.exec(`
+          CREATE TABLE profiler_flow_runs (
+            run_id     TEXT PRIMARY KEY,
+            process_id TEXT NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+            flow       TEXT NOT NULL,
+            status     TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at   REAL,
+            run        TEXT NOT NULL
+          ) STRICT;
+          CREATE INDEX profiler_flow_runs_process_start ON profiler_flow_runs (process_id, started_at);
         `);
       },
     },

@@ -1,4 +1,4 @@
-import type { CpuFunctionStats, WireChaosReport, WireEvent } from '@fox/sdk/protocol';
+import type { CpuFunctionStats, FlowRunFrame, WireChaosReport, WireEvent } from '@fox/sdk/protocol';
 import type { GaugePoint } from '../live/view.js';
 import { writeRows, type RowRejected, type StoreDb } from './store-adapter.js';
 
@@ -40,6 +40,12 @@ export interface CpuFunctionRow extends Omit<CpuFunctionStats, 'longestSyncMs'> 
   intervalUs: number;
   /** Null when the producer did not report it. */
   longestSyncMs: number | null;
+}
+
+/** The latest `flow-run` frame of one flow run. */
+export interface FlowRunRow {
+  processId: string;
+  run: FlowRunFrame;
 }
 
 /**
@@ -91,6 +97,18 @@ export class ProfilerTables {
          VALUES (@processId, @from, @to, @intervalUs, @file, @line, @column, @name,
             @selfMs, @totalMs, @samples, @longestSyncMs)`,
       ),
+      // A run's later frame (it ended) replaces its earlier one (it started).
+      flowRun: db.prepare(
+        `INSERT OR REPLACE INTO profiler_flow_runs
+           (run_id, process_id, flow, status, started_at, ended_at, run)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      flowRunById: db.prepare('SELECT process_id, run FROM profiler_flow_runs WHERE run_id = ?'),
+      recentFlowRuns: db.prepare(
+        `SELECT process_id, run FROM profiler_flow_runs WHERE started_at >= ? AND started_at <= ?
+          ORDER BY started_at DESC LIMIT ?`,
+      ),
+      pruneFlowRuns: db.prepare('DELETE FROM profiler_flow_runs WHERE started_at < ?'),
       pruneCpu: db.prepare('DELETE FROM profiler_cpu_functions WHERE window_to < ?'),
       pruneGauges: db.prepare('DELETE FROM profiler_gauges WHERE at < ?'),
       pruneEvents: db.prepare('DELETE FROM profiler_events WHERE at < ?'),
@@ -155,6 +173,39 @@ export class ProfilerTables {
     );
   }
 
+  flowRuns(rows: readonly FlowRunRow[], rejected?: RowRejected<FlowRunRow>): void {
+    writeRows(
+      this.db,
+      rows,
+      ({ processId, run }) =>
+        this.stmt.flowRun.run(
+          run.runId,
+          processId,
+          run.flow,
+          run.status,
+          run.start,
+          run.end ?? null,
+          JSON.stringify(run),
+        ),
+      rejected,
+    );
+  }
+
+  /** One stored flow run, or undefined. */
+  flowRun(runId: string): FlowRunRow | undefined {
+    const row = this.stmt.flowRunById.get(runId) as StoredFlowRun | undefined;
+    return row ? parseFlowRun(row) : undefined;
+  }
+
+  /** Flow runs that started in `[from, to]`, newest first. */
+  recentFlowRuns(from: number, to: number, limit: number): FlowRunRow[] {
+    const rows = this.stmt.recentFlowRuns.all(from, to, limit) as StoredFlowRun[];
+    return rows.flatMap((r) => {
+      const row = parseFlowRun(r);
+      return row ? [row] : [];
+    });
+  }
+
   chaosReports(reports: readonly WireChaosReport[], rejected?: RowRejected<WireChaosReport>): void {
     writeRows(
       this.db,
@@ -185,13 +236,27 @@ export class ProfilerTables {
     );
   }
 
-  /** Deletes gauges, events, CPU windows and finished sessions older than `cutoff` (epoch ms). */
+  /** Deletes gauges, events, CPU windows, flow runs and finished sessions older than `cutoff` (epoch ms). */
   prune(cutoff: number): void {
     this.db.transaction(() => {
       this.stmt.pruneGauges.run(cutoff);
       this.stmt.pruneEvents.run(cutoff);
       this.stmt.pruneCpu.run(cutoff);
+      this.stmt.pruneFlowRuns.run(cutoff);
       this.stmt.pruneSessions.run(cutoff);
     })();
+  }
+}
+
+interface StoredFlowRun {
+  process_id: string;
+  run: string;
+}
+
+function parseFlowRun(row: StoredFlowRun): FlowRunRow | undefined {
+  try {
+    return { processId: row.process_id, run: JSON.parse(row.run) as FlowRunFrame };
+  } catch {
+    return undefined;
   }
 }

@@ -204,6 +204,27 @@ export class SessionReader {
     });
   }
 
+  /** Raw `flow-run` frames of these processes' runs started in the window, newest first. */
+  flowRuns(
+    processIds: readonly string[],
+    w: Window,
+    limit: number,
+  ): { processId: string; run: unknown }[] {
+    if (processIds.length === 0) return [];
+    const ids = processIds.map(() => '?').join(', ');
+    const rows = this.db
+      .prepare(
+        `SELECT process_id, run FROM profiler_flow_runs
+          WHERE process_id IN (${ids}) AND started_at BETWEEN ? AND ?
+          ORDER BY started_at DESC LIMIT ?`,
+      )
+      .all(...processIds, w.from, w.to, limit) as { process_id: string; run: string }[];
+    return rows.flatMap((r) => {
+      const run = parseJson<unknown>(r.run, undefined);
+      return run === undefined ? [] : [{ processId: r.process_id, run }];
+    });
+  }
+
   /** Raw report JSON of experiments that ended in the window, newest first. */
   chaosReports(w: Window, limit: number): unknown[] {
     const rows = this.db

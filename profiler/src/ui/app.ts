@@ -13,6 +13,7 @@ import { lineChart, sparkline, timeline } from './charts.js';
 import { h, replace } from './dom.js';
 import { fmtMs, fmtRate } from './format.js';
 import { gaugeCharts } from './gauge-series.js';
+import { FlowRunsPanel } from './flow-runs-panel.js';
 import { HotFunctionsPanel } from './hot-functions-panel.js';
 import { newestArrival } from './process-follow.js';
 import { taskIdLabel } from './task-id.js';
@@ -69,6 +70,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
   });
   const chaos = new ChaosPanel(host, readOnly);
   const hotFunctions = new HotFunctionsPanel(readOnly);
+  const flowRuns = new FlowRunsPanel();
   const processList = h('ul', { class: 'fox-processes', 'data-testid': 'processes' });
   const charts = h('div', { class: 'fox-charts', 'data-testid': 'charts' });
   const taskBody = h('tbody', { 'data-testid': 'tasks' });
@@ -124,6 +126,7 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
         timelineTitle,
         timelineBox,
         hotFunctions.element,
+        flowRuns.element,
         chaos.element,
         h('h2', {}, 'Events'),
         eventsList,
@@ -183,6 +186,10 @@ export function createFoxUi(root: HTMLElement, host: UiHost, options: FoxUiOptio
     renderTimeline();
     hotFunctions.update(
       (st.hotFunctions ?? []).filter((f) => !selectedProcess || f.processId === selectedProcess),
+      st.processes,
+    );
+    flowRuns.update(
+      (st.flowRuns ?? []).filter((r) => !selectedProcess || r.processId === selectedProcess),
       st.processes,
     );
     renderEvents(st);

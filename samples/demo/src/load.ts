@@ -25,7 +25,9 @@ const MIX: [path: () => string, weight: number][] = [
   [() => `/order?line=SKU-${String(pick(500)).padStart(4, '0')};${1 + pick(5)}`, 5],
   [() => `/stock?sku=SKU-${String(pick(500)).padStart(4, '0')}`, 3],
   [() => `/quote?sku=SKU-${String(pick(500)).padStart(4, '0')}`, 2],
-  [() => `/cpu?rounds=${20 + pick(60)}`, 1],
+  [() => `/cpu?rounds=${80 + pick(80)}`, 1],
+  [() => `/forecast?sku=SKU-${String(pick(500)).padStart(4, '0')}`, 0.6],
+  [() => `/catalog?page=${pick(8)}`, 1.5],
   [() => '/order?line=not-a-line', 0.2],
 ];
 const TOTAL = MIX.reduce((n, [, w]) => n + w, 0);

@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fox } from '@fox/sdk';
 import { checksum, parseLine } from './catalog.js';
-import { hashReport, PartnerApi } from './dependencies.js';
+import { readCatalogPages } from './catalog-files.js';
+import { forecastDemand, hashReport } from './cpu-work.js';
+import { PartnerApi } from './dependencies.js';
 import { Inventory } from './inventory.js';
 
-const inventory = new Inventory();
-const partner = new PartnerApi();
+export const inventory = new Inventory();
+export const partner = new PartnerApi();
 
 /** One order: nested fox calls (parse → stock → quote → checksum) make a span tree. */
 export const placeOrder = fox({ mode: 'wfox' }, async function placeOrder(line: string) {
@@ -18,11 +20,15 @@ export const placeOrder = fox({ mode: 'wfox' }, async function placeOrder(line: 
 type Handler = (query: URLSearchParams) => Promise<unknown>;
 
 const ROUTES: Record<string, Handler> = {
-  /** CPU-heavy: blocks the event loop for a few ms per call. */
-  '/cpu': (q) => hashReport(clampInt(q.get('rounds'), 1, 200, 40)),
-  /** I/O-heavy: a database query through an adaptive limiter. */
+  /** CPU-heavy: a few ms of CPU per call, on worker threads (tfox). */
+  '/cpu': (q) => hashReport(clampInt(q.get('rounds'), 1, 400, 120)),
+  /** CPU-heavy under auto: starts on the event loop until the guardian lets it move. */
+  '/forecast': (q) => forecastDemand(q.get('sku') ?? 'SKU-0001'),
+  /** A fan-out of catalog file reads on an I/O lane (mfox). */
+  '/catalog': (q) => readCatalogPages(clampInt(q.get('page'), 0, 1000, 0) * 8, 16),
+  /** A database query through an adaptive limiter (wfox) against a database that saturates. */
   '/stock': (q) => inventory.stockOf(q.get('sku') ?? 'SKU-0001'),
-  /** A flaky dependency: slow sometimes, failing sometimes. */
+  /** A dependency that degrades on a schedule: hedges, retries, the breaker, the fallback. */
   '/quote': (q) => partner.quote(q.get('sku') ?? 'SKU-0001'),
   /** All of the above in one request. */
   '/order': (q) => placeOrder(q.get('line') ?? 'SKU-0001;1'),

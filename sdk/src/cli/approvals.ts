@@ -7,13 +7,12 @@ import { openAuditLog } from '../guardian/paths.js';
 import type { Proposal, ProposalState } from '../guardian/proposal.js';
 import { openStore } from '../store/store.js';
 import {
-  checkCommand,
-  parseCommandLine,
-  processIo,
-  storePathOf,
-  UsageError,
   type CommandSpec,
   type Io,
+  processIo,
+  readSubcommand,
+  storePathOf,
+  UsageError,
 } from './args.js';
 
 const USAGE = `usage: fox approvals <command> [--store PATH]
@@ -42,24 +41,22 @@ const COMMANDS: Record<string, CommandSpec> = {
   reject: { flags: ['as', 'hash', 'comment'], words: 2 },
 };
 
+const TOOL = {
+  name: 'approvals',
+  usage: USAGE,
+  flags: FLAGS,
+  commands: COMMANDS,
+  common: ['store'],
+};
+
 const STATES = ['pending', 'approved', 'denied', 'expired', 'applied', 'failed', 'dry-run'];
 
 /** `fox approvals …` on the project's store. Returns the exit code (0 ok, 1 refused, 2 usage). */
 export async function approvalsMain(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let args;
-  try {
-    args = parseCommandLine(argv, FLAGS);
-    if (!args.values.help) checkCommand(args, COMMANDS, ['store']);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`fox approvals: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  const [command, id] = args.positionals;
-  if (!command || args.values.help) {
-    io.err(USAGE);
-    return args.values.help ? 0 : 2;
-  }
+  const args = readSubcommand(TOOL, argv, io);
+  if (typeof args === 'number') return args;
+  const { command } = args;
+  const [, id] = args.positionals;
   const storePath = storePathOf(args.values.store);
   if (!existsSync(storePath)) {
     io.err(`fox approvals: no store at ${storePath} (use --store PATH)`);

@@ -84,6 +84,54 @@ export function checkCommand(
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
 }
 
+/** A `fox <tool> <command> …` tool: its name, usage text, flags and commands. */
+export interface SubcommandTool<F extends Flags> {
+  /** The word after `fox` (`approvals`, `flows`, …), for messages. */
+  name: string;
+  usage: string;
+  /** Its flags; `help` is the usage request. */
+  flags: F;
+  commands: Readonly<Record<string, CommandSpec>>;
+  /** Flags every command takes (`store`). */
+  common?: readonly string[];
+}
+
+/** A subcommand line that names a command to run. */
+export interface Subcommand<F extends Flags> extends CommandLine<F> {
+  command: string;
+}
+
+/**
+ * Reads a `fox <tool> <command> …` line ({@link parseCommandLine} + {@link checkCommand}), or
+ * says what to exit with when there is nothing to run: 2 with the message and the usage for a
+ * bad line or no command, 0 with the usage for `--help`. An unknown command is left to the
+ * tool, which names it.
+ */
+export function readSubcommand<const F extends Flags>(
+  tool: SubcommandTool<F>,
+  argv: readonly string[],
+  io: Io,
+): Subcommand<F> | number {
+  let args: CommandLine<F>;
+  let help = false;
+  try {
+    args = parseCommandLine(argv, tool.flags);
+    // The values of a generic flag set are not indexable by name: read `help` plainly.
+    help = (args.values as { help?: unknown }).help === true;
+    if (!help) checkCommand(args, tool.commands, tool.common ?? []);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`fox ${tool.name}: ${err.message}\n${tool.usage}`);
+    return 2;
+  }
+  const [command] = args.positionals;
+  if (!command || help) {
+    io.err(tool.usage);
+    return help ? 0 : 2;
+  }
+  return { ...args, command };
+}
+
 /** A command line the command cannot run: exit 2 with the message and the usage. */
 export class UsageError extends Error {}
 

@@ -1,23 +1,26 @@
-import { createWriteStream, existsSync } from 'node:fs';
-import { readAuditEntries } from '../guardian/audit-log.js';
+import { existsSync } from 'node:fs';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { GUARDIAN_TABLES } from '../guardian/guardian-schema.js';
 import { verifyStoreAudit } from '../guardian/paths.js';
 import { openStore } from '../store/store.js';
 import {
-  checkCommand,
-  parseCommandLine,
-  processIo,
-  storePathOf,
-  UsageError,
   type CommandSpec,
   type Io,
+  processIo,
+  readSubcommand,
+  storePathOf,
+  UsageError,
 } from './args.js';
+import { runAuditExport } from './audit-export-command.js';
 
 const USAGE = `usage: fox audit <command> [--store PATH]
   verify [--json] [--require-signed-tail]
                                re-hash every entry and link, check the signed checkpoints;
                                with --require-signed-tail, entries after the last checkpoint fail it
-  export [--out FILE] [--since SEQ]   write the log as JSONL (stdout by default)`;
+  export [--format jsonl|cef] [--since ULID|SEQ] [--follow] [--interval MS] [--out FILE]
+                               write each entry with its hash and the signed checkpoints
+                               (stdout by default) for a receiver to verify on its own
+                               (docs/audit-export.md); --follow keeps tailing new entries`;
 
 const FLAGS = {
   store: { type: 'string' },
@@ -25,31 +28,36 @@ const FLAGS = {
   'require-signed-tail': { type: 'boolean' },
   out: { type: 'string' },
   since: { type: 'string' },
+  format: { type: 'string' },
+  follow: { type: 'boolean' },
+  interval: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** What each command takes besides `--store`; anything else would be silently ignored. */
 const COMMANDS: Record<string, CommandSpec> = {
   verify: { flags: ['json', 'require-signed-tail'], words: 1 },
-  export: { flags: ['out', 'since'], words: 1 },
+  export: { flags: ['out', 'since', 'format', 'follow', 'interval'], words: 1 },
 };
 
+const TOOL = { name: 'audit', usage: USAGE, flags: FLAGS, commands: COMMANDS, common: ['store'] };
+
+/** What tests hand `fox audit` instead of the process's own. */
+export interface AuditMainOptions {
+  /** Stops `export --follow` (default: SIGINT or SIGTERM). */
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
 /** `fox audit verify|export`. Exit 0 ok, 1 tampering found, 2 usage. */
-export async function auditMain(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let args;
-  try {
-    args = parseCommandLine(argv, FLAGS);
-    if (!args.values.help) checkCommand(args, COMMANDS, ['store']);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`fox audit: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  const [command] = args.positionals;
-  if (!command || args.values.help) {
-    io.err(USAGE);
-    return args.values.help ? 0 : 2;
-  }
+export async function auditMain(
+  argv: readonly string[],
+  io: Io = processIo,
+  options: AuditMainOptions = {},
+): Promise<number> {
+  const args = readSubcommand(TOOL, argv, io);
+  if (typeof args === 'number') return args;
+  const { command } = args;
   const storePath = storePathOf(args.values.store);
   if (!existsSync(storePath)) {
     io.err(`fox audit: no store at ${storePath} (use --store PATH)`);
@@ -88,22 +96,11 @@ export async function auditMain(argv: readonly string[], io: Io = processIo): Pr
         }
         return r.ok ? 0 : 1;
       }
-      case 'export': {
-        const sinceText = args.values.since ?? '0';
-        const since = Number(sinceText);
-        if (!Number.isInteger(since) || since < 0) throw new UsageError(`bad --since ${sinceText}`);
-        const lines = readAuditEntries(db, since).map((e) => JSON.stringify(e));
-        const out = args.values.out;
-        if (out) {
-          await new Promise<void>((resolve, reject) => {
-            const s = createWriteStream(out, { mode: 0o600 });
-            s.on('error', reject);
-            s.end(lines.map((l) => l + '\n').join(''), () => resolve());
-          });
-          io.err(`wrote ${lines.length} entries to ${out}`);
-        } else for (const l of lines) io.out(l);
-        return 0;
-      }
+      case 'export':
+        return await runAuditExport(db, storePath, args.values, io, {
+          clock: options.clock ?? systemClock,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
       default:
         throw new UsageError(`unknown command ${command}`);
     }

@@ -14,14 +14,13 @@ import { CHAOS_REPORTS } from '../chaos/report-store.js';
 import { CHAOS_ENV } from '../chaos/runtime-bridge.js';
 import { openStore } from '../store/store.js';
 import {
-  checkCommand,
-  parseCommandLine,
-  processIo,
-  storePathOf,
-  UsageError,
   type CommandSpec,
   type FlagValues,
   type Io,
+  processIo,
+  readSubcommand,
+  storePathOf,
+  UsageError,
 } from './args.js';
 
 const USAGE = `usage: fox chaos <command>
@@ -50,22 +49,14 @@ const COMMANDS: Record<string, CommandSpec> = {
   kill: { flags: ['reason', 'clear', 'store'], words: 1 },
 };
 
+const TOOL = { name: 'chaos', usage: USAGE, flags: FLAGS, commands: COMMANDS };
+
 /** `fox chaos …`. Exit 0 ok, 1 child/refusal failure, 2 usage or invalid experiment. */
 export async function chaosMain(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let args;
-  try {
-    args = parseCommandLine(argv, FLAGS);
-    if (!args.values.help) checkCommand(args, COMMANDS, []);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`fox chaos: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  const [command, target] = args.positionals;
-  if (!command || args.values.help) {
-    io.err(USAGE);
-    return args.values.help ? 0 : 2;
-  }
+  const args = readSubcommand(TOOL, argv, io);
+  if (typeof args === 'number') return args;
+  const { command } = args;
+  const [, target] = args.positionals;
   try {
     switch (command) {
       case 'validate': {

@@ -75,7 +75,8 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
-interface Row {
+/** A row of `audit_log` as SQLite returns it. */
+export interface AuditRow {
   seq: number;
   id: string;
   at: number;
@@ -262,6 +263,19 @@ export class AuditLog {
     return this.checkpoints.write([{ seq: head.seq, hash: head.hash, at: this.now() }])[0];
   }
 
+  /**
+   * The newest entry about a proposal (its creation, a vote, its decision or its application):
+   * what the editor cites as the record behind a running change.
+   */
+  latestAbout(proposalId: string): AuditEntry | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT * FROM audit_log WHERE json_extract(entry, '$.data.proposalId') = ? ORDER BY seq DESC LIMIT 1",
+      )
+      .get(proposalId) as AuditRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
   /** Every entry, oldest first (or from `sinceSeq` exclusive). */
   entries(sinceSeq = 0): AuditEntry[] {
     return readAuditEntries(this.db, sinceSeq);
@@ -286,7 +300,7 @@ export class AuditLog {
 /** The log's entries after `sinceSeq`, oldest first. Reads only (no key, no signing). */
 export function readAuditEntries(db: Database, sinceSeq = 0): AuditEntry[] {
   const rows = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(sinceSeq);
-  return (rows as Row[]).map(toEntry);
+  return (rows as AuditRow[]).map(toEntry);
 }
 
 /**
@@ -300,12 +314,13 @@ function syncWal(db: Database): void {
   if (!db.memory && db.name) fsyncFile(`${db.name}-wal`);
 }
 
-function toEntry(r: Row): AuditEntry {
+/** An audit row as an entry; an entry whose JSON does not parse has no data (verify reports it). */
+export function toEntry(r: AuditRow): AuditEntry {
   let data: Record<string, unknown> = {};
   try {
     data = (JSON.parse(r.entry) as { data?: Record<string, unknown> }).data ?? {};
   } catch {
-    // verify reports it; listing still shows the row.
+    // Listed and exported as stored: verify reports the entry.
   }
   return {
     seq: r.seq,
@@ -336,7 +351,7 @@ export function verifyAuditLog(db: Database, key: AuditKey, checkpointsPath: str
     if (problems.length < 1000) problems.push({ seq, problem });
   };
   try {
-    const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<Row>;
+    const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<AuditRow>;
     for (const r of rows) {
       count++;
       if (r.seq !== expectSeq) report(r.seq, `expected seq ${expectSeq}, found ${r.seq}`);

@@ -157,6 +157,22 @@ export class Guardian {
    */
   async propose(input: ProposalInput, opts: { apply?: () => unknown } = {}): Promise<Proposal> {
     const { row, events } = draftProposal(input, this.policy, this.ownerId, this.now());
+    // The same change from the same proposer still awaiting approval (auto asks again after a
+    // hold): that proposal, so approvers see one request, not a growing list of copies.
+    if (row.state === 'pending') {
+      const open = this.stmt.samePending.get(
+        row.owner,
+        row.proposer,
+        row.kind,
+        row.task_id,
+        row.payload_hash,
+        row.created_at,
+      ) as ProposalRow | undefined;
+      if (open) {
+        if (opts.apply) this.pendingApply.set(open.id, opts.apply);
+        return toProposal(open, this.stmt.votes.all(open.id) as VoteRow[]);
+      }
+    }
     // The decision is committed to the log before anything is applied.
     this.tx.record.immediate(row, events);
     if (opts.apply && row.state === 'pending') this.pendingApply.set(row.id, opts.apply);

@@ -58,3 +58,27 @@ export {
   type GuardianRuntimeOptions,
 } from '../runtime/runtime-guardian.js';
 export { GUARDIAN_SCHEMA, GUARDIAN_TABLES, type GuardianDb } from './guardian-schema.js';
+export {
+  GuardianNotifier,
+  type DeliveryOutcome,
+  type NotifierStats,
+  type WebhookCounters,
+} from './notifications/notifier.js';
+export {
+  NOTIFICATION_EVENTS,
+  NotificationsOptionsSchema,
+  parseNotificationsOptions,
+  WEBHOOK_FORMATS,
+  type NotificationEventName,
+  type NotificationsOptions,
+  type NotificationsOptionsInput,
+  type WebhookFormat,
+} from './notifications/options.js';
+export type { GuardianNotification, ProposalSummary } from './notifications/events.js';
+export {
+  SIGNATURE_HEADER,
+  signatureHeader,
+  verifyWebhookSignature,
+  type SignatureCheck,
+} from './notifications/signature.js';
+export { WebhookDeliveryError } from './notifications/webhook-error.js';

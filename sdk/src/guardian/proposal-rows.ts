@@ -39,6 +39,7 @@ export interface ProposalStatements {
   vote: Statement;
   approvedMine: Statement;
   expiredPending: Statement;
+  samePending: Statement;
 }
 
 export function prepareProposalStatements(db: Database): ProposalStatements {
@@ -61,6 +62,11 @@ export function prepareProposalStatements(db: Database): ProposalStatements {
     approvedMine: db.prepare("SELECT id FROM proposals WHERE state = 'approved' AND owner = ?"),
     expiredPending: db.prepare(
       "SELECT id FROM proposals WHERE state = 'pending' AND expires_at <= ?",
+    ),
+    samePending: db.prepare(
+      `SELECT * FROM proposals WHERE state = 'pending' AND owner = ? AND proposer = ? AND kind = ?
+         AND task_id IS ? AND payload_hash = ? AND expires_at > ?
+       ORDER BY created_at DESC LIMIT 1`,
     ),
   };
 }

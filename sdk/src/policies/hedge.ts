@@ -5,6 +5,10 @@
  * fails the call once nothing else is in flight (the first error is reported); a primary that
  * fails before any hedge started fails at once — retrying failures is the retry policy's job.
  *
+ * Hedges spend a budget (the retry budget's token bucket: each call deposits `ratio`, a hedge
+ * spends one), so a slowed dependency sees at most (1 + ratio)× the offered load from hedging
+ * once the reserve is spent, instead of (max + 1)×.
+ *
  * Each hedge runs on a fork of the call (its own AbortController); the primary keeps the
  * original Call, which is only aborted once the call is over and a hedge won.
  */
@@ -12,6 +16,7 @@ import { FoxAbortedError } from '../errors/errors.js';
 import type { Attempt, Call } from '../task/call.js';
 import { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import { HEDGE_PERCENTILES } from './options.js';
+import { RetryBudget } from './retry-budget.js';
 import {
   PolicyBase,
   forkCall,
@@ -84,6 +89,8 @@ class HedgedCall extends DeadlineEntry {
 
   expire(): void {
     if (this.settled) return;
+    // Out of hedge budget: this call waits for its attempt; no later hedge either.
+    if (!this.policy.mayHedge()) return;
     this.hedges++;
     const fork = forkCall(this.calls[0]!);
     this.calls.push(fork);
@@ -99,14 +106,30 @@ export class HedgePolicy extends PolicyBase<'hedge'> {
   private readonly queue: DeadlineQueue;
   private percentileMs: number | undefined = undefined;
   private percentileAt = -Infinity;
+  private budget: RetryBudget | undefined;
 
   constructor(config: ConfigOf<'hedge'>, ctx: PolicyContext, emit: PolicyEmitters) {
     super('hedge', config, ctx, emit);
     this.queue = new DeadlineQueue(ctx.clock);
+    this.budget = config.budget ? new RetryBudget(config.budget, ctx.clock) : undefined;
+  }
+
+  /** The hedge budget, when one is configured (its balance is a useful gauge). */
+  get hedgeBudget(): RetryBudget | undefined {
+    return this.budget;
   }
 
   protected override configured(): void {
     this.percentileAt = -Infinity;
+    const b = this.cfg.budget;
+    if (!b) this.budget = undefined;
+    else if (this.budget) this.budget.update(b);
+    else this.budget = new RetryBudget(b, this.ctx.clock);
+  }
+
+  /** @internal Takes a hedge token; false when the budget is spent. */
+  mayHedge(): boolean {
+    return this.budget === undefined || this.budget.tryWithdraw();
   }
 
   /** @internal */
@@ -140,6 +163,7 @@ export class HedgePolicy extends PolicyBase<'hedge'> {
   wrap(inner: Attempt): Attempt {
     const clock = this.ctx.clock;
     return (call) => {
+      this.budget?.deposit();
       const now = clock.now();
       const delay = this.delayMs(now);
       if (delay === undefined) return inner(call);

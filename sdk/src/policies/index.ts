@@ -219,6 +219,10 @@ export type {
 } from './policy.js';
 export { POLICY_EVENT_NAMES } from './policy.js';
 export * from './errors.js';
+export { CACHE_CODEC, FoxCacheValueError } from './cache/value-codec.js';
+export type { CacheStatsSnapshot, CacheTierCounts } from './cache/cache-stats.js';
+export { CACHE_ENTRIES, CACHE_SCHEMA } from './cache/sqlite-tier.js';
+export type { CacheRedisConnection, CacheTierName } from './options.js';
 export type { BreakerSnapshot, BreakerState } from './circuit-breaker.js';
 export {
   BulkheadPolicy,

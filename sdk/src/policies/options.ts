@@ -111,6 +111,11 @@ const BudgetObject = z.strictObject({
   ratio: z.number().min(0).max(10).default(0.1),
   /** Retries always allowed per second, even with little traffic (Finagle's minRetriesPerSec). */
   minPerSecond: z.number().min(0).max(1_000_000).default(10),
+  /**
+   * Tokens the bucket can bank (its capacity: the largest burst after quiet traffic). Default:
+   * ten seconds of `minPerSecond`, at least 1.
+   */
+  reserve: z.number().min(1).max(10_000_000).optional(),
 });
 export type RetryBudgetConfig = z.output<typeof BudgetObject>;
 const Budget = either<z.input<typeof BudgetObject> | false, RetryBudgetConfig | false>(
@@ -129,6 +134,8 @@ const RetryObject = z
     maxDelay: duration(0).default(10_000),
     retryOn: ErrorFilter.optional(),
     budget: Budget.default({ ratio: 0.1, minPerSecond: 10 }),
+    /** Seeds the backoff jitter so a run (or the tuner's replay) is reproducible; default: unseeded. */
+    seed: z.number().int().min(0).max(0xffff_ffff).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.maxDelay < o.delay) {
@@ -329,9 +336,19 @@ const HedgeObject = z.strictObject({
   after: HedgeAfter,
   /** Extra attempts at most (so `max + 1` in flight). */
   max: z.number().int().min(1).max(10).default(1),
+  /**
+   * Load limit on hedges, a token bucket like the retry budget: each call deposits `ratio`, a
+   * hedge spends one, so hedges add at most `ratio` of the offered load once the reserve is
+   * spent (a slowed dependency is not hit ×(max + 1)). `false` turns it off.
+   */
+  budget: Budget.default({ ratio: 0.1, minPerSecond: 10 }),
 });
 export type HedgeInput = z.input<typeof HedgeObject>;
-export type HedgeConfig = { after: number | keyof typeof HEDGE_PERCENTILES; max: number };
+export type HedgeConfig = {
+  after: number | keyof typeof HEDGE_PERCENTILES;
+  max: number;
+  budget: RetryBudgetConfig | false;
+};
 export const HedgeSchema = either<HedgeInput, HedgeConfig>(
   "expected { after: ms | 'p95', max }",
   (v) => (isPlainObject(v) ? (HedgeObject as z.ZodType<HedgeConfig>) : undefined),
@@ -346,7 +363,8 @@ export interface CacheL2Entry {
 }
 
 /**
- * Second-level cache, shared across processes and restarts (the SQLite store implements it).
+ * A second-level cache of your own (the `l2` option), shared across processes and restarts as
+ * far as it is; the built-in one is the `sqlite` tier (policies/cache/sqlite-tier.ts).
  * Synchronous like better-sqlite3; values must be serializable by the implementation.
  */
 export interface CacheL2 {
@@ -360,25 +378,94 @@ export interface CacheL2 {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CacheKeyFn = (...args: any[]) => string | number;
 
-const CacheObject = z.strictObject({
-  /** How long a value is fresh. */
-  ttl: duration(1),
-  /** Cache key from the call's arguments; default: the arguments as JSON. */
-  key: fn<CacheKeyFn>('expected a function (...args) => string').optional(),
-  /** After `ttl`, serve the stale value for this long while one call refreshes it. */
-  staleWhileRevalidate: duration(0).default(0),
-  /** Entries kept in memory (L1). */
-  max: z.number().int().min(1).max(10_000_000).default(1000),
-  /** Opt-in second level (the store); `false` or absent: memory only. */
-  l2: z
-    .custom<CacheL2 | false>(
-      (v) =>
-        v === false ||
-        (isPlainObject(v) && typeof v.get === 'function' && typeof v.set === 'function'),
-      { message: 'expected an object with get(key) and set(key, entry), or false' },
-    )
-    .optional(),
+/** The cache tiers, fastest first; `tiers` is a prefix of this. */
+export const CACHE_TIERS = ['memory', 'sqlite', 'redis'] as const;
+export type CacheTierName = (typeof CACHE_TIERS)[number];
+
+/** How to reach the cache's Redis: a `redis://` / `rediss://` URL or ioredis options. */
+export type CacheRedisConnection = string | Record<string, unknown>;
+export const CacheRedisConnectionSchema = either<CacheRedisConnection, CacheRedisConnection>(
+  'expected a redis:// or rediss:// URL or ioredis options ({ host, port, password, tls, db, … })',
+  (v) =>
+    typeof v === 'string'
+      ? z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+      : isPlainObject(v)
+        ? z.record(z.string(), z.unknown())
+        : undefined,
+);
+
+const CacheSqliteObject = z.strictObject({
+  /** How long an L2 value is fresh (default: the cache's `ttl`). */
+  ttl: duration(1).optional(),
+  /** SQLite file (default: the store's file from `fox.configure({ store })`, else `.fox/fox.db`). */
+  path: z.string().min(1).optional(),
+  /** Entries kept for this task; beyond it expired then least recently used ones are evicted. */
+  maxEntries: z.number().int().min(1).max(100_000_000).default(10_000),
 });
+
+const CacheRedisObject = z.strictObject({
+  /** How long an L3 value is fresh (default: the cache's `ttl`). */
+  ttl: duration(1).optional(),
+  /** The cache's own Redis (never the queue's: BullMQ needs `noeviction`). */
+  connection: CacheRedisConnectionSchema.optional(),
+  /** How long a process computing a missing key holds its lock; a dead holder's lock expires. */
+  lockTtl: duration(10).default(10_000),
+  /** How long other processes wait for that value before computing it themselves. */
+  lockWait: duration(0).default(5_000),
+});
+
+const CacheObject = z
+  .strictObject({
+    /** How long a value is fresh. */
+    ttl: duration(1),
+    /** Cache key from the call's arguments; default: the arguments as JSON. */
+    key: fn<CacheKeyFn>('expected a function (...args) => string').optional(),
+    /** After `ttl`, serve the stale value for this long while one call refreshes it. */
+    staleWhileRevalidate: duration(0).default(0),
+    /** Entries kept in memory (L1). */
+    max: z.number().int().min(1).max(10_000_000).default(1000),
+    /** A synchronous second level of your own (instead of the `sqlite` tier); `false`: none. */
+    l2: z
+      .custom<CacheL2 | false>(
+        (v) =>
+          v === false ||
+          (isPlainObject(v) && typeof v.get === 'function' && typeof v.set === 'function'),
+        { message: 'expected an object with get(key) and set(key, entry), or false' },
+      )
+      .optional(),
+    /**
+     * Where values live, fastest first: any prefix of `['memory', 'sqlite', 'redis']` (L1 in-process
+     * LRU, L2 SQLite file per machine, L3 Redis shared by every process). Default `['memory']`.
+     * Lower tiers store values with the JSON codec (see policies/cache/value-codec.ts).
+     */
+    tiers: z
+      .array(z.enum(CACHE_TIERS))
+      .min(1, 'must name at least one tier')
+      .refine((t) => t.every((name, i) => name === CACHE_TIERS[i]), {
+        message: `must be a prefix of ['memory', 'sqlite', 'redis'], in that order`,
+      })
+      .default(['memory']),
+    /** Part of every key below L1; bump it to drop what older code stored. */
+    version: z.union([z.number().int().min(0), z.string().min(1).max(64)]).default(1),
+    /** The L2 tier: `ttl` (default: `ttl`), `path` (default: the store's file), `maxEntries`. */
+    sqlite: CacheSqliteObject.optional(),
+    /** The L3 tier: `ttl`, `connection` (default: `fox.configure({ cacheRedis })`), lock. */
+    redis: CacheRedisObject.optional(),
+  })
+  .superRefine((o, ctx) => {
+    for (const tier of ['sqlite', 'redis'] as const) {
+      if (o[tier] !== undefined && !o.tiers.includes(tier)) {
+        ctx.addIssue({ code: 'custom', path: [tier], message: `needs '${tier}' in 'tiers'` });
+      }
+    }
+    if (o.l2 && o.tiers.includes('sqlite')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['l2'],
+        message: `cannot be combined with the 'sqlite' tier`,
+      });
+    }
+  });
 export type CacheInput = z.input<typeof CacheObject>;
 export type CacheConfig = z.output<typeof CacheObject>;
 export const CacheSchema = either<CacheInput, CacheConfig>('expected { ttl, key, ... }', (v) =>
@@ -399,8 +486,29 @@ export const PolicyOptionsShape = {
   cache: CacheSchema.optional(),
 };
 
+/**
+ * Combinations of policies that cannot work, found at decoration (each names the option). Today:
+ * a fixed hedge delay at or past the timeout, where the attempt times out before a hedge starts.
+ */
+export function policyConflicts(o: {
+  timeout?: TimeoutConfig | undefined;
+  hedge?: HedgeConfig | undefined;
+}): { path: string[]; message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  const after = o.hedge?.after;
+  if (typeof after === 'number' && o.timeout !== undefined && after >= o.timeout.ms) {
+    out.push({
+      path: ['hedge', 'after'],
+      message: `must be < timeout (${o.timeout.ms} ms): the attempt times out before a hedge could start (got ${after} ms)`,
+    });
+  }
+  return out;
+}
+
 /** Schema of the policy options alone (the keys above, nothing else). */
-export const PolicyOptionsSchema = z.strictObject(PolicyOptionsShape);
+export const PolicyOptionsSchema = z.strictObject(PolicyOptionsShape).superRefine((o, ctx) => {
+  for (const c of policyConflicts(o)) ctx.addIssue({ code: 'custom', ...c });
+});
 /** Policy options as a user writes them. */
 export type PolicyOptionsInput = z.input<typeof PolicyOptionsSchema>;
 /** Policy options after validation: shorthands expanded, durations in ms, defaults filled. */

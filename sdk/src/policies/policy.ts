@@ -79,7 +79,8 @@ export interface HedgeEvent {
 export interface CacheHitEvent {
   taskId: string;
   key: string;
-  level: 'l1' | 'l2';
+  /** The tier that answered: L1 memory, L2 SQLite (or a user's `l2`), L3 Redis. */
+  level: 'l1' | 'l2' | 'l3';
   stale: boolean;
 }
 export interface CacheMissEvent {

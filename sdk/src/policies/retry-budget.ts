@@ -4,9 +4,9 @@
  * length T with C calls, retries ≤ capacity + ratio·C + minPerSecond·T — retries cannot amplify
  * an outage beyond (1 + ratio)× the offered load once the reserve is spent.
  *
- * The capacity is ten seconds of the floor (at least one token), like Finagle's 10 s TTL: it
- * absorbs a short blip after quiet traffic without letting a long healthy period bank an
- * unbounded burst of retries.
+ * The capacity (`reserve`) defaults to ten seconds of the floor (at least one token), like
+ * Finagle's 10 s TTL: it absorbs a short blip after quiet traffic without letting a long healthy
+ * period bank an unbounded burst of retries. The hedge policy uses the same bucket for hedges.
  */
 import type { Clock } from '../clock/clock.js';
 import type { RetryBudgetConfig } from './options.js';
@@ -77,5 +77,5 @@ export class RetryBudget {
 }
 
 function capacityOf(config: RetryBudgetConfig): number {
-  return Math.max(1, config.minPerSecond * BUDGET_RESERVE_SECONDS);
+  return config.reserve ?? Math.max(1, config.minPerSecond * BUDGET_RESERVE_SECONDS);
 }

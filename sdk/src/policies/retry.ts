@@ -8,6 +8,7 @@
  * the call with a fresh signal, so it does not start out cancelled. When the retries end on an
  * open circuit, the FoxBrokenCircuitError's `cause` is the call's last failure of its own.
  */
+import { SeededRandom } from '../chaos/rng.js';
 import { FoxAbortedError } from '../errors/errors.js';
 import type { Attempt, Call } from '../task/call.js';
 import type { CircuitBreakerPolicy } from './circuit-breaker.js';
@@ -65,11 +66,20 @@ export function backoffDelay(
 export class RetryPolicy extends PolicyBase<'retry'> {
   private budget: RetryBudget | undefined;
   private shouldRetry: (error: unknown) => boolean;
+  private random: () => number;
 
   constructor(config: ConfigOf<'retry'>, ctx: PolicyContext, emit: PolicyEmitters) {
     super('retry', config, ctx, emit);
     this.budget = config.budget ? new RetryBudget(config.budget, ctx.clock) : undefined;
     this.shouldRetry = this.filterOf(config);
+    this.random = this.randomOf(config.seed);
+  }
+
+  /** A `seed` option wins over the context's source, so users can replay jitter too. */
+  private randomOf(seed: number | undefined): () => number {
+    if (seed === undefined) return this.ctx.random ?? Math.random;
+    const rng = new SeededRandom(seed);
+    return () => rng.next();
   }
 
   /** The retry budget, when one is configured (its balance is a useful gauge). */
@@ -77,7 +87,9 @@ export class RetryPolicy extends PolicyBase<'retry'> {
     return this.budget;
   }
 
-  protected override configured(): void {
+  protected override configured(previous: ConfigOf<'retry'>): void {
+    // A new seed restarts the sequence; the same seed keeps the stream where it is.
+    if (this.cfg.seed !== previous.seed) this.random = this.randomOf(this.cfg.seed);
     const b = this.cfg.budget;
     if (!b) this.budget = undefined;
     else if (this.budget) this.budget.update(b);
@@ -133,7 +145,7 @@ export class RetryPolicy extends PolicyBase<'retry'> {
   }
 
   private async retryLoop(call: Call, inner: Attempt, firstError: unknown): Promise<unknown> {
-    const random = this.ctx.random ?? Math.random;
+    const random = this.random;
     let error = firstError;
     // The last failure of the call's own attempts (not an open breaker refusing one): when the
     // retries end on an open circuit, it is what the caller needs to see.

@@ -11,4 +11,6 @@
 export * from './modes.js';
 export * from './stats.js';
 export * from './wire.js';
+export * from './flow-run.js';
 export * from './task-id.js';
+export * from './dfox-job.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QueueStatsSchema } from './dfox-job.js';
 import { ModeSchema } from './modes.js';
 
 /**
@@ -18,6 +19,34 @@ export const LatencySummarySchema = z.object({
 });
 export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
+/**
+ * What a task's resilience policies did since registration (cumulative counts). Attempts are
+ * the attempts that passed every policy's admission and reached the strategy: one per call
+ * that was not refused, plus one per retry and per hedge.
+ */
+export const TaskCounterStatsSchema = z.object({
+  attempts: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  hedges: z.number().int().nonnegative(),
+  /** Calls the fallback answered. */
+  fallbacks: z.number().int().nonnegative(),
+  /** Attempts the timeout policy ended. */
+  timeouts: z.number().int().nonnegative(),
+  /** Calls or attempts refused by each admission policy. */
+  rejected: z.object({
+    breaker: z.number().int().nonnegative(),
+    bulkhead: z.number().int().nonnegative(),
+    rateLimit: z.number().int().nonnegative(),
+  }),
+  /** Circuit-breaker state changes: to open (incl. isolated), to half-open, to closed. */
+  breakerTransitions: z.object({
+    opened: z.number().int().nonnegative(),
+    halfOpened: z.number().int().nonnegative(),
+    closed: z.number().int().nonnegative(),
+  }),
+});
+export type TaskCounterStats = z.infer<typeof TaskCounterStatsSchema>;
+
 export const TaskStatsSchema = z.object({
   id: z.string(),
   /** The mode the task was declared with. */
@@ -35,6 +64,8 @@ export const TaskStatsSchema = z.object({
   queued: z.number().int().nonnegative(),
   /** Concurrency limit of the task's limiter (wfox), or null when it has none. */
   limit: z.number().nonnegative().nullable(),
+  /** What the task's policies did: attempts, retries, hedges, fallbacks, breaker changes. */
+  counters: TaskCounterStatsSchema,
 });
 export type TaskStats = z.infer<typeof TaskStatsSchema>;
 
@@ -81,5 +112,7 @@ export const StatsSnapshotSchema = z.object({
   at: z.number(),
   process: ProcessStatsSchema,
   tasks: z.array(TaskStatsSchema),
+  /** Gauges of the dfox queues this process has enqueued on (absent when none). */
+  queues: z.array(QueueStatsSchema).optional(),
 });
 export type StatsSnapshot = z.infer<typeof StatsSnapshotSchema>;

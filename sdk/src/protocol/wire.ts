@@ -1,6 +1,12 @@
 import { z } from 'zod';
+import { FlowRunFrameSchema } from './flow-run.js';
 import { ModeSchema } from './modes.js';
-import { LatencySummarySchema, ProcessStatsSchema, TaskStatsSchema } from './stats.js';
+import {
+  LatencySummarySchema,
+  ProcessStatsSchema,
+  TaskCounterStatsSchema,
+  TaskStatsSchema,
+} from './stats.js';
 
 /**
  * The exporter → profiler wire protocol (JSON text frames over WebSocket). Version 1.
@@ -100,6 +106,8 @@ export const TaskAggregateSchema = TaskStatsSchema.extend({
     histogramSum: Ms,
   }),
   breaker: BreakerStateSchema.nullable(),
+  /** What the task's policies did (see TaskStats). Absent from older exporters. */
+  counters: TaskCounterStatsSchema.optional(),
   /**
    * Policy parameters the task runs with now (after `configure()` or an approved change), so
    * the editor can show where they differ from the source. Absent from older exporters.
@@ -271,6 +279,10 @@ export const WireEventSchema = z.discriminatedUnion('kind', [
       .optional(),
     /** Approvals still needed while pending. */
     approvalsNeeded: Count.optional(),
+    /** Who approved it so far (named approvers). */
+    approvers: z.array(z.string().max(128)).max(32).optional(),
+    /** The newest audit log entry about it (entry id): the record behind the change. */
+    auditId: Id.optional(),
   }),
   z.object({
     ...EventBase,
@@ -369,6 +381,7 @@ export const ExporterFrameSchema = z.discriminatedUnion('type', [
   SpansFrameSchema,
   EventsFrameSchema,
   CpuProfileFrameSchema,
+  FlowRunFrameSchema,
 ]);
 export type ExporterFrame = z.infer<typeof ExporterFrameSchema>;
 

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { parseOptions } from '../errors/parse-options.js';
 import { GuardianPolicySchema } from '../guardian/policy.js';
+import { NotificationsOptionsSchema } from '../guardian/notifications/options.js';
+import { DfoxConfigSchema, RedisOptionSchema } from '../modes/dfox/dfox-config.js';
 import { LanesOptionsSchema } from '../modes/mfox/lane-options.js';
+import { TunerConfigSchema } from '../tuner/tuner-options.js';
 import { PoolOptionsSchema } from '../modes/tfox/pool-options.js';
+import { CacheRedisConnectionSchema } from '../policies/options.js';
 import { looksLikeOpenTelemetryApi, type OpenTelemetryApi } from '../telemetry/open-telemetry.js';
+import { MetricsOptionSchema } from '../telemetry/metrics/metrics-options.js';
 
 /** Options of `fox.configure()`. Every key is optional; unknown keys are errors. */
 export const RuntimeConfigSchema = z
@@ -32,6 +37,17 @@ export const RuntimeConfigSchema = z
      * auto-approve, deny, or N-of-M named approvers. Active while a store is open.
      */
     guardian: GuardianPolicySchema.optional(),
+    /**
+     * The tuner (off by default): `true` to let it experiment on every task's policy parameters,
+     * or its settings (`{ canary: 0.1, alpha: 0.05, cooldownMs, ... }`). Adoptions go through the
+     * guardian, so it needs the store: without one, configure throws FoxConfigError naming `tune`.
+     */
+    tune: TunerConfigSchema.optional(),
+    /**
+     * Webhooks for the guardian's proposal events (created, decided, applied, rolled back):
+     * generic JSON, Slack or Teams, HMAC-signed, retried off the decision path. Outbound only.
+     */
+    notifications: NotificationsOptionsSchema.optional(),
     /** How often telemetry is sent to the profiler, in ms (default 1000). */
     profilerIntervalMs: z.number().int().min(50).max(60_000).optional(),
     /**
@@ -68,6 +84,25 @@ export const RuntimeConfigSchema = z
     pool: PoolOptionsSchema.optional(),
     /** mfox lane limits by lane name (`fs`, `net`, `io`, `origin:<origin>`, `originDefault`). */
     lanes: LanesOptionsSchema.optional(),
+    /**
+     * Serve Fox's metrics in the Prometheus text format: `{ port, host?, token?, path? }`
+     * (loopback and `/metrics` by default; with a token, scrapes need `Authorization: Bearer`),
+     * or `false` to stop. See docs/metrics.md for the metrics.
+     */
+    metrics: MetricsOptionSchema.optional(),
+    /**
+     * The Redis of dfox queues: a `redis://` / `rediss://` URL or ioredis options (TLS, auth:
+     * passed through). Default: the `FOX_REDIS` environment variable.
+     */
+    redis: RedisOptionSchema.optional(),
+    /** dfox limits: payload size, how long a call waits for an unreachable Redis, key prefix. */
+    dfox: DfoxConfigSchema.optional(),
+    /**
+     * The Redis of the result cache's `redis` tier (L3): a URL or ioredis options. Not the
+     * queue's `redis`: BullMQ needs `maxmemory-policy noeviction`, a cache wants `allkeys-lru`
+     * (a warning says so when it has `noeviction`). Default: `FOX_CACHE_REDIS`.
+     */
+    cacheRedis: CacheRedisConnectionSchema.optional(),
   })
   .strict();
 

@@ -1,10 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import { currentCall } from '../context/run-context.js';
 import { FoxConfigError } from '../errors/errors.js';
+import { createFlowBuilder, type FlowBuilder, type FlowOptions } from '../flow/index.js';
 import { decoratedMemberAt } from './decorated-member.js';
 import {
   AutoController,
   autoControllerOf,
+  autoSources,
   registerAutoController,
   staticHint,
 } from '../modes/auto/index.js';
@@ -13,6 +15,9 @@ import { WORKER_TARGET, locationKey, move, type WorkerTarget } from '../modes/tf
 import { AdaptiveLimiter, WfoxStrategy } from '../modes/wfox/index.js';
 import type { PolicyChain } from '../policies/index.js';
 import type { StatsSnapshot, TaskStats } from '../protocol/stats.js';
+import type { Generation } from '../tuner/lineage-store.js';
+import type { TaskTunerStatus } from '../tuner/task-tuner.js';
+import type { TuneOptionInput } from '../policies/tune-options.js';
 import type { CallContext } from '../task/call.js';
 import { captureCallSite, readOriginalSource, type SourceLocation } from '../task/call-site.js';
 import { resolveOptions, type FoxOptions, type ResolvedOptions } from '../task/options.js';
@@ -22,6 +27,7 @@ import { bindingNameAt, enclosingClassAt, offsetOf } from '../task/task-id.js';
 import { Task, type TaskInfo } from '../task/task.js';
 import type { RuntimeConfig } from './config.js';
 import { runtime } from './runtime.js';
+import { startFoxWorker, type FoxWorker, type FoxWorkerOptions } from './dfox/fox-worker.js';
 
 /** The function `fox(options, fn)` returns: same parameters, always a promise. */
 export type Foxed<A extends unknown[], R, This = unknown> = (
@@ -67,6 +73,9 @@ export interface TaskHandle {
 /** Marks functions returned by fox, so tools can find the task behind them. */
 export const FOX_TASK: unique symbol = Symbol.for('fox.task');
 
+/** The user's own function behind a fox function: what a dfox worker runs for a job. */
+export const FOX_ORIGINAL: unique symbol = Symbol.for('fox.original');
+
 export interface FoxApi {
   /**
    * Runs `fn` under Fox: `fox({ mode: 'sfox' }, async function parse(s: string) { … })`.
@@ -88,6 +97,11 @@ export interface FoxApi {
   stats(): StatsSnapshot;
   /** Process-wide settings: project root, store, async context. Validated; throws FoxConfigError. */
   configure(config: RuntimeConfig): void;
+  /**
+   * The tuner (`fox.configure({ store: true, tune: true })`): each tuned task's phase, genome and
+   * running experiment, its lineage, and pause/resume per task.
+   */
+  readonly tuner: FoxTunerApi;
   /** Flushes telemetry, closes strategies and the store. New calls reject with FoxShutdownError. */
   shutdown(): Promise<void>;
   /**
@@ -104,6 +118,25 @@ export interface FoxApi {
    * needs `fox.configure({ asyncContext: true })` (see run-context.ts for why).
    */
   context(): CallContext | undefined;
+  /**
+   * Runs dfox jobs of `queues` in this process: `await fox.worker({ queues: ['images'] })`.
+   * Tasks are found by task id under `root` (default cwd), checked against the caller's code
+   * hash, and run here; `close()` stops taking jobs. Needs bullmq (an optional peer).
+   */
+  worker(options: FoxWorkerOptions): Promise<FoxWorker>;
+  /**
+   * Declares a flow: a typed graph of nodes (fox tasks or plain functions) with dependencies,
+   * validated when built (`FoxConfigError` for duplicates, unknown names, cycles), run as
+   * parallel as dependencies allow. `I` is the run's input type. See {@link FlowBuilder}.
+   *
+   * @example
+   * const flow = fox.flow<{ id: string }>('order')
+   *   .node('user', (_, { input }) => getUser(input.id))
+   *   .node('cart', { needs: ['user'] }, ({ user }) => getCart(user))
+   *   .build();
+   * const { results } = await flow.run({ id: 'o1' });
+   */
+  flow<I = void>(name: string, options?: FlowOptions): FlowBuilder<I>;
 }
 
 /**
@@ -199,7 +232,7 @@ function makeTask(
   const rt = runtime();
   if (opts.mode !== 'auto') return new Task(id, fn as never, opts, location, rt);
   rt.timingHook ??= (t) => autoControllerOf(t)?.recordWorker;
-  const controller = new AutoController();
+  const controller = new AutoController({}, autoSources(rt.clock));
   const task = new Task(id, controller.wrap(fn as never) as never, opts, location, rt);
   const target = opts[WORKER_TARGET];
   const noModule =
@@ -249,6 +282,7 @@ function wrap(
   Object.defineProperty(foxed, 'name', { value: original.name });
   Object.defineProperty(foxed, 'length', { value: original.length });
   Object.defineProperty(foxed, FOX_TASK, { value: task });
+  Object.defineProperty(foxed, FOX_ORIGINAL, { value: original });
   return foxed;
 }
 
@@ -367,6 +401,45 @@ function taskHandle(
   };
 }
 
+/** `fox.tuner`: reads and controls the tuner of this process. */
+export interface FoxTunerApi {
+  /** Whether the tuner runs (a store is open and tuning is on for some task). */
+  readonly running: boolean;
+  /** Each tuned task's phase, genome, pinned policies and running experiment. */
+  status(taskId?: string): TaskTunerStatus[];
+  /** Lineage: generations oldest first (every task when `taskId` is left out). */
+  history(taskId?: string, limit?: number): Generation[];
+  /**
+   * Sets a task's bounds at run time, in the shape of its `tune` option (`{ timeout: { min,
+   * max }, retry: false }`); throws FoxConfigError on bad bounds, false when it is not tuned.
+   */
+  setBounds(taskId: string, bounds: TuneOptionInput): boolean;
+  /** Stops experiments on a task (remembered in the store); false when it is not tuned. */
+  pause(taskId: string): boolean;
+  resume(taskId: string): boolean;
+}
+
+const tunerApi: FoxTunerApi = {
+  get running() {
+    return runtime().tuner !== undefined;
+  },
+  status: (taskId) => runtime().tuner?.status(taskId) ?? [],
+  history: (taskId, limit) => runtime().tuner?.history(taskId, limit) ?? [],
+  setBounds: (taskId, bounds) => runtime().tuner?.setBounds(taskId, bounds) ?? false,
+  pause: (taskId) => runtime().tuner?.pause(taskId) ?? false,
+  resume: (taskId) => runtime().tuner?.resume(taskId) ?? false,
+};
+
+/** What flows use of the runtime: its clock, and its store for durable runs. */
+const flowHost = {
+  get clock() {
+    return runtime().clock;
+  },
+  store: () => runtime().openedStore,
+  spans: () => runtime().profilerExporter?.spans,
+  tracer: () => runtime().callTracer,
+};
+
 /** The `fox` entry point. See {@link FoxApi}. */
 export const fox: FoxApi = Object.assign(foxImpl as FoxApi, {
   tasks: () =>
@@ -376,8 +449,15 @@ export const fox: FoxApi = Object.assign(foxImpl as FoxApi, {
   task: taskHandle,
   stats: () => runtime().stats(),
   configure: (config: RuntimeConfig) => runtime().configure(config),
+  tuner: tunerApi,
   shutdown: () => runtime().shutdown(),
   context: () => currentCall(),
+  worker: (options: FoxWorkerOptions) =>
+    startFoxWorker(options, { ...runtime().dfoxQueues.workerDefaults(), clock: runtime().clock }),
+  flow: function flow<I>(name: string, options?: FlowOptions): FlowBuilder<I> {
+    const site = captureCallSite(flow);
+    return createFlowBuilder<I>(name, options, flowHost, site?.runtimeFile);
+  },
   move,
   io,
 });

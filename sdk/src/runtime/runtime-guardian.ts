@@ -21,6 +21,14 @@ import { Guardian } from '../guardian/guardian.js';
 import { openAuditLog } from '../guardian/paths.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
 import type { GuardianPolicyInput } from '../guardian/policy.js';
+import { GuardianNotifier } from '../guardian/notifications/notifier.js';
+import {
+  parseNotificationsOptions,
+  type NotificationsOptionsInput,
+} from '../guardian/notifications/options.js';
+
+/** Wire events kept for the first {@link GuardianRuntime.onWireEvent} listener, at most. */
+const MAX_EARLY_EVENTS = 256;
 
 /** What the runtime hands to {@link startGuardian}. */
 export interface GuardianRuntimeOptions {
@@ -29,6 +37,8 @@ export interface GuardianRuntimeOptions {
   /** The store path: the audit key and checkpoints live next to it. */
   storePath: string;
   policy?: GuardianPolicyInput;
+  /** Webhooks for proposal events (validated; see guardian/notifications/options.ts). */
+  notifications?: NotificationsOptionsInput;
   /** The task registry's lookups. */
   getTask(id: string): Task | undefined;
   tasks(): Task[];
@@ -45,6 +55,10 @@ export interface GuardianRuntime {
   readonly guardian: Guardian;
   readonly audit: AuditLog;
   readonly forge: ChaosForge;
+  /** Sends proposal events to the configured webhooks (none configured: sends nothing). */
+  readonly notifier: GuardianNotifier;
+  /** Replaces the webhooks (validated first; deliveries queued for the old ones are dropped). */
+  configureNotifications(options: NotificationsOptionsInput | undefined): void;
   /**
    * Proposal and chaos changes (start, stop, abort, and each run's report) as wire events, for
    * the exporter's events feed (the runtime forwards them to `runtime.wireEvents`).
@@ -94,6 +108,11 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
     },
   });
   guardian.startSync();
+  const startNotifier = (input: NotificationsOptionsInput | undefined) => {
+    const n = new GuardianNotifier(parseNotificationsOptions(input), { clock });
+    return { notifier: n, sub: n.attach(guardian.onChange) };
+  };
+  let notifications = startNotifier(options.notifications);
   const subs: Disposable[] = [setProposalHandler(guardian.autoHandler())];
   if (options.approvals) subs.push(connectApprovals(options.approvals, guardian));
   const forge = new ChaosForge({
@@ -102,6 +121,48 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
     reports: options.store.use(CHAOS_REPORTS),
     killFile: killFilePath(options.storePath),
     clock,
+  });
+  const wireEvents = (listener: (event: WireEvent) => void): Disposable => {
+    const a = guardian.onChange((p) => {
+      const approvers = p.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver);
+      const auditId = audit.latestAbout(p.id)?.id;
+      listener({
+        kind: 'proposal',
+        at: clock.wallNow(),
+        proposalId: p.id,
+        taskId: p.taskId,
+        summary: `${p.kind} by ${p.proposer}: ${JSON.stringify(p.payload)}`.slice(0, 1024),
+        state: p.state === 'failed' || p.state === 'dry-run' ? 'denied' : p.state,
+        payloadHash: p.payloadHash,
+        ...(p.state === 'pending'
+          ? {
+              approvalsNeeded: Math.max(0, p.required - approvers.length),
+            }
+          : {}),
+        ...(approvers.length > 0 ? { approvers: approvers.slice(0, 32) } : {}),
+        ...(auditId !== undefined ? { auditId } : {}),
+      });
+    });
+    const b = forge.onEvent((e) =>
+      listener({
+        kind: 'chaos',
+        at: clock.wallNow(),
+        experimentId: e.experimentId,
+        action: e.action,
+        taskIds: e.taskIds.slice(0, 1000),
+        ...(e.detail === undefined ? {} : { detail: e.detail.slice(0, 1024) }),
+      }),
+    );
+    const c = forge.onReport((report) =>
+      listener({ kind: 'chaos-report', at: clock.wallNow(), report: toWireChaosReport(report) }),
+    );
+    return { dispose: () => (a.dispose(), b.dispose(), c.dispose()) };
+  };
+  // Events from before the runtime subscribes (an experiment from FOX_CHAOS that the policy
+  // starts at once or holds for people) are kept for the first listener instead of lost.
+  let early: WireEvent[] | undefined = [];
+  const earlySub = wireEvents((e) => {
+    if (early && early.length < MAX_EARLY_EVENTS) early.push(e);
   });
   const fromEnv = experimentFromEnv();
   const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'FoxChaosWarning'));
@@ -115,44 +176,30 @@ export function startGuardian(options: GuardianRuntimeOptions): GuardianRuntime 
     guardian,
     audit,
     forge,
+    get notifier() {
+      return notifications.notifier;
+    },
+    configureNotifications(input) {
+      const next = startNotifier(input);
+      notifications.sub.dispose();
+      notifications.notifier.close();
+      notifications = next;
+    },
     onWireEvent(listener) {
-      const a = guardian.onChange((p) =>
-        listener({
-          kind: 'proposal',
-          at: clock.wallNow(),
-          proposalId: p.id,
-          taskId: p.taskId,
-          summary: `${p.kind} by ${p.proposer}: ${JSON.stringify(p.payload)}`.slice(0, 1024),
-          state: p.state === 'failed' || p.state === 'dry-run' ? 'denied' : p.state,
-          payloadHash: p.payloadHash,
-          ...(p.state === 'pending'
-            ? {
-                approvalsNeeded: Math.max(
-                  0,
-                  p.required - p.votes.filter((v) => v.verdict === 'approve').length,
-                ),
-              }
-            : {}),
-        }),
-      );
-      const b = forge.onEvent((e) =>
-        listener({
-          kind: 'chaos',
-          at: clock.wallNow(),
-          experimentId: e.experimentId,
-          action: e.action,
-          taskIds: e.taskIds.slice(0, 1000),
-          ...(e.detail === undefined ? {} : { detail: e.detail.slice(0, 1024) }),
-        }),
-      );
-      const c = forge.onReport((report) =>
-        listener({ kind: 'chaos-report', at: clock.wallNow(), report: toWireChaosReport(report) }),
-      );
-      return { dispose: () => (a.dispose(), b.dispose(), c.dispose()) };
+      if (early) {
+        earlySub.dispose();
+        const missed = early;
+        early = undefined;
+        for (const e of missed) listener(e);
+      }
+      return wireEvents(listener);
     },
     close() {
+      earlySub.dispose();
       forge.dispose();
       for (const s of subs) s.dispose();
+      notifications.sub.dispose();
+      notifications.notifier.close();
       guardian.close();
       audit.close();
       wal?.dispose();

@@ -19,11 +19,14 @@ import {
   type WorkerTarget,
 } from '../modes/tfox/index.js';
 import { MfoxStrategy, lanes } from '../modes/mfox/index.js';
+import { DfoxQueues } from '../modes/dfox/index.js';
+import { createDfoxStrategy } from './dfox/dfox-plan.js';
 import { WfoxStrategy } from '../modes/wfox/index.js';
 import type { ConcreteMode } from '../protocol/modes.js';
 import type { StatsSnapshot } from '../protocol/stats.js';
 import { parseTaskId } from '../protocol/task-id.js';
 import { DEFAULT_STORE_PATH, openStore, type FoxStore } from '../store/index.js';
+import { closeCacheTiers, configureCacheTiers } from '../policies/cache/tier-settings.js';
 import { TaskRegistry } from '../task/registry.js';
 import type { Task, TaskHost } from '../task/task.js';
 import { relativeSourcePath, projectRootOf } from '../task/task-id.js';
@@ -31,13 +34,18 @@ import { ProcessGauges } from '../telemetry/process-gauges.js';
 import { IntervalTracker } from '../telemetry/interval-tracker.js';
 import type { Exporter } from '../telemetry/exporter.js';
 import { profilerUrlFromEnv } from '../telemetry/exporter.js';
+import type { CallTracer } from '../telemetry/open-telemetry.js';
 import { parseRuntimeConfig, type RuntimeConfig } from './config.js';
 import { connectProfiler } from './profiling.js';
 import { TracingLink } from './tracing.js';
+import { MetricsLink } from './metrics-link.js';
+import type { MetricsEndpoint } from '../telemetry/metrics/prometheus-server.js';
 import { Emitter, type Disposable, type FoxEvent } from '../events/emitter.js';
 import { connectApprovals } from '../guardian/wire-approvals.js';
 import { killAllChaos } from '../chaos/process-kill-switch.js';
 import { startGuardian, type GuardianRuntime } from './runtime-guardian.js';
+import { startTuner } from './runtime-tuner.js';
+import type { Tuner } from '../tuner/tuner.js';
 import type { WireEvent } from '../protocol/wire.js';
 import { processSlot } from '../state/process-state.js';
 
@@ -52,6 +60,8 @@ const DEFAULT_FLUSH_MS = 5_000;
 export class Runtime implements TaskHost {
   readonly registry = new TaskRegistry();
   readonly clock: Clock = systemClock;
+  /** The dfox queues this process enqueues on (opened on first use; bullmq loaded then). */
+  readonly dfoxQueues = new DfoxQueues(this.clock);
   /** ULID of this process in telemetry and the store. */
   readonly processId = ulid();
   private config: ParsedConfig = {};
@@ -62,12 +72,31 @@ export class Runtime implements TaskHost {
   private readonly flushed = new IntervalTracker();
   /** OpenTelemetry spans for fox calls, once the program registers a tracer provider. */
   private readonly tracing = new TracingLink(() => this.registry.all());
+  /** OpenTelemetry metrics (once a meter provider is registered) and the Prometheus endpoint. */
+  private readonly metricsLink = new MetricsLink(
+    {
+      tasks: () =>
+        this.registry.all().map((t) => ({
+          id: t.id,
+          current: t.current,
+          metrics: t.metrics,
+          gauges: () => t.currentStrategy.gauges(),
+          breakerState: () => t.policyChain?.get('breaker')?.state,
+        })),
+      pool: () => this.pool?.stats(),
+      lanes: () => lanes().stats(),
+      queues: () => this.dfoxQueues.gauges(),
+    },
+    this.clock,
+  );
   private shuttingDown: Promise<void> | undefined;
   private exporter: Exporter | undefined;
   /** Whether FOX_PROFILER has been looked at (once, at the first registration). */
   private profilerChecked = false;
   /** Guardian, audit log and chaos forge: running while a store is open. */
   guardianRuntime: GuardianRuntime | undefined;
+  /** The tuner: running while a store is open and `tune` is on (for all tasks or some). */
+  tuner: Tuner | undefined;
   private guardianSubs: Disposable[] = [];
   /** Approvals relayed by the profiler, fed to the guardian while both run. */
   private approvalsSub: Disposable | undefined;
@@ -96,23 +125,46 @@ export class Runtime implements TaskHost {
   configure(input: RuntimeConfig): void {
     const parsed = parseRuntimeConfig(input);
     const next = { ...this.config, ...parsed };
+    if (next.tune && !next.store) {
+      throw new FoxConfigError(
+        ['tune'],
+        'the tuner needs the store and the guardian (it adopts changes through them): ' +
+          'fox.configure({ store: true, tune: true })',
+      );
+    }
     // Pool settings merge key by key; they apply to the pool started next.
     if (parsed.pool) next.pool = { ...this.config.pool, ...parsed.pool };
     // A pool that has only been prewarmed is replaced, so that settings given after the tasks
     // were registered (but before any call) still apply.
     const replacePool = parsed.pool !== undefined && this.pool !== undefined && !this.pool.used;
     if (parsed.lanes) lanes().configure(parsed.lanes);
+    if (parsed.redis !== undefined || parsed.dfox !== undefined)
+      this.dfoxQueues.configure(parsed.redis, parsed.dfox);
     if (next.asyncContext !== undefined) setAsyncContext(next.asyncContext);
     const storeChanged = 'store' in (input ?? {}) && next.store !== this.config.store;
     const profilerChanged = 'profiler' in (input ?? {}) && next.profiler !== this.config.profiler;
     this.config = next;
+    if (storeChanged || 'cacheRedis' in (input ?? {})) {
+      // The result cache's L2 lives in the store's file, its L3 on its own Redis.
+      const store = next.store === true ? DEFAULT_STORE_PATH : next.store || undefined;
+      configureCacheTiers({ redis: next.cacheRedis, storePath: store });
+    }
     if (replacePool) {
       void this.pool!.close();
       this.pool = undefined;
       this.prewarm.schedule();
     }
-    if ('openTelemetry' in (input ?? {})) this.tracing.configure(next.openTelemetry);
+    if ('openTelemetry' in (input ?? {})) {
+      this.tracing.configure(next.openTelemetry);
+      this.metricsLink.configureOpenTelemetry(next.openTelemetry);
+    }
+    if (parsed.metrics !== undefined) this.metricsLink.serve(parsed.metrics);
     if (storeChanged) this.reopenStore();
+    else if ('notifications' in (input ?? {})) {
+      this.guardianRuntime?.configureNotifications(next.notifications);
+    }
+    // A reopened store restarted the tuner already.
+    if (!storeChanged && 'tune' in (input ?? {})) this.restartTuner();
     if (profilerChanged) {
       this.profilerChecked = true;
       void this.connect(next.profiler || undefined);
@@ -142,6 +194,16 @@ export class Runtime implements TaskHost {
     return this.exporter;
   }
 
+  /** The OpenTelemetry bridge while the program has a tracer provider (for flows). */
+  get callTracer(): CallTracer | undefined {
+    return this.tracing.current;
+  }
+
+  /** Where the Prometheus endpoint of `fox.configure({ metrics })` listens, once it does. */
+  get metricsEndpoint(): Promise<MetricsEndpoint> | undefined {
+    return this.metricsLink.endpoint;
+  }
+
   get projectRootOverride(): string | undefined {
     return this.config.root ?? process.env.FOX_PROJECT_ROOT ?? undefined;
   }
@@ -164,6 +226,8 @@ export class Runtime implements TaskHost {
           watchCallSignal: task.options.timeout !== undefined,
           onTiming: this.timingHook?.(task),
         });
+      case 'dfox':
+        return createDfoxStrategy(task, this);
       case 'mfox': {
         const lane = task.options.lane ?? 'io';
         return new MfoxStrategy(() => lanes().get(lane));
@@ -231,7 +295,10 @@ export class Runtime implements TaskHost {
         if (store) this.configure({ store });
       }
     }
+    if (task.options.tune && !this.tuner && this.guardianRuntime) this.restartTuner();
+    else this.tuner?.add(task);
     this.tracing.attach(task);
+    this.metricsLink.attach();
     if (task.options.mode === 'tfox') {
       const fn = this.workerFunctions.get(task);
       if (fn && !this.entryScriptFunctions.has(fn)) this.prewarm.add(fn);
@@ -249,10 +316,12 @@ export class Runtime implements TaskHost {
 
   /** A typed snapshot of every task and the process. */
   stats(): StatsSnapshot {
+    const queues = this.dfoxQueues.gauges();
     return {
       at: this.clock.wallNow(),
       process: this.ensureGauges().snapshot(),
       tasks: this.registry.all().map((t) => t.stats()),
+      ...(queues.length > 0 ? { queues } : {}),
     };
   }
 
@@ -276,6 +345,7 @@ export class Runtime implements TaskHost {
       store: this.store,
       storePath: path,
       ...(this.config.guardian ? { policy: this.config.guardian } : {}),
+      ...(this.config.notifications ? { notifications: this.config.notifications } : {}),
       getTask: (id) => this.registry.get(id),
       tasks: () => this.registry.all(),
       stats: () => this.stats(),
@@ -284,6 +354,7 @@ export class Runtime implements TaskHost {
     this.guardianRuntime = guardianRt;
     this.guardianSubs = [guardianRt.onWireEvent((e) => this.wireEvents.fire(e))];
     this.connectApprovals();
+    this.restartTuner();
     this.flushTimer = setInterval(
       () => this.flush(),
       this.config.flushIntervalMs ?? DEFAULT_FLUSH_MS,
@@ -365,7 +436,24 @@ export class Runtime implements TaskHost {
         : undefined;
   }
 
+  /** (Re)starts the tuner with the current settings, when the store is open and tuning is on. */
+  private restartTuner(): void {
+    this.tuner?.dispose();
+    this.tuner = undefined;
+    const g = this.guardianRuntime;
+    if (!this.store || !g) return;
+    this.tuner = startTuner({
+      store: this.store,
+      guardian: g,
+      clock: this.clock,
+      tune: this.config.tune,
+      tasks: this.registry.all(),
+    });
+  }
+
   private closeStore(): void {
+    this.tuner?.dispose();
+    this.tuner = undefined;
     this.approvalsSub?.dispose();
     this.approvalsSub = undefined;
     this.guardianSubs.forEach((d) => d.dispose());
@@ -390,10 +478,13 @@ export class Runtime implements TaskHost {
       await this.pool?.close();
       this.pool = undefined;
       await lanes().close();
+      await this.dfoxQueues.close();
       // After the tasks settle, so the last interval and spans are in the final frame.
       await this.connect(undefined);
       this.closeStore();
+      await closeCacheTiers();
       this.gauges?.stop();
+      await this.metricsLink.close();
     })());
   }
 
@@ -405,8 +496,11 @@ export class Runtime implements TaskHost {
     this.flushed.clear();
     this.gauges = undefined;
     this.config = {};
+    configureCacheTiers({ redis: undefined, storePath: undefined });
+    this.dfoxQueues.forget();
     this.profilerChecked = false;
     this.tracing.reset();
+    this.metricsLink.reset();
     setAsyncContext(false);
     this.closed = false;
     this.shuttingDown = undefined;

@@ -47,6 +47,11 @@ export class TracingLink {
     task.setTracer(this.tracer);
   }
 
+  /** The bridge while a tracer provider is registered (flows wrap their runs with it too). */
+  get current(): CallTracer | undefined {
+    return this.tracer;
+  }
+
   /** Stops tracing new calls and looking for a provider. */
   stop(): void {
     this.stopPolling();

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { FoxConfigError } from '../errors/errors.js';
 import { parseOptions } from '../errors/parse-options.js';
+import { QueueOptionSchema } from '../modes/dfox/queue-option.js';
 import { LimiterOptionsSchema } from '../modes/wfox/limiter-options.js';
 import { PolicyOptionsShape } from '../policies/options.js';
+import { TuneOptionSchema } from '../policies/tune-options.js';
 import { ModeSchema, type ConcreteMode, type Mode } from '../protocol/modes.js';
 import { isValueSchema, type ValueSchema } from './schema-check.js';
 
 /** Modes this version of the sdk can run. The rest of the matrix is rejected, not remapped. */
-export const AVAILABLE_MODES: readonly ConcreteMode[] = ['sfox', 'wfox', 'tfox', 'mfox'];
+export const AVAILABLE_MODES: readonly ConcreteMode[] = ['sfox', 'wfox', 'tfox', 'mfox', 'dfox'];
 
 const ValueSchemaOption = z.custom<ValueSchema>(isValueSchema, {
   message: 'expected a zod schema (or any Standard Schema object)',
@@ -46,6 +48,13 @@ const CoreOptionsShape = {
    * finishes loading fails calls with FoxWorkerError('load-timeout') instead of hanging.
    */
   module: z.string().min(1).optional(),
+  /**
+   * Let the tuner experiment on this task's policy parameters (guardian-gated): `true`, or
+   * bounds per policy (`{ timeout: { min: 50, max: 2000 }, retry: false }`; `false` pins one).
+   */
+  tune: TuneOptionSchema.optional(),
+  /** dfox: the BullMQ queue the calls become jobs on (a name, or `{ name, attempts, backoff, jobId }`). */
+  queue: QueueOptionSchema.optional(),
 };
 
 /** The full schema of `fox()` / `@fox()` options. Unknown keys are errors (typos must not pass). */
@@ -76,6 +85,28 @@ export function resolveOptions(
     throw new FoxConfigError(
       ['limiter'],
       `only applies to mode 'wfox' (mode is '${mode}')`,
+      taskHint,
+    );
+  }
+  if (resolved.queue !== undefined && mode !== 'dfox') {
+    throw new FoxConfigError(
+      ['queue'],
+      `only applies to mode 'dfox' (mode is '${mode}')`,
+      taskHint,
+    );
+  }
+  if (mode === 'dfox' && resolved.queue === undefined) {
+    throw new FoxConfigError(
+      ['queue'],
+      "mode 'dfox' needs a queue: { mode: 'dfox', queue: 'images' }",
+      taskHint,
+    );
+  }
+  // Caller-side and queue-side retries multiply; a task gets one or the other, never both silently.
+  if ((resolved.queue?.attempts ?? 1) > 1 && resolved.retry !== undefined) {
+    throw new FoxConfigError(
+      ['queue', 'attempts'],
+      'queue-side retries (BullMQ attempts) and the retry policy would both retry; keep one',
       taskHint,
     );
   }

@@ -13,7 +13,7 @@ import type { Strategy } from '../modes/strategy.js';
 import { buildPolicies, type PolicyChain } from '../policies/index.js';
 import type { ConcreteMode, Mode } from '../protocol/modes.js';
 import type { TaskStats } from '../protocol/stats.js';
-import type { SpanOutcome } from '../protocol/wire.js';
+import { callOutcome } from '../telemetry/call-outcome.js';
 import type { SpanSink } from '../telemetry/exporter.js';
 import type { CallTracer } from '../telemetry/open-telemetry.js';
 import type { SpanGate } from '../telemetry/span-sampler.js';
@@ -50,6 +50,12 @@ type UserFunction = (this: unknown, ...args: unknown[]) => unknown;
  * its calls go through. Options are resolved once, here; the per-call path only runs what the
  * options asked for.
  */
+/** The tuner's hook on a task's call path (see `Task.setTuning`). */
+export interface TuningHook {
+  /** The per-call path from the attempt below the policies and the task's chain. */
+  compose(attempt: Attempt, chain: PolicyChain | undefined): Attempt;
+}
+
 export class Task {
   readonly metrics: TaskMetrics;
   private strategy: Strategy;
@@ -74,6 +80,8 @@ export class Task {
   private chaosHook: ChaosHook | undefined;
   /** Turns each call into an OpenTelemetry span while the program has a tracer provider. */
   private tracer: CallTracer | undefined;
+  /** The tuner's composition of the call path while it records or runs a canary. */
+  private tuningHook: TuningHook | undefined;
 
   constructor(
     readonly id: string,
@@ -98,6 +106,8 @@ export class Task {
       latencyPercentile: (p) =>
         this.metrics.latency.count > 0 ? this.metrics.latency.quantile(p / 100) : undefined,
     });
+    // Disposed with the chain (its dispose drops every listener).
+    if (this.chain) this.metrics.counters.listen(this.chain.events);
     this.strategy = host.createStrategy(this.initialMode(), this);
     this.compose();
   }
@@ -144,6 +154,17 @@ export class Task {
 
   get chaos(): ChaosHook | undefined {
     return this.chaosHook;
+  }
+
+  /**
+   * Installs (or, with undefined, removes) the tuner's hook: it composes the call path from the
+   * attempt below the policies and the task's own chain (to record, or to route a canary share
+   * through a shadow chain). Woven in like chaos; a task without one pays nothing.
+   */
+  setTuning(hook: TuningHook | undefined): void {
+    if (hook === this.tuningHook) return;
+    this.tuningHook = hook;
+    this.compose();
   }
 
   /** Installs (or removes) the OpenTelemetry bridge; woven in like chaos, not tested per call. */
@@ -195,9 +216,14 @@ export class Task {
     const strategy = this.strategy;
     const chaos = this.chaosHook;
     const tracer = this.tracer;
-    if (strategy.mode === 'sfox' && !this.chain && !chaos) {
-      // sfox without policies: nothing to admit, nothing to wrap.
-      this.invoke = tracer ? tracer.wrap(this, runUser) : runUser;
+    const counters = this.metrics.counters;
+    if (strategy.mode === 'sfox' && !this.chain && !chaos && !this.tuningHook) {
+      // sfox without policies: nothing to admit, nothing to wrap; every call is one attempt.
+      const attemptUser = (call: Call): unknown => {
+        counters.attempts++;
+        return runAs(call, invokeUser);
+      };
+      this.invoke = tracer ? tracer.wrap(this, attemptUser) : attemptUser;
       this.watchSignal = false;
       return;
     }
@@ -212,8 +238,17 @@ export class Task {
       strategy.mode === 'sfox' ? toPromise : (call) => strategy.run(call, toPromise);
     // Chaos sits at the guard point of each attempt: inside the policies (so retry, fallback
     // and the breaker react to injected faults as they would to real ones), around the strategy.
-    const attempt = chaos ? chaos.wrap(run) : run;
-    const invoke = this.chain ? this.chain.wrap(attempt) : attempt;
+    const guarded = chaos ? chaos.wrap(run) : run;
+    // Counted below the policies: an attempt a policy refused never gets here.
+    const attempt: Attempt = (call) => {
+      counters.attempts++;
+      return guarded(call);
+    };
+    const invoke = this.tuningHook
+      ? this.tuningHook.compose(attempt, this.chain)
+      : this.chain
+        ? this.chain.wrap(attempt)
+        : attempt;
     this.invoke = tracer ? tracer.wrap(this, invoke) : invoke;
     this.watchSignal = true;
   }
@@ -313,7 +348,7 @@ export class Task {
       taskId: this.id,
       start: performance.timeOrigin + start,
       duration: Math.max(0, ms),
-      outcome: code === undefined ? 'ok' : spanOutcome(code),
+      outcome: code === undefined ? 'ok' : callOutcome(code),
       attempt: call.attempt,
       strategy: this.strategy.mode,
       ...(code === undefined ? {} : { errorCode: code }),
@@ -355,6 +390,7 @@ export class Task {
       inFlight: m.inFlight,
       queued: gauges.queued,
       limit: gauges.limit,
+      counters: m.counters.snapshot(),
     };
   }
 
@@ -362,22 +398,5 @@ export class Task {
     await this.strategy.close();
     this.chain?.dispose();
     this.strategyChanged.clear();
-  }
-}
-
-function spanOutcome(code: string): SpanOutcome {
-  switch (code) {
-    case 'FOX_TIMEOUT':
-      return 'timeout';
-    case 'FOX_REJECTED':
-    case 'FOX_BULKHEAD_REJECTED':
-    case 'FOX_RATE_LIMITED':
-    case 'FOX_BROKEN_CIRCUIT':
-      return 'rejected';
-    case 'FOX_ABORTED':
-    case 'AbortError':
-      return 'cancelled';
-    default:
-      return 'error';
   }
 }

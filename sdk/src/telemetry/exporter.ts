@@ -25,6 +25,7 @@ import {
   type WireEvent,
   type WireTask,
 } from '../protocol/wire.js';
+import type { FlowRunFrame } from '../protocol/flow-run.js';
 import { startCpuSampler, type CpuSampler, type CpuSamplerOptions } from './cpu-sampler.js';
 import { LatencyHistogram } from './histogram.js';
 import { IntervalTracker } from './interval-tracker.js';
@@ -72,6 +73,11 @@ export interface ExporterTaskInfo {
 export interface SpanSink {
   gate(taskId: string): SpanGate;
   record(span: SpanRecord): void;
+  /**
+   * A sampled flow run's graph (when it starts, while it runs, when it ends), sent as a
+   * `flow-run` frame. Optional: a sink without it gets the run's spans only.
+   */
+  flowRun?(frame: FlowRunFrame): void;
 }
 
 export interface ExporterOptions {
@@ -167,6 +173,8 @@ interface Queued {
 /** Below this much unsent data in the socket we hand it more; above, frames wait in our queue. */
 const SOCKET_HIGH_WATER = 1 << 20;
 const SPANS_PER_FRAME = 2000;
+/** Flow-run frames waiting for the next interval; beyond this they count as dropped events. */
+const MAX_PENDING_FLOW_RUNS = 100;
 
 /**
  * Starts streaming this process's telemetry to a Fox profiler. Returns at once; connecting,
@@ -216,6 +224,8 @@ class WsExporter implements Exporter {
   private queueBytes = 0;
   private pendingSpans: SpanRecord[] = [];
   private pendingEvents: WireEvent[] = [];
+  /** Flow-run frames waiting for the next interval (bounded like events; drops count there). */
+  private pendingFlowRuns: FlowRunFrame[] = [];
   private readonly dropped: DropCounters = {
     frames: 0,
     spans: 0,
@@ -265,6 +275,14 @@ class WsExporter implements Exporter {
         // The one call-path cost beyond the gate: a bounded push.
         if (this.pendingSpans.length < this.maxPendingSpans) this.pendingSpans.push(span);
         else this.dropped.spans++;
+      },
+      flowRun: (frame) => {
+        // A newer frame of the same run replaces the one still waiting.
+        const waiting = this.pendingFlowRuns.findIndex((f) => f.runId === frame.runId);
+        if (waiting >= 0) this.pendingFlowRuns[waiting] = frame;
+        else if (this.pendingFlowRuns.length < MAX_PENDING_FLOW_RUNS) {
+          this.pendingFlowRuns.push(frame);
+        } else this.dropped.events++;
       },
     };
     if (this.host.onEvent) {
@@ -523,6 +541,9 @@ class WsExporter implements Exporter {
           events: events.length,
           seq: 0,
         });
+      }
+      for (const frame of this.pendingFlowRuns.splice(0)) {
+        this.enqueue({ text: JSON.stringify(frame), spans: 0, events: 1, seq: 0 });
       }
       // One CPU window per interval, cut here so windows and aggregates line up.
       if (this.cpu) this.enqueueCpu(this.cpu.cut());

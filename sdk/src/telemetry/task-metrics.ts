@@ -1,4 +1,5 @@
 import { LatencyHistogram } from './histogram.js';
+import { TaskCounters } from './task-counters.js';
 
 /** Above this many calls per second a task's latencies are timed on a uniform sample. */
 export const TIMED_CALLS_PER_SECOND = 16_384;
@@ -17,6 +18,8 @@ export class TaskMetrics {
   successes = 0;
   errors = 0;
   inFlight = 0;
+  /** Attempts, retries, hedges, fallbacks, refusals and breaker changes (see TaskCounters). */
+  readonly counters = new TaskCounters();
   readonly errorsByCode = new Map<string, number>();
   /** Latency of the timed calls (all of them at moderate rates) since registration. */
   readonly latency = new LatencyHistogram();

@@ -95,10 +95,16 @@ export const getUser = fox(
       },
       {
         name: 'budget',
-        type: '{ ratio, minPerSecond } | false',
+        type: '{ ratio, minPerSecond, reserve? } | false',
         default: { ratio: 0.1, minPerSecond: 10 },
         description:
-          'Retry budget (Finagle): retries ≤ ratio × calls + minPerSecond per second, with ten seconds of the floor banked.',
+          'Retry budget (Finagle): retries ≤ ratio × calls + minPerSecond per second, with `reserve` tokens banked (default ten seconds of the floor).',
+      },
+      {
+        name: 'seed',
+        type: 'number',
+        description:
+          'Seeds the backoff jitter so a run can be replayed exactly. Default: unseeded.',
       },
     ],
     example: `import { fox } from '@fox/sdk';
@@ -390,6 +396,13 @@ export const geocode = fox(
           "Delay before the next attempt; a percentile uses the task's live latency (no hedging until there is data).",
       },
       { name: 'max', type: 'number', default: 1, description: 'Extra attempts at most.' },
+      {
+        name: 'budget',
+        type: '{ ratio, minPerSecond, reserve? } | false',
+        default: { ratio: 0.1, minPerSecond: 10 },
+        description:
+          'Hedge budget (a token bucket like the retry budget): hedges ≤ ratio × calls + minPerSecond per second, so a slowed dependency is not hit (max + 1)×.',
+      },
     ],
     example: `import { fox } from '@fox/sdk';
 
@@ -414,7 +427,8 @@ export const readReplica = fox(
     whenToUse: [
       'Pure or slowly changing reads (configuration, catalogue data, rendered fragments).',
       'staleWhileRevalidate when a slightly old value is fine and latency matters more.',
-      'l2 (the store) to keep the cache across restarts and processes.',
+      "tiers: ['memory', 'sqlite'] to keep values across restarts on a machine (L2, the store's SQLite file).",
+      "tiers: ['memory', 'sqlite', 'redis'] to share values between processes and machines (L3), computing a missing key once across all of them.",
     ],
     whenNotToUse: [
       'Per-user or security-sensitive data unless the key includes the user.',
@@ -440,9 +454,34 @@ export const readReplica = fox(
       },
       { name: 'max', type: 'number', default: 1000, description: 'Entries kept in memory (LRU).' },
       {
+        name: 'tiers',
+        type: "('memory' | 'sqlite' | 'redis')[]",
+        default: ['memory'],
+        description:
+          "Where values live, fastest first; any prefix of ['memory', 'sqlite', 'redis']. Lower tiers store JSON (other results fail with FOX_DATA_CLONE).",
+      },
+      {
+        name: 'version',
+        type: 'number | string',
+        default: 1,
+        description: 'Part of every L2/L3 key with the task id; bump it to retire stored values.',
+      },
+      {
+        name: 'sqlite',
+        type: '{ ttl, path, maxEntries }',
+        description:
+          "L2: its own TTL (default ttl), file (default the store's), entries per task (default 10000; expired, then least recently used, are evicted).",
+      },
+      {
+        name: 'redis',
+        type: '{ ttl, connection, lockTtl, lockWait }',
+        description:
+          "L3: its own TTL, its own Redis (default fox.configure({ cacheRedis }) or FOX_CACHE_REDIS; never the dfox queue's), the fill lock's TTL (10s) and how long other processes wait for it (5s).",
+      },
+      {
         name: 'l2',
         type: 'CacheL2 | false',
-        description: 'Second level shared through the store (opt-in).',
+        description: "A synchronous second level of your own (instead of the 'sqlite' tier).",
       },
     ],
     example: `import { fox } from '@fox/sdk';
@@ -464,7 +503,12 @@ export const product = fox(
 `,
     verification: {
       level: 'property-tested',
-      evidence: [`${T}cache.test.ts`, `${T}chain.test.ts`],
+      evidence: [
+        `${T}cache.test.ts`,
+        `${T}chain.test.ts`,
+        `${T}cache-tiers.test.ts`,
+        `${T}cache-tiers-redis.test.ts`,
+      ],
     },
     related: ['fallback', 'hedge'],
   },

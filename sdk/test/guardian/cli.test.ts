@@ -86,10 +86,15 @@ describe('fox approvals / fox audit', () => {
     const lines = readFileSync(out, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { seq: number; type: string });
+      .map((l) => JSON.parse(l) as { kind: string; seq: number; type: string });
+    // The export's header, the entry, and the checkpoint that signs it (docs/audit-export.md).
     assert.deepEqual(
-      lines.map((l) => [l.seq, l.type]),
-      [[1, 'proposal']],
+      lines.map((l) => [l.kind, l.seq, l.type]),
+      [
+        ['fox-audit-export', undefined, undefined],
+        ['entry', 1, 'proposal'],
+        ['checkpoint', 1, undefined],
+      ],
     );
     const raw = new Database(env.dbPath);
     raw.exec('DROP TRIGGER audit_log_no_update');

@@ -99,6 +99,28 @@ describe('guardian', () => {
     );
   });
 
+  it('answers the same pending change from the same proposer with the open proposal', async () => {
+    const first = await g.propose({ ...retry5, impact: 'medium', proposer: 'auto' });
+    const again = await g.propose({ ...retry5, impact: 'medium', proposer: 'auto' });
+    assert.equal(again.id, first.id);
+    assert.equal(again.state, 'pending');
+    // Another change, or the same one from someone else, is a proposal of its own.
+    const other = await g.propose({
+      ...retry5,
+      payload: { policy: 'retry', config: { attempts: 6 } },
+      impact: 'medium',
+      proposer: 'auto',
+    });
+    const byAlice = await g.propose({ ...retry5, impact: 'medium', proposer: 'alice' });
+    assert.equal(new Set([first.id, other.id, byAlice.id]).size, 3);
+    assert.equal(env.audit.entries().filter((e) => e.type === 'proposal').length, 3);
+    // Once decided, asking again opens a new one.
+    await g.approve(first.id, { approver: 'bob', payloadHash: first.payloadHash });
+    await g.approve(first.id, { approver: 'carol', payloadHash: first.payloadHash });
+    const later = await g.propose({ ...retry5, impact: 'medium', proposer: 'auto' });
+    assert.notEqual(later.id, first.id);
+  });
+
   it('binds approvals to the SHA-256 of the exact payload', async () => {
     const p = await g.propose({ ...retry5, impact: 'high' });
     assert.equal(p.payloadHash, payloadHash({ config: { attempts: 5 }, policy: 'retry' }));

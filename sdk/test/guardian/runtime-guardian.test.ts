@@ -31,9 +31,11 @@ describe('startGuardian (runtime wiring)', () => {
     const g = start();
     const events: string[] = [];
     const hashes: (string | undefined)[] = [];
+    const cited = new Map<string, string | undefined>();
     const sub = g.onWireEvent((e) => {
       events.push(e.kind === 'proposal' ? e.state : e.kind);
       if (e.kind === 'proposal') hashes.push(e.payloadHash);
+      if (e.kind === 'proposal') cited.set(e.proposalId, e.auditId);
       assert.equal(WireEventSchema.safeParse(e).success, true);
     });
     const f = fox({ id: 'rg#f', retry: { attempts: 2 } }, async () => 1);
@@ -66,9 +68,46 @@ describe('startGuardian (runtime wiring)', () => {
     assert.equal(await f(), 1);
     assert.ok(events.includes('applied'), events.join());
     assert.ok(hashes.every((h) => typeof h === 'string' && h.length === 64));
+    // Each proposal's last event cites the newest audit entry about it (its application).
+    const entries = g.audit.entries();
+    for (const id of [p.id, q.id, r.id]) {
+      const newest = entries.filter((e) => e.data['proposalId'] === id).at(-1);
+      assert.ok(newest, id);
+      assert.equal(cited.get(id), newest.id, `${id}: ${newest.type}`);
+    }
     sub.dispose();
     g.close();
     assert.ok(g.audit.verify().ok);
+  });
+
+  it('sends the proposal and start of a FOX_CHAOS experiment to listeners added on return', async () => {
+    process.env['FOX_CHAOS'] = JSON.stringify({
+      name: 'at start-up',
+      seed: 1,
+      hypothesis: { probes: [] },
+      method: [{ fault: { type: 'latency', ms: 1 }, target: { tasks: ['rg#*'], rate: 0.1 } }],
+      baselineMs: 0,
+      durationMs: 60_000,
+    });
+    const g = start();
+    // The run exists as soon as the guardian does (programs look it up right away).
+    assert.equal(g.forge.list().length, 1);
+    const seen: string[] = [];
+    // What the runtime does right after startGuardian returns (runtime.ts).
+    const sub = g.onWireEvent((e) =>
+      seen.push(
+        e.kind === 'proposal'
+          ? `proposal ${e.state}`
+          : `${e.kind} ${'action' in e ? e.action : ''}`,
+      ),
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.equal(g.forge.list()[0]?.state, 'running');
+    // The proposal as the policy decided it, the start, then the rest as it happens.
+    assert.deepEqual(seen.slice(0, 2), ['proposal approved', 'chaos start']);
+    assert.ok(seen.includes('proposal applied'), seen.join());
+    sub.dispose();
+    g.close();
   });
 
   it('ignores an invalid FOX_CHAOS experiment with a warning', () => {

@@ -244,7 +244,14 @@ describe('policy chain', () => {
     const described = JSON.parse(JSON.stringify(c.policies.map((p) => p.describe())));
     assert.deepEqual(described[0], {
       kind: 'cache',
-      config: { ttl: 1000, key: '[function]', staleWhileRevalidate: 0, max: 1000 },
+      config: {
+        ttl: 1000,
+        key: '[function]',
+        staleWhileRevalidate: 0,
+        max: 1000,
+        tiers: ['memory'],
+        version: 1,
+      },
     });
     assert.equal(described[1].config.retryOn, '[function]');
     assert.equal(described[1].config.attempts, 2);

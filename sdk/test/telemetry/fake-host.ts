@@ -1,4 +1,5 @@
 import type { StatsSnapshot, TaskStats } from '../../src/protocol/stats.js';
+import { TaskCounters } from '../../src/telemetry/task-counters.js';
 import type { WireEvent } from '../../src/protocol/wire.js';
 import type { ExporterHost, ExporterTaskInfo } from '../../src/telemetry/exporter.js';
 import { LatencyHistogram } from '../../src/telemetry/histogram.js';
@@ -85,6 +86,7 @@ export class FakeHost implements ExporterHost {
           inFlight: 0,
           queued: 0,
           limit: null,
+          counters: new TaskCounters().snapshot(),
         };
       }),
     };

@@ -1,4 +1,5 @@
 import { unboundedFanOut, sequentialAwaits } from './concurrency-rules.js';
+import { flowGraph } from './flow-rules.js';
 import { networkWithoutTimeout, nonIdempotentRetry, unguardedDependency } from './network-rules.js';
 import type { Rule } from './rule.js';
 import { cpuOnEventLoop, modeMismatch, workerIncompatible } from './strategy-rules.js';
@@ -13,6 +14,7 @@ export const RULES: readonly Rule[] = [
   workerIncompatible,
   modeMismatch,
   unguardedDependency,
+  flowGraph,
 ];
 
 export type { Rule, RuleContext, RuleSettings, AnalyzedUnit } from './rule.js';

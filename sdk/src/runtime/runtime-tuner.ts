@@ -7,7 +7,7 @@ import type { GuardianRuntime } from './runtime-guardian.js';
 
 export interface TunerRuntimeOptions {
   store: FoxStore;
-  guardian: Pick<GuardianRuntime, 'guardian' | 'audit'>;
+  guardian: Pick<GuardianRuntime, 'guardian' | 'audit' | 'notifier'>;
   clock: Clock;
   /** `fox.configure({ tune })`, if given. */
   tune: TunerConfigInput | undefined;
@@ -32,6 +32,10 @@ export function startTuner(options: TunerRuntimeOptions): Tuner | undefined {
     audit: options.guardian.audit,
     settings,
     enabledForAll: forAll && settings.allTasks,
+    onRollback: (proposalId, detail) => {
+      const p = options.guardian.guardian.get(proposalId);
+      if (p) options.guardian.notifier.rolledBack(p, detail);
+    },
   });
   for (const t of options.tasks) tuner.add(t);
   return tuner;

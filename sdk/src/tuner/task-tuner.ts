@@ -55,6 +55,11 @@ export interface TaskTunerDeps {
   guardian: Pick<Guardian, 'propose' | 'get'>;
   audit: Pick<AuditLog, 'append' | 'latestAbout'>;
   settings: TunerSettings;
+  /**
+   * Told when the watch window rolls back an adopted change: the proposal that adopted it and
+   * why (the guardian's webhooks announce it).
+   */
+  onRollback?(proposalId: string, detail: string): void;
 }
 
 export type TunerPhase =
@@ -545,6 +550,12 @@ export class TaskTuner {
     });
     this.deps.lineage.update(r.id, { auditEntryId: entry.id });
     this.deps.lineage.setCurrent(this.task.id, r.id);
+    if (g.proposalId) {
+      this.deps.onRollback?.(
+        g.proposalId,
+        `${change.gene} ${change.to} → ${previous}: worse than before in the watch window (z = ${z.toFixed(2)})`,
+      );
+    }
     this.currentId = r.id;
     this.genome = this.readGenome();
     this.enterCooldown();

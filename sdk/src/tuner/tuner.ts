@@ -5,9 +5,7 @@
  * A task is tunable when it has policies with a tunable parameter and either its own `tune`
  * option is set, or `fox.configure({ tune })` turned tuning on for all tasks (`allTasks`).
  */
-import { repeatEvery, type Clock, type RepeatingTimer } from '../clock/clock.js';
-import type { AuditLog } from '../guardian/audit-log.js';
-import type { Guardian } from '../guardian/guardian.js';
+import { repeatEvery, type RepeatingTimer } from '../clock/clock.js';
 import { parseOptions } from '../errors/parse-options.js';
 import {
   TuneOptionSchema,
@@ -17,15 +15,16 @@ import {
 import type { FoxStore } from '../store/store.js';
 import type { Generation, LineageStore } from './lineage-store.js';
 import { TUNER_LINEAGE } from './lineage-store.js';
-import { TaskTuner, type TaskTunerStatus, type TunableTask } from './task-tuner.js';
-import type { TunerSettings } from './tuner-options.js';
+import {
+  TaskTuner,
+  type TaskTunerDeps,
+  type TaskTunerStatus,
+  type TunableTask,
+} from './task-tuner.js';
 
-export interface TunerDeps {
-  clock: Clock;
+/** What the tuner runs on: a task tuner's dependencies, with the store its lineage lives in. */
+export interface TunerDeps extends Omit<TaskTunerDeps, 'lineage'> {
   store: FoxStore;
-  guardian: Pick<Guardian, 'propose' | 'get'>;
-  audit: Pick<AuditLog, 'append' | 'latestAbout'>;
-  settings: TunerSettings;
   /** Whether tuning is on for tasks without their own `tune` option. */
   enabledForAll: boolean;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FoxConfigError } from '../../src/errors/errors.js';
 import { fox } from '../../src/runtime/fox.js';
 import { runtime } from '../../src/runtime/runtime.js';
+import { startReceiver, type Receiver } from '../guardian/notifications/receiver.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,11 +29,14 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 30_000): Pro
 describe('tuner end to end', function () {
   this.timeout(60_000);
   let dir: string;
-  beforeEach(() => {
+  let webhook: Receiver;
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fox-tuner-'));
+    webhook = await startReceiver();
   });
   afterEach(async () => {
     await runtime().reset();
+    await webhook.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,6 +52,7 @@ describe('tuner end to end', function () {
     fox.configure({
       store: join(dir, 'fox.db'),
       guardian: { approvers: ['alice', 'bob'], required: 2, rules: [], default: 'people' },
+      notifications: { webhooks: [{ url: webhook.url }] },
       tune: {
         canary: 0.5,
         minPerArm: 30,
@@ -154,6 +159,13 @@ describe('tuner end to end', function () {
       assert.ok(history.every((x) => x.change === null || x.change.gene === 'timeout.ms'));
       assert.equal(task.policyChain!.get('retry')!.config.attempts, 3);
       assert.equal(fox.tuner.status('tuner-e2e#dep')[0]?.currentGeneration, rolled.id);
+      // The guardian's webhooks announce the rollback of the proposal that adopted the change.
+      const announced = await until('the rolled-back webhook', () =>
+        webhook.received
+          .map((r) => JSON.parse(r.body) as { event: string; proposal: { id: string } })
+          .find((b) => b.event === 'proposal.rolled-back'),
+      );
+      assert.equal(announced.proposal.id, proposal.id);
     } finally {
       clearInterval(load);
     }

@@ -14,7 +14,9 @@ export const EXPERIMENT_FILE = fileURLToPath(
  * for one named approver (the user running the demo); anything else is approved by policy.
  * With chaos on, the bundled experiment is handed to the runtime the way `fox chaos run` does
  * (`FOX_CHAOS`): it is proposed at start-up, and its Approve button in the profiler page (or
- * `fox approvals approve`) starts it; it is audited and reports like any other.
+ * `fox approvals approve`) starts it; it is audited and reports like any other. The tuner
+ * experiments on the tasks that ask for it (`tune` on the partner API): its canaries run on a
+ * share of calls, and what wins is adopted by policy (a low-impact policy change) and audited.
  */
 export function configureFox(s: DemoSettings): void {
   if (s.chaos && !process.env.FOX_CHAOS) process.env.FOX_CHAOS = scaledExperiment(s.speed);
@@ -29,6 +31,16 @@ export function configureFox(s: DemoSettings): void {
         { kind: 'chaos-experiment', decide: 'people', required: 1 },
       ],
       default: 'approve',
+    },
+    // Short cycles so an experiment runs within the first minute (the defaults wait a minute
+    // between experiments and record 500 calls first).
+    tune: {
+      allTasks: false,
+      canary: 0.2,
+      recordCalls: 100,
+      minPerArm: 40,
+      cooldownMs: Math.round(10_000 / s.speed),
+      seed: 1,
     },
   });
 }

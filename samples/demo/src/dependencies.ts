@@ -65,6 +65,14 @@ export class PartnerApi {
     breaker: { failureRate: 0.5, window: 2_000, minCalls: 10, halfOpenAfter },
     hedge: { after: 40 },
     fallback: { value: 99 },
+    // The tuner may move the timeout and the hedge delay within these bounds; retries and the
+    // breaker stay as written.
+    tune: {
+      timeout: { min: 60, max: 500 },
+      hedge: { min: 10, max: 50 },
+      retry: false,
+      breaker: false,
+    },
   })
   async quote(sku: string): Promise<number> {
     const { failureRate, stallRate } = PHASES[this.phase()];

@@ -73,6 +73,9 @@ export function summaryText(options: {
       `SELECT name, outcome, experiment_id FROM chaos_reports ORDER BY started_at`,
     );
     const flows = all(`SELECT status, count(*) AS n FROM flow_runs GROUP BY status`);
+    const tuning = all(
+      `SELECT task_id, decision, change FROM tuner_generations WHERE change IS NOT NULL ORDER BY created_at`,
+    );
     const verify = verifyStoreAudit(db, storePath);
     const { keyPath, checkpointsPath } = auditPaths(storePath);
     const sum = (f: (t: TaskStats) => number) => options.tasks.reduce((n, t) => n + f(t), 0);
@@ -101,6 +104,13 @@ export function summaryText(options: {
         (flows.length
           ? ` (${flows.map((f) => `${String(f.n)} ${String(f.status)}`).join(', ')})`
           : ''),
+      `tuning: ${tuning.length} candidate(s) tried` +
+        tuning
+          .filter((g) => g.decision !== 'screened-out')
+          .map(
+            (g) => `\n  ${String(g.task_id)}: ${describeChange(g.change)}: ${String(g.decision)}`,
+          )
+          .join(''),
       `audit log: ${verify.ok ? 'verified' : 'NOT VERIFIED'}, ${verify.entries} entries`,
       `store (audit log, chaos reports, flow runs): ${storePath}`,
       `audit key: ${resolve(keyPath)}`,
@@ -127,4 +137,14 @@ function describeProposal(p: Row): string {
   }
   if (p.kind === 'chaos-experiment') return `chaos-experiment "${String(payload.name)}"`;
   return `${String(p.kind)}${p.task_id === null ? '' : ` ${String(p.task_id)}`}`;
+}
+
+/** A tuner generation's change as `timeout.ms 100 → 60`. */
+function describeChange(change: unknown): string {
+  try {
+    const c = JSON.parse(String(change)) as { gene: string; from: number; to: number };
+    return `${c.gene} ${c.from} → ${c.to}`;
+  } catch {
+    return 'a change';
+  }
 }

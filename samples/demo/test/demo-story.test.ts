@@ -248,6 +248,8 @@ describe('demo story (npm start shows the whole product)', function () {
     assert.ok(counted('retries') > 0 && counted('fallbacks') > 0 && counted('hedges') > 0, why());
     assert.ok(counted('chaos experiments') === 1, why());
     assert.ok(counted('flow runs') >= 3, why());
+    // The tuner ran at least one experiment on the partner API (screened, or a canary).
+    assert.ok(counted('tuning') >= 1, why());
     assert.match(stdout, /audit log: verified/, why());
     const storeLine = /store \(audit log, chaos reports, flow runs\): (.+)/.exec(stdout)?.[1];
     assert.equal(storeLine, join(tmp, 'fox.db'));
@@ -277,6 +279,12 @@ describe('demo story (npm start shows the whole product)', function () {
         )
         .get() as { n: number };
       assert.ok(flows.n >= 3, `flow runs: ${flows.n}`);
+      const tuned = db
+        .prepare(
+          `SELECT count(*) AS n FROM tuner_generations WHERE task_id = 'src/dependencies.ts#PartnerApi.quote' AND change IS NOT NULL`,
+        )
+        .get() as { n: number };
+      assert.ok(tuned.n >= 1, `tuner candidates: ${tuned.n}`);
     } finally {
       store.close();
     }

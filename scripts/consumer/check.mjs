@@ -226,6 +226,11 @@ try {
     const out = lastJson(must('node', ['--enable-source-maps', 'dist/main.js']).stdout);
     console.log(`   ${JSON.stringify(out)}`);
     check(out.receipts === 20 && out.attempts === 21, 'the retry policy did not retry once');
+    check(
+      out.flow?.total === 30 && out.flow?.nodes === 3,
+      `the flow gave ${JSON.stringify(out.flow)}`,
+    );
+    check(out.dfox === 'FOX_MISSING_PEER', `a dfox call without bullmq gave: ${out.dfox}`);
     check(out.key === 64, 'derive() returned no key');
     const ids = ['src/main.ts#Orders.place', 'src/main.ts#derive'];
     for (const id of ids) check(out.tasks.includes(id), `task ${id} missing: ${out.tasks}`);

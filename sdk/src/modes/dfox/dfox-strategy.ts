@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock/clock.js';
 import type { DfoxJobResult } from '../../protocol/dfox-job.js';
@@ -11,7 +10,7 @@ import { FoxUnavailableError } from './errors.js';
 import { decodeFailure } from './failure-codec.js';
 import { buildJobData } from './job-payload.js';
 import { moduleHash } from './module-hash.js';
-import type { QueueLink } from './queue-link.js';
+import type { BullJob, QueueLink } from './queue-link.js';
 
 /** How one dfox task enqueues (resolved once, at decoration). */
 export interface DfoxPlan {
@@ -103,7 +102,7 @@ export class DfoxStrategy implements Strategy {
     }
     if (signal?.aborted) throw signal.reason;
     const jobId = plan.jobId ? userJobId(plan, call.args) : `${PROCESS_TOKEN}.${++jobSeq}`;
-    let job: Job;
+    let job: BullJob;
     try {
       job = await link.queue.add(plan.taskId, data, {
         jobId,
@@ -133,7 +132,7 @@ export class DfoxStrategy implements Strategy {
   }
 
   /** Waits for the job; an abort settles at once and cancels the job in the background. */
-  private wait(link: QueueLink, job: Job, signal: AbortSignal | undefined): Promise<unknown> {
+  private wait(link: QueueLink, job: BullJob, signal: AbortSignal | undefined): Promise<unknown> {
     const finished = job.waitUntilFinished(link.events);
     if (!signal) return finished;
     return new Promise((resolve, reject) => {
@@ -161,7 +160,7 @@ export class DfoxStrategy implements Strategy {
     });
   }
 
-  private async cancel(link: QueueLink, job: Job, reason: unknown): Promise<void> {
+  private async cancel(link: QueueLink, job: BullJob, reason: unknown): Promise<void> {
     try {
       if (await link.removeWaiting(job)) return;
       const text = reason instanceof Error ? reason.message : String(reason);

@@ -7,7 +7,6 @@ export {
   type DfoxConfig,
   type RedisOption,
 } from './dfox-config.js';
-export { loadBullMQ, type BullMQ } from './bullmq-module.js';
 export { lockSettingsFor, worstCaseRecoveryMs, type LockSettings } from './lock-settings.js';
 export { moduleHash } from './module-hash.js';
 export { argsOfJob } from './job-payload.js';

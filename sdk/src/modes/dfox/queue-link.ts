@@ -1,8 +1,40 @@
-import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../clock/clock.js';
 import { dfoxCancelChannel, dfoxTimeoutsKey, type QueueStats } from '../../protocol/dfox-job.js';
-import type { BullMQ } from './bullmq-module.js';
+
+// The parts of BullMQ a caller's queue link uses, typed here rather than imported: the sdk's
+// declarations must compile in projects that do not install bullmq (an optional peer).
+
+/** A job as the caller sees it (BullMQ's `Job`). */
+export interface BullJob {
+  id?: string | undefined;
+  getState(): Promise<string>;
+  remove(): Promise<void>;
+  waitUntilFinished(events: BullQueueEvents, ttl?: number): Promise<unknown>;
+}
+
+/** BullMQ's `Queue`, as far as adding jobs, counting them and closing. */
+export interface BullQueue {
+  readonly client: Promise<unknown>;
+  add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<BullJob>;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  setMaxListeners(n: number): unknown;
+  close(): Promise<void>;
+}
+
+/** BullMQ's `QueueEvents` (completion and failure events callers wait on). */
+export interface BullQueueEvents {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  waitUntilReady(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The constructors of the `bullmq` module a queue link needs. */
+export interface BullQueueModule {
+  Queue: new (name: string, opts: { connection: object; prefix: string }) => BullQueue;
+  QueueEvents: new (name: string, opts: { connection: object; prefix: string }) => BullQueueEvents;
+}
 
 /** Per-queue gauges, as `fox.stats()` reports them. */
 export type QueueGauges = QueueStats;
@@ -28,8 +60,8 @@ const GAUGE_POLL_MS = 1000;
  * {@link whenReady} instead.
  */
 export class QueueLink {
-  readonly queue: Queue;
-  readonly events: QueueEvents;
+  readonly queue: BullQueue;
+  readonly events: BullQueueEvents;
   private client: RedisLike | undefined;
   private readyPromise: Promise<void>;
   private readyWaiter: Promise<void> | undefined;
@@ -40,7 +72,7 @@ export class QueueLink {
   private closed = false;
 
   constructor(
-    bull: BullMQ,
+    bull: BullQueueModule,
     readonly name: string,
     readonly prefix: string,
     connection: Record<string, unknown>,
@@ -126,7 +158,7 @@ export class QueueLink {
   }
 
   /** Removes a job that has not started; false when it is running (locked) or gone. */
-  async removeWaiting(job: Job): Promise<boolean> {
+  async removeWaiting(job: BullJob): Promise<boolean> {
     try {
       const state = await job.getState();
       if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;

@@ -7,15 +7,16 @@ import { parseOptions } from '../../errors/parse-options.js';
 import {
   RedisOptionSchema,
   connectionOptions,
-  loadBullMQ,
   lockSettingsFor,
   type LockSettings,
 } from '../../modes/dfox/index.js';
+import { loadBullMQ } from '../../modes/dfox/bullmq-module.js';
 import { dfoxCancelChannel, dfoxTimeoutsKey } from '../../protocol/dfox-job.js';
 import type { Strategy } from '../../modes/strategy.js';
 import type { Task } from '../../task/task.js';
 import { runtime } from '../runtime.js';
-import { createProcessor, type ProcessorCounters } from './job-processor.js';
+import { createProcessor } from './job-processor.js';
+import type { ProcessorCounters } from './processor-counters.js';
 import { JobTargets } from './job-target.js';
 
 const QueueNameSchema = z

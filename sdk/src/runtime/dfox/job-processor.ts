@@ -8,22 +8,16 @@ import {
   argsOfJob,
   encodeFailure,
   findJsonProblem,
-  type BullMQ,
 } from '../../modes/dfox/index.js';
+import type { BullMQ } from '../../modes/dfox/bullmq-module.js';
 import { DfoxJobDataSchema, type DfoxJobResult } from '../../protocol/dfox-job.js';
 import type { Strategy } from '../../modes/strategy.js';
 import { Call } from '../../task/call.js';
 import type { Task } from '../../task/task.js';
 import type { JobTargets } from './job-target.js';
 import { withRemoteParent } from './otel-context.js';
+import type { ProcessorCounters } from './processor-counters.js';
 import { RemoteCall } from './remote-call.js';
-
-/** What a worker counts, for its own stats and the tests. */
-export interface ProcessorCounters {
-  ran: number;
-  refused: number;
-  failed: number;
-}
 
 /**
  * The one generic processor of every Fox queue (no sandboxed processor files): reads the job,

@@ -65,6 +65,17 @@ export const GUARDIAN_SCHEMA: SubsystemSchema = {
         `);
       },
     },
+    {
+      version: 2,
+      name: 'pending proposals by change',
+      up(db) {
+        // propose() looks for the same change still pending before recording a new one; without
+        // this, the lookup scans every proposal ever made.
+        db.exec(`
+          CREATE INDEX proposals_change ON proposals (state, payload_hash, task_id);
+        `);
+      },
+    },
   ],
   // Before the runner these tables came with the store's `user_version` 3.
   adoptLegacy: (db) => (tableExists(db, 'approvals') ? 1 : 0),

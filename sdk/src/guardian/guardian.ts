@@ -161,11 +161,11 @@ export class Guardian {
     // hold): that proposal, so approvers see one request, not a growing list of copies.
     if (row.state === 'pending') {
       const open = this.stmt.samePending.get(
+        row.payload_hash,
+        row.task_id,
         row.owner,
         row.proposer,
         row.kind,
-        row.task_id,
-        row.payload_hash,
         row.created_at,
       ) as ProposalRow | undefined;
       if (open) {

@@ -64,9 +64,9 @@ export function prepareProposalStatements(db: Database): ProposalStatements {
       "SELECT id FROM proposals WHERE state = 'pending' AND expires_at <= ?",
     ),
     samePending: db.prepare(
-      `SELECT * FROM proposals WHERE state = 'pending' AND owner = ? AND proposer = ? AND kind = ?
-         AND task_id IS ? AND payload_hash = ? AND expires_at > ?
-       ORDER BY created_at DESC LIMIT 1`,
+      `SELECT * FROM proposals WHERE state = 'pending' AND payload_hash = ? AND task_id IS ?
+         AND owner = ? AND proposer = ? AND kind = ? AND expires_at > ?
+       LIMIT 1`,
     ),
   };
 }

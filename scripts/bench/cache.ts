@@ -15,7 +15,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { systemClock } from '../../sdk/src/clock/clock.js';
@@ -24,7 +23,7 @@ import { closeCacheTiers } from '../../sdk/src/policies/cache/tier-settings.js';
 import { Call } from '../../sdk/src/task/call.js';
 import { startCacheChild } from '../../sdk/test/policies/cache-tiers-child-runner.js';
 import { redisAvailable, startRedis } from '../../sdk/test/support/redis-server.js';
-import { median, table, type BenchSection } from './report.js';
+import { median, runIfMain, table, type BenchSection } from './report.js';
 
 interface Case {
   name: string;
@@ -236,8 +235,4 @@ export async function runCacheBench(options: { quick?: boolean } = {}): Promise<
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const section = await runCacheBench({ quick: process.argv.includes('--quick') });
-  console.log(section.table);
-  for (const v of section.verdicts) console.log(v);
-}
+runIfMain(import.meta.url, () => runCacheBench({ quick: process.argv.includes('--quick') }));

@@ -9,7 +9,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseExperiment } from '../../sdk/src/chaos/experiment.js';
 import { ChaosForge, type ChaosHost } from '../../sdk/src/chaos/forge.js';
 import type { ChaosHook } from '../../sdk/src/chaos/hook.js';
@@ -17,7 +16,7 @@ import { FaultInjector } from '../../sdk/src/chaos/injector.js';
 import { clearKillFile, KILL_POLL_MS, writeKillFile } from '../../sdk/src/chaos/kill-switch.js';
 import type { StatsSnapshot } from '../../sdk/src/protocol/stats.js';
 import type { Call } from '../../sdk/src/task/call.js';
-import { table, type BenchSection } from './report.js';
+import { runIfMain, table, type BenchSection } from './report.js';
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -230,13 +229,4 @@ export async function runChaosBench(options: { quick?: boolean } = {}): Promise<
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runChaosBench({ quick: process.argv.includes('--quick') }).then(
-    (r) =>
-      console.log(`## ${r.title}\n\n${r.description}\n\n${r.table}\n\n${r.verdicts.join('\n')}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, () => runChaosBench({ quick: process.argv.includes('--quick') }));

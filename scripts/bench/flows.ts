@@ -18,10 +18,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FoxConfigError, fox } from '@fox/sdk';
 import { killAndResume } from '../../sdk/test/flow/fixtures/durable-kill.js';
-import { median, table, type BenchSection } from './report.js';
+import { median, runIfMain, table, type BenchSection } from './report.js';
 
 /** mulberry32. */
 function rng(seed: number): () => number {
@@ -347,8 +346,4 @@ export async function runFlowsBench(options: { quick?: boolean } = {}): Promise<
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const section = await runFlowsBench();
-  console.log(section.table);
-  for (const v of section.verdicts) console.log(v);
-}
+runIfMain(import.meta.url, () => runFlowsBench());

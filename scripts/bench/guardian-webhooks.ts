@@ -16,7 +16,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Guardian } from '../../sdk/src/guardian/guardian.js';
 import { GUARDIAN_TABLES } from '../../sdk/src/guardian/guardian-schema.js';
 import { GuardianNotifier } from '../../sdk/src/guardian/notifications/notifier.js';
@@ -24,7 +23,7 @@ import { parseNotificationsOptions } from '../../sdk/src/guardian/notifications/
 import { openAuditLog } from '../../sdk/src/guardian/paths.js';
 import { openStore } from '../../sdk/src/store/store.js';
 import { startWalCheckpointer } from '../../sdk/src/store/wal-checkpointer.js';
-import { table, type BenchSection } from './report.js';
+import { runIfMain, table, type BenchSection } from './report.js';
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -220,13 +219,6 @@ export async function runGuardianWebhooksBench(
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runGuardianWebhooksBench({ quick: process.argv.includes('--quick') }).then(
-    (r) =>
-      console.log(`## ${r.title}\n\n${r.description}\n\n${r.table}\n\n${r.verdicts.join('\n')}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, () =>
+  runGuardianWebhooksBench({ quick: process.argv.includes('--quick') }),
+);

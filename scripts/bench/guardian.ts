@@ -18,14 +18,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Guardian } from '../../sdk/src/guardian/guardian.js';
 import { GUARDIAN_TABLES } from '../../sdk/src/guardian/guardian-schema.js';
 import { openAuditLog } from '../../sdk/src/guardian/paths.js';
 import { decide, GuardianPolicySchema } from '../../sdk/src/guardian/policy.js';
 import { openStore } from '../../sdk/src/store/store.js';
 import { startWalCheckpointer } from '../../sdk/src/store/wal-checkpointer.js';
-import { table, type BenchSection } from './report.js';
+import { runIfMain, table, type BenchSection } from './report.js';
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -177,13 +176,4 @@ export async function runGuardianBench(options: { quick?: boolean } = {}): Promi
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runGuardianBench({ quick: process.argv.includes('--quick') }).then(
-    (r) =>
-      console.log(`## ${r.title}\n\n${r.description}\n\n${r.table}\n\n${r.verdicts.join('\n')}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, () => runGuardianBench({ quick: process.argv.includes('--quick') }));

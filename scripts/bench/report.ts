@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 /** A benchmark's result as printed and as written into docs/benchmarks.md. */
 export interface BenchSection {
   title: string;
@@ -26,4 +27,20 @@ export function table(rows: readonly Record<string, string>[]): string {
     line(headers.map(() => '---')),
     ...rows.map((r) => line(headers.map((h) => r[h] ?? ''))),
   ].join('\n');
+}
+
+/**
+ * Runs a bench file by itself (`node --import tsx --conditions=source scripts/bench/x.ts
+ * [--quick]`): when `moduleUrl` is the entry point, prints the section `run` measures.
+ */
+export function runIfMain(moduleUrl: string, run: () => Promise<BenchSection>): void {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  run().then(
+    (r) =>
+      console.log(`## ${r.title}\n\n${r.description}\n\n${r.table}\n\n${r.verdicts.join('\n')}`),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

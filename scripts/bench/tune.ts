@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SeededRandom } from '../../sdk/src/chaos/rng.js';
 import { buildPolicies } from '../../sdk/src/policies/index.js';
@@ -31,7 +31,7 @@ import {
   type SequentialTestSettings,
   type TestState,
 } from '../../sdk/src/tuner/sequential-test.js';
-import { median, table, type BenchSection } from './report.js';
+import { median, runIfMain, table, type BenchSection } from './report.js';
 
 const execFileP = promisify(execFile);
 
@@ -331,16 +331,9 @@ export async function runTuneBench(
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+runIfMain(import.meta.url, () =>
   runTuneBench({
     quick: process.argv.includes('--quick'),
     live: process.argv.includes('--live'),
-  }).then(
-    (r) =>
-      console.log(`## ${r.title}\n\n${r.description}\n\n${r.table}\n\n${r.verdicts.join('\n')}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+  }),
+);

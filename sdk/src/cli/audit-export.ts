@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { auditKeyFrom } from '../guardian/audit-key.js';
 import { readCheckpointLines, type Checkpoint } from '../guardian/audit-checkpoints.js';
-import { toEntry, type AuditRow } from '../guardian/audit-log.js';
+import { toEntry, type AuditEntry, type AuditRow } from '../guardian/audit-log.js';
 import { auditPaths } from '../guardian/paths.js';
 import type { SqliteDatabase as Database, SqliteStatement } from '../store/driver.js';
 
@@ -28,15 +28,9 @@ export interface ExportHeader {
   exportedAt: number;
 }
 
-export interface ExportEntry {
+/** An audit entry as exported: the entry, and the canonical JSON its hash covers. */
+export interface ExportEntry extends AuditEntry {
   kind: 'entry';
-  seq: number;
-  id: string;
-  at: number;
-  type: string;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
   /** The canonical JSON the hash covers, exactly as stored. */
   entry: string;
 }

@@ -45,17 +45,17 @@ export interface TaskHost {
 
 type UserFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-/**
- * A registered fox task: its identity, its resolved options, its telemetry, and the pipeline
- * its calls go through. Options are resolved once, here; the per-call path only runs what the
- * options asked for.
- */
 /** The tuner's hook on a task's call path (see `Task.setTuning`). */
 export interface TuningHook {
   /** The per-call path from the attempt below the policies and the task's chain. */
   compose(attempt: Attempt, chain: PolicyChain | undefined): Attempt;
 }
 
+/**
+ * A registered fox task: its identity, its resolved options, its telemetry, and the pipeline
+ * its calls go through. Options are resolved once, here; the per-call path only runs what the
+ * options asked for.
+ */
 export class Task {
   readonly metrics: TaskMetrics;
   private strategy: Strategy;
